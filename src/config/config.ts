@@ -1,0 +1,97 @@
+/**
+ * Every setting of the server, with its default and the reason for it. This is the only module that
+ * reads `process.env`; everything else receives a {@link ServerConfig}.
+ * Precedence: command-line option, then environment variable, then default.
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+
+export interface ServerConfig {
+  /** Where the CA, server certificate, SQLite file and bootstrap.json live. */
+  dataDir: string;
+  host: string;
+  /** 0 takes a free port. */
+  port: number;
+  /** PostgreSQL URL; when absent the embedded SQLite file `<dataDir>/keyless.db` is used. */
+  databaseUrl: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Lifetime of client-credentials tokens, seconds (Entra: 60–90 minutes; we use 3599 like its `expires_in`). */
+  appTokenLifetimeSeconds: number;
+  /** Lifetime of managed-identity tokens, seconds (Azure: about 24 hours). */
+  managedIdentityTokenLifetimeSeconds: number;
+  /** How long one signing key is current before the next takes over, seconds. */
+  keyRotationSeconds: number;
+  /** Worker threads that sign tokens; signing is the CPU-bound part of issuing. */
+  signingThreads: number;
+  /**
+   * `keyless`: tokens carry this server's own issuer. `azure`: tokens carry Azure's issuer strings
+   * (`https://sts.windows.net/{tid}/`), for resource servers that accept only those.
+   */
+  issuerMode: 'keyless' | 'azure';
+}
+
+type Source = Record<string, string | undefined>;
+
+interface Setting<K extends keyof ServerConfig> {
+  key: K;
+  env: string;
+  parse: (raw: string) => ServerConfig[K];
+  fallback: (partial: Partial<ServerConfig>) => ServerConfig[K];
+}
+
+function int(name: string, min: number, max: number) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got '${raw}'`);
+    return n;
+  };
+}
+
+function oneOf<T extends string>(name: string, values: readonly T[]) {
+  return (raw: string): T => {
+    if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got '${raw}'`);
+    return raw as T;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
+  dataDir: { key: 'dataDir', env: 'KEYLESS_DATA_DIR', parse: (r) => resolve(r), fallback: () => resolve('.keyless') },
+  host: { key: 'host', env: 'KEYLESS_HOST', parse: (r) => r, fallback: () => '127.0.0.1' },
+  port: { key: 'port', env: 'KEYLESS_PORT', parse: int('port', 0, 65535), fallback: () => 8443 },
+  databaseUrl: { key: 'databaseUrl', env: 'KEYLESS_DATABASE_URL', parse: (r) => r || undefined, fallback: () => undefined },
+  logLevel: {
+    key: 'logLevel', env: 'KEYLESS_LOG_LEVEL',
+    parse: oneOf('log level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    fallback: () => 'warn',
+  },
+  appTokenLifetimeSeconds: { key: 'appTokenLifetimeSeconds', env: 'KEYLESS_APP_TOKEN_LIFETIME', parse: int('app token lifetime', 60, 86400), fallback: () => 3599 },
+  managedIdentityTokenLifetimeSeconds: {
+    key: 'managedIdentityTokenLifetimeSeconds', env: 'KEYLESS_MI_TOKEN_LIFETIME',
+    parse: int('managed identity token lifetime', 300, 7 * 86400), fallback: () => 86399,
+  },
+  keyRotationSeconds: { key: 'keyRotationSeconds', env: 'KEYLESS_KEY_ROTATION', parse: int('key rotation', 3600, 365 * 86400), fallback: () => 14 * 86400 },
+  signingThreads: {
+    key: 'signingThreads', env: 'KEYLESS_SIGNING_THREADS', parse: int('signing threads', 1, 64),
+    fallback: () => Math.max(1, Math.min(availableParallelism(), 8)),
+  },
+  issuerMode: { key: 'issuerMode', env: 'KEYLESS_ISSUER_MODE', parse: oneOf('issuer mode', ['keyless', 'azure'] as const), fallback: () => 'keyless' },
+};
+
+/** Builds the configuration from explicit options (e.g. CLI flags as strings), then `env`, then defaults. */
+export function loadConfig(options: Partial<Record<keyof ServerConfig, string | undefined>>, env: Source = process.env): ServerConfig {
+  const out: Partial<ServerConfig> = {};
+  for (const setting of Object.values(SETTINGS) as Setting<keyof ServerConfig>[]) {
+    const raw = options[setting.key] ?? env[setting.env];
+    (out as Record<string, unknown>)[setting.key] = raw === undefined ? setting.fallback(out) : setting.parse(raw);
+  }
+  return out as ServerConfig;
+}
+
+/** The settings table, for `--help` and the README. */
+export function describeSettings(): { key: string; env: string }[] {
+  return Object.values(SETTINGS).map((s) => ({ key: s.key, env: s.env }));
+}

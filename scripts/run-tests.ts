@@ -5,8 +5,10 @@
  * shared through KEYLESS_TEST_PG_URL (each test file makes its own database in it).
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createCertificateAuthority } from '../src/crypto/certificates.js';
 import { startPostgres } from '../test/support/postgres.js';
 
 function findTests(dir: string): string[] {
@@ -26,9 +28,22 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// One CA for the run: servers under test issue their certificates from it (test/support/keyless.ts
+// seeds their data dirs), and every test process trusts it the way users do, via NODE_EXTRA_CA_CERTS.
+const caDir = mkdtempSync(join(tmpdir(), 'keyless-test-ca-'));
+const ca = await createCertificateAuthority('Keyless Test CA');
+writeFileSync(join(caDir, 'ca.pem'), ca.certPem);
+writeFileSync(join(caDir, 'ca-key.pem'), ca.keyPem, { mode: 0o600 });
+
 const pg = process.env.KEYLESS_TEST_PG_URL ? undefined : await startPostgres();
-const env = { ...process.env, ...(pg ? { KEYLESS_TEST_PG_URL: pg.url } : {}) };
+const env = {
+  ...process.env,
+  KEYLESS_TEST_CA_DIR: caDir,
+  NODE_EXTRA_CA_CERTS: join(caDir, 'ca.pem'),
+  ...(pg ? { KEYLESS_TEST_PG_URL: pg.url } : {}),
+};
 const child = spawn(process.execPath, ['--import', 'tsx', '--enable-source-maps', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
 const code: number = await new Promise((done) => child.on('exit', (c, signal) => done(c ?? (signal ? 1 : 0))));
 await pg?.stop();
+rmSync(caDir, { recursive: true, force: true });
 process.exit(code);

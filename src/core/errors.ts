@@ -35,6 +35,10 @@ export const DOMAIN_ERROR_CODES = {
   Conflict: 'conflict',
   ResourceGroupBeingDeleted: 'conflict',
   PreconditionFailed: 'precondition',
+  InvalidAuthenticationTokenTenant: 'unauthenticated',
+  InvalidResourceGroupLocation: 'conflict',
+  LocationNotAvailableForResourceGroup: 'invalid',
+  InvalidTagNameCharacters: 'invalid',
   RequestEntityTooLarge: 'too-large',
 } as const satisfies Record<string, ErrorKind>;
 

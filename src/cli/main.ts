@@ -1,0 +1,34 @@
+/**
+ * The `keyless` command. Sub-commands load their modules lazily so that `keyless --help` stays fast.
+ */
+import { Command, Option } from 'commander';
+
+const program = new Command();
+program
+  .name('keyless')
+  .description('Self-hosted managed identities for Azure resources: an ARM-compatible control plane, an Entra-compatible token authority and an IMDS host agent.')
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    // commander exits 1 on usage errors; az (and Keyless) use 2.
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+
+program
+  .command('serve')
+  .description('Run the Keyless server: ARM control plane and token authority on one HTTPS listener.')
+  .option('--data-dir <dir>', 'where certificates, the SQLite database and bootstrap.json live (env KEYLESS_DATA_DIR)', undefined)
+  .option('--host <host>', 'address to listen on (env KEYLESS_HOST)', undefined)
+  .option('--port <port>', 'port to listen on; 0 takes a free port (env KEYLESS_PORT)', undefined)
+  .option('--database-url <url>', 'PostgreSQL URL; embedded SQLite in the data dir when absent (env KEYLESS_DATABASE_URL)', undefined)
+  .addOption(new Option('--log-level <level>', 'log level (env KEYLESS_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+  .addHelpText('after', `
+Examples:
+  keyless serve                                   # https://127.0.0.1:8443, data in ./.keyless
+  keyless serve --data-dir /tmp/k --port 0        # a free port; see /tmp/k/bootstrap.json
+  keyless serve --database-url postgres://user@localhost/keyless`)
+  .action(async (opts: { dataDir?: string; host?: string; port?: string; databaseUrl?: string; logLevel?: string }) => {
+    const { runServe } = await import('./serve.js');
+    await runServe(opts);
+  });
+
+await program.parseAsync(process.argv);

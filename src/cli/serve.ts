@@ -1,0 +1,47 @@
+/** `keyless serve`: starts the server, prints how to use it, and stops cleanly on SIGTERM/SIGINT. */
+import { ConfigError, loadConfig } from '../config/config.js';
+import { startServer } from '../server/server.js';
+
+export async function runServe(opts: { dataDir?: string; host?: string; port?: string; databaseUrl?: string; logLevel?: string }): Promise<void> {
+  let config;
+  try {
+    config = loadConfig({ dataDir: opts.dataDir, host: opts.host, port: opts.port, databaseUrl: opts.databaseUrl, logLevel: opts.logLevel });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`keyless serve: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const server = await startServer(config);
+  const b = server.bootstrap;
+  process.stdout.write([
+    `Keyless is listening on ${b.armEndpoint}`,
+    `  ARM endpoint:    ${b.armEndpoint}`,
+    `  Authority host:  ${b.authorityHost}`,
+    `  Tenant:          ${b.tenantId}`,
+    `  Subscription:    ${b.subscriptionId}`,
+    `  Storage:         ${server.storageDescription}`,
+    `  Bootstrap file:  ${server.bootstrapPath}`,
+    '',
+    'Point Azure SDKs at it:',
+    `export NODE_EXTRA_CA_CERTS=${b.caCertFile}`,
+    `export AZURE_AUTHORITY_HOST=${b.authorityHost}`,
+    `export AZURE_TENANT_ID=${b.tenantId}`,
+    `export AZURE_CLIENT_ID=${b.clientId}`,
+    `export AZURE_CLIENT_SECRET=$(node -p "require('${server.bootstrapPath}').clientSecret")`,
+    '',
+  ].join('\n'));
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`keyless: ${signal} received, shutting down\n`);
+    server.stop().then(() => process.exit(0), (err: unknown) => {
+      process.stderr.write(`keyless: error while stopping: ${String(err)}\n`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

@@ -1,0 +1,111 @@
+/**
+ * The token authority's service: the client-credentials grant, and `issueToken`, the one place that
+ * turns a principal and an audience into a signed access token (the managed-identity endpoints call
+ * it too).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { ClientSecretHasher } from '../directory/secrets-port.js';
+import type { ServicePrincipal } from '../model.js';
+import type { Repositories, TokenSigner } from '../ports.js';
+import { buildAppTokenClaims, type ClientAuthentication } from './claims.js';
+import { runClientCredentials, type ClientCredentialsParams } from './client-credentials.js';
+import { createIssuerPolicy, type IssuerMode, type IssuerPolicy, type TokenVersion } from './issuer.js';
+import { resolveTenant, type TenantResolution } from './tenant-resolution.js';
+
+/** The settings the token service reads; `ServerConfig` has them. */
+export interface TokenSettings {
+  appTokenLifetimeSeconds: number;
+  issuerMode: IssuerMode;
+}
+
+export interface TokenServiceDeps {
+  repos: Pick<Repositories, 'tenants' | 'principals' | 'clientSecrets'>;
+  signer: TokenSigner;
+  clock: Clock;
+  config: TokenSettings;
+  /** This server's base URL, e.g. `https://127.0.0.1:8443` (known only once it listens). */
+  baseUrl: () => string;
+  /** Checks presented client secrets against stored hashes (src/crypto/secrets.ts). */
+  secrets: Pick<ClientSecretHasher, 'verify'>;
+  /**
+   * The token version a resource accepts. Entra issues v1 unless the resource app sets
+   * `accessTokenAcceptedVersion: 2`, which no Azure resource does; default: always v1.
+   */
+  acceptedVersion?: (audience: string) => TokenVersion;
+}
+
+export interface IssueTokenInput {
+  principal: Pick<ServicePrincipal, 'objectId' | 'appId' | 'tenantId'>;
+  audience: string;
+  version: TokenVersion;
+  lifetimeSeconds: number;
+  /** Default `secret`; managed identities authenticate with certificates (`appidacr` "2"). */
+  clientAuthentication?: ClientAuthentication;
+  extraClaims?: Record<string, unknown>;
+}
+
+export interface IssuedToken {
+  accessToken: string;
+  version: TokenVersion;
+  audience: string;
+  /** Seconds since the epoch: `nbf` and `exp` of the token. */
+  notBefore: number;
+  expiresOn: number;
+  /** Seconds from now until `exp` (what `expires_in` reports). */
+  expiresIn: number;
+  claims: Record<string, unknown>;
+}
+
+export interface TokenService {
+  readonly issuers: IssuerPolicy;
+  /** Resolves an authority's `{tenant}` segment (GUID, domain, or `common`/`organizations`/`consumers`). */
+  resolveTenant(segment: string): Promise<TenantResolution>;
+  /** Runs the client-credentials grant for the tenant in the URL. Throws OAuthError. */
+  clientCredentials(tenant: string, params: ClientCredentialsParams): Promise<IssuedToken>;
+  /** Builds and signs an app-only access token. */
+  issueToken(input: IssueTokenInput): Promise<IssuedToken>;
+}
+
+const opaque = (bytes: number) => randomBytes(bytes).toString('base64url');
+
+export function createTokenService(deps: TokenServiceDeps): TokenService {
+  const issuers = createIssuerPolicy(deps.config.issuerMode, deps.baseUrl);
+  const acceptedVersion = deps.acceptedVersion ?? (() => '1.0' as const);
+
+  async function issueToken(input: IssueTokenInput): Promise<IssuedToken> {
+    const now = Math.floor(deps.clock.now() / 1000);
+    const claims = buildAppTokenClaims({
+      principal: input.principal,
+      audience: input.audience,
+      version: input.version,
+      now,
+      lifetimeSeconds: input.lifetimeSeconds,
+      clientAuthentication: input.clientAuthentication ?? 'secret',
+      issuers,
+      random: { uti: opaque(16), aio: opaque(48), rh: `0.${opaque(48)}` },
+      extraClaims: input.extraClaims,
+    });
+    const accessToken = await deps.signer.sign(claims);
+    return {
+      accessToken, version: input.version, audience: input.audience, claims,
+      notBefore: claims.nbf as number, expiresOn: claims.exp as number, expiresIn: input.lifetimeSeconds,
+    };
+  }
+
+  return {
+    issuers,
+    resolveTenant: (segment) => resolveTenant(deps.repos.tenants, segment),
+    async clientCredentials(tenant, params) {
+      const grant = await runClientCredentials(tenant, params, { repos: deps.repos, secrets: deps.secrets, clock: deps.clock });
+      return issueToken({
+        principal: grant.principal,
+        audience: grant.audience,
+        version: acceptedVersion(grant.audience),
+        lifetimeSeconds: deps.config.appTokenLifetimeSeconds,
+        clientAuthentication: 'secret',
+      });
+    },
+    issueToken,
+  };
+}

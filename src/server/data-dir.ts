@@ -1,0 +1,111 @@
+/**
+ * Files the server keeps in its data dir: the CA and the listener's certificate (clients trust the CA
+ * through NODE_EXTRA_CA_CERTS), and bootstrap.json, the one place the admin's client secret is
+ * written in clear (mode 0600). Everything else lives in the database.
+ */
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { createCertificateAuthority, issueServerCertificate } from '../crypto/certificates.js';
+
+export interface TlsMaterial {
+  caCertFile: string;
+  key: string;
+  cert: string;
+}
+
+/** The keys of bootstrap.json, exactly. */
+export interface BootstrapFile {
+  tenantId: string;
+  subscriptionId: string;
+  clientId: string;
+  clientSecret: string;
+  armEndpoint: string;
+  authorityHost: string;
+  caCertFile: string;
+}
+
+export function sqliteFile(dataDir: string): string {
+  return join(dataDir, 'keyless.db');
+}
+
+export function bootstrapFile(dataDir: string): string {
+  return join(dataDir, 'bootstrap.json');
+}
+
+export async function ensureDataDir(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try { return await readFile(path, 'utf8'); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** Writes a file so that readers see the old or the new content, never a part. */
+async function writeFileAtomic(path: string, content: string, mode: number): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, content, { mode });
+  await chmod(tmp, mode);
+  await rename(tmp, path);
+}
+
+/**
+ * Loads the CA and server certificate, creating them on first start. The server certificate is
+ * issued again when it does not cover `host` or is near its end.
+ */
+export async function ensureTls(dataDir: string, host: string): Promise<TlsMaterial> {
+  const caCertFile = join(dataDir, 'ca.pem');
+  const caKeyFile = join(dataDir, 'ca-key.pem');
+  const certFile = join(dataDir, 'server.pem');
+  const keyFile = join(dataDir, 'server-key.pem');
+  let caCert = await readIfExists(caCertFile);
+  let caKey = await readIfExists(caKeyFile);
+  if (!caCert || !caKey) {
+    const ca = await createCertificateAuthority('Keyless Local CA');
+    await writeFileAtomic(caKeyFile, ca.keyPem, 0o600);
+    await writeFileAtomic(caCertFile, ca.certPem, 0o644);
+    caCert = ca.certPem;
+    caKey = ca.keyPem;
+  }
+  let cert = await readIfExists(certFile);
+  let key = await readIfExists(keyFile);
+  if (!cert || !key || !certificateFits(cert, host)) {
+    const extra = host === '0.0.0.0' || host === '::' ? [] : [host];
+    const issued = await issueServerCertificate(
+      { certPem: caCert, keyPem: caKey },
+      { dnsNames: extra.filter((h) => isIP(h) === 0), ipAddresses: extra.filter((h) => isIP(h) !== 0) },
+    );
+    await writeFileAtomic(keyFile, issued.keyPem, 0o600);
+    await writeFileAtomic(certFile, issued.certPem, 0o644);
+    cert = issued.certPem;
+    key = issued.keyPem;
+  }
+  return { caCertFile, key, cert };
+}
+
+function certificateFits(certPem: string, host: string): boolean {
+  const cert = new X509Certificate(certPem);
+  const thirtyDays = 30 * 86400_000;
+  if (Date.parse(cert.validTo) - Date.now() < thirtyDays) return false;
+  if (host === '0.0.0.0' || host === '::') return true;
+  return isIP(host) === 0 ? cert.checkHost(host) !== undefined : cert.checkIP(host) !== undefined;
+}
+
+export async function readBootstrapFile(dataDir: string): Promise<BootstrapFile | undefined> {
+  const text = await readIfExists(bootstrapFile(dataDir));
+  if (!text) return undefined;
+  try { return JSON.parse(text) as BootstrapFile; } catch { return undefined; }
+}
+
+export async function writeBootstrapFile(dataDir: string, content: BootstrapFile): Promise<void> {
+  const ordered: BootstrapFile = {
+    tenantId: content.tenantId, subscriptionId: content.subscriptionId, clientId: content.clientId,
+    clientSecret: content.clientSecret, armEndpoint: content.armEndpoint, authorityHost: content.authorityHost,
+    caCertFile: content.caCertFile,
+  };
+  await writeFileAtomic(bootstrapFile(dataDir), JSON.stringify(ordered, null, 2) + '\n', 0o600);
+}

@@ -1,0 +1,27 @@
+/** Every repository over one connection source. */
+import type { Repositories } from '../../core/ports.js';
+import { createClientSecretRepository } from './client-secrets.js';
+import { createMetaRepository } from './meta.js';
+import { createOperationRepository } from './operations.js';
+import { createPrincipalRepository } from './principals.js';
+import { createResourceGroupRepository } from './resource-groups.js';
+import { createResourceRepository } from './resources.js';
+import type { DbSource } from './shared.js';
+import { createSigningKeyRepository } from './signing-keys.js';
+import { createSubscriptionRepository } from './subscriptions.js';
+import { createTenantRepository } from './tenants.js';
+
+/** Builds the repositories; each query asks `db` which connection to use. */
+export function createRepositories(db: DbSource): Repositories {
+  return {
+    tenants: createTenantRepository(db),
+    subscriptions: createSubscriptionRepository(db),
+    principals: createPrincipalRepository(db),
+    clientSecrets: createClientSecretRepository(db),
+    resourceGroups: createResourceGroupRepository(db),
+    resources: createResourceRepository(db),
+    signingKeys: createSigningKeyRepository(db),
+    operations: createOperationRepository(db),
+    meta: createMetaRepository(db),
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * The tables as Kysely sees them. Ids keep the case they were created with (for display) and each
+ * lookup column has a lower-cased `*_key` twin that carries uniqueness, lookups and ordering, because
+ * ARM compares names and ids case-insensitively. JSON values (tags, properties, …) are stored as text
+ * so both engines hold exactly the same bytes.
+ */
+
+/** Which engine a store runs on. */
+export type Engine = 'sqlite' | 'postgres';
+
+export interface MigrationTable {
+  version: number;
+  name: string;
+  applied_at: string;
+}
+
+export interface TenantTable {
+  id_key: string;
+  id: string;
+  display_name: string;
+  default_domain: string;
+  created_at: string;
+}
+
+export interface SubscriptionTable {
+  id_key: string;
+  id: string;
+  tenant_key: string;
+  tenant_id: string;
+  display_name: string;
+  state: string;
+  created_at: string;
+}
+
+export interface PrincipalTable {
+  tenant_key: string;
+  object_key: string;
+  app_key: string;
+  /** resourceKey() of `resource_id`; null for applications. */
+  resource_key: string | null;
+  tenant_id: string;
+  object_id: string;
+  app_id: string;
+  display_name: string;
+  kind: string;
+  resource_id: string | null;
+  created_at: string;
+}
+
+export interface ClientSecretTable {
+  tenant_key: string;
+  id_key: string;
+  app_key: string;
+  id: string;
+  tenant_id: string;
+  app_id: string;
+  hash: string;
+  hint: string;
+  display_name: string;
+  created_at: string;
+  expires_at: string | null;
+}
+
+export interface ResourceGroupTable {
+  subscription_key: string;
+  name_key: string;
+  subscription_id: string;
+  name: string;
+  location: string;
+  managed_by: string | null;
+  /** JSON object. */
+  tags: string;
+  provisioning_state: string;
+  etag: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ResourceTable {
+  /** resourceKey() of `id`. */
+  id_key: string;
+  subscription_key: string;
+  group_key: string;
+  type_key: string;
+  id: string;
+  subscription_id: string;
+  resource_group: string;
+  type: string;
+  name: string;
+  location: string;
+  /** JSON object. */
+  tags: string;
+  kind: string | null;
+  /** JSON object. */
+  properties: string;
+  /** JSON object or null. */
+  identity: string | null;
+  /** JSON object or null. */
+  sku: string | null;
+  provisioning_state: string;
+  etag: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SigningKeyTable {
+  /** Case-sensitive: a base64url thumbprint, where case matters. */
+  kid: string;
+  private_key_pem: string;
+  certificate_der: string;
+  created_at: string;
+  activates_at: string;
+  expires_at: string;
+}
+
+export interface OperationTable {
+  id_key: string;
+  id: string;
+  subscription_id: string;
+  resource_id: string;
+  action: string;
+  status: string;
+  start_time: string;
+  end_time: string | null;
+  /** JSON `{ code, message }` or null. */
+  error: string | null;
+}
+
+export interface MetaTable {
+  name_key: string;
+  name: string;
+  value: string;
+}
+
+export interface Schema {
+  keyless_migrations: MigrationTable;
+  tenants: TenantTable;
+  subscriptions: SubscriptionTable;
+  principals: PrincipalTable;
+  client_secrets: ClientSecretTable;
+  resource_groups: ResourceGroupTable;
+  resources: ResourceTable;
+  signing_keys: SigningKeyTable;
+  operations: OperationTable;
+  meta: MetaTable;
+}

@@ -1,0 +1,53 @@
+/**
+ * The server as an operator runs it: restart on the same data dir keeps tenant, subscription,
+ * resources and signing keys (a token from before the restart still works); SIGTERM exits 0.
+ */
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { after, describe, it } from 'node:test';
+import { createDataDir, startKeyless } from '../support/keyless.js';
+
+async function token(b: { authorityHost: string; tenantId: string; clientId: string; clientSecret: string }): Promise<string> {
+  const res = await fetch(`${b.authorityHost}/${b.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: b.clientId, client_secret: b.clientSecret, scope: 'https://management.azure.com/.default' }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+describe('server lifecycle on one data dir', () => {
+  const dirs: string[] = [];
+  after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+
+  it('keeps everything across a restart and stops cleanly on SIGTERM', async () => {
+    const dataDir = await createDataDir();
+    dirs.push(dataDir);
+    const first = await startKeyless({ dataDir, via: 'node' });
+    const b1 = first.bootstrap;
+    const t1 = await token(b1);
+    const put = await fetch(`${b1.armEndpoint}/subscriptions/${b1.subscriptionId}/resourcegroups/kept-rg?api-version=2021-04-01`, {
+      method: 'PUT', headers: { authorization: `Bearer ${t1}`, 'content-type': 'application/json' }, body: JSON.stringify({ location: 'westeurope' }),
+    });
+    assert.equal(put.status, 201, await put.clone().text());
+    assert.equal(await first.stop(), 0, `clean exit on SIGTERM:\n${first.output()}`);
+
+    const second = await startKeyless({ dataDir, via: 'node' });
+    try {
+      const b2 = second.bootstrap;
+      assert.equal(b2.tenantId, b1.tenantId);
+      assert.equal(b2.subscriptionId, b1.subscriptionId);
+      assert.equal(b2.clientId, b1.clientId);
+      assert.equal(b2.clientSecret, b1.clientSecret);
+      // The token issued before the restart is still accepted (same signing keys).
+      const got = await fetch(`${b2.armEndpoint}/subscriptions/${b2.subscriptionId}/resourcegroups/kept-rg?api-version=2021-04-01`, {
+        headers: { authorization: `Bearer ${t1}` },
+      });
+      assert.equal(got.status, 200, await got.clone().text());
+      assert.equal(((await got.json()) as { location: string }).location, 'westeurope');
+    } finally {
+      assert.equal(await second.stop(), 0);
+    }
+  });
+});

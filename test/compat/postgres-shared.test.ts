@@ -1,0 +1,50 @@
+/**
+ * Several servers on one PostgreSQL database, started at the same moment: migrations and bootstrap
+ * run once, all servers share tenant, subscription, resources and signing keys.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { createTestDatabase } from '../support/postgres.js';
+import { startKeyless, type RunningKeyless } from '../support/keyless.js';
+
+async function token(b: { authorityHost: string; tenantId: string; clientId: string; clientSecret: string }): Promise<string> {
+  const res = await fetch(`${b.authorityHost}/${b.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: b.clientId, client_secret: b.clientSecret, scope: 'https://management.azure.com/.default' }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+describe('servers sharing one PostgreSQL database', () => {
+  const servers: RunningKeyless[] = [];
+  let drop: (() => Promise<void>) | undefined;
+  after(async () => {
+    for (const s of servers) await s.dispose();
+    await drop?.();
+  });
+
+  it('start together, bootstrap once, and see each other\'s writes and tokens', async () => {
+    const db = await createTestDatabase();
+    drop = db.drop;
+    servers.push(...await Promise.all([0, 1, 2].map(() => startKeyless({ databaseUrl: db.url, via: 'node' }))));
+    const [a, b, c] = servers.map((s) => s.bootstrap) as [typeof servers[0]['bootstrap'], typeof servers[0]['bootstrap'], typeof servers[0]['bootstrap']];
+    assert.equal(new Set([a.tenantId, b.tenantId, c.tenantId]).size, 1, 'one tenant');
+    assert.equal(new Set([a.subscriptionId, b.subscriptionId, c.subscriptionId]).size, 1, 'one subscription');
+    assert.equal(new Set([a.clientId, b.clientId, c.clientId]).size, 1, 'one admin application');
+
+    const tokenFromA = await token(a);
+    // Each server's own admin secret works (each data dir got its own secret for the same admin).
+    await token(b);
+    const put = await fetch(`${a.armEndpoint}/subscriptions/${a.subscriptionId}/resourceGroups/shared-rg?api-version=2021-04-01`, {
+      method: 'PUT', headers: { authorization: `Bearer ${tokenFromA}`, 'content-type': 'application/json' }, body: JSON.stringify({ location: 'northeurope' }),
+    });
+    assert.equal(put.status, 201, await put.clone().text());
+    // A token signed by A is accepted by C (signing keys live in the shared database), and C sees A's group.
+    const got = await fetch(`${c.armEndpoint}/subscriptions/${c.subscriptionId}/resourceGroups/shared-rg?api-version=2021-04-01`, {
+      headers: { authorization: `Bearer ${tokenFromA}` },
+    });
+    assert.equal(got.status, 200, await got.clone().text());
+  });
+});

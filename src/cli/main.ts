@@ -19,6 +19,7 @@ program
   .option('--data-dir <dir>', 'where certificates, the SQLite database and bootstrap.json live (env KEYLESS_DATA_DIR)', undefined)
   .option('--host <host>', 'address to listen on (env KEYLESS_HOST)', undefined)
   .option('--port <port>', 'port to listen on; 0 takes a free port (env KEYLESS_PORT)', undefined)
+  .option('--public-url <url>', 'https origin clients use (e.g. a load balancer); names the issuer and endpoints (env KEYLESS_PUBLIC_URL)', undefined)
   .option('--database-url <url>', 'PostgreSQL URL; embedded SQLite in the data dir when absent (env KEYLESS_DATABASE_URL)', undefined)
   .addOption(new Option('--log-level <level>', 'log level (env KEYLESS_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
   .addHelpText('after', `
@@ -26,7 +27,7 @@ Examples:
   keyless serve                                   # https://127.0.0.1:8443, data in ./.keyless
   keyless serve --data-dir /tmp/k --port 0        # a free port; see /tmp/k/bootstrap.json
   keyless serve --database-url postgres://user@localhost/keyless`)
-  .action(async (opts: { dataDir?: string; host?: string; port?: string; databaseUrl?: string; logLevel?: string }) => {
+  .action(async (opts: { dataDir?: string; host?: string; port?: string; databaseUrl?: string; publicUrl?: string; logLevel?: string }) => {
     const { runServe } = await import('./serve.js');
     await runServe(opts);
   });

@@ -2,10 +2,10 @@
 import { ConfigError, loadConfig } from '../config/config.js';
 import { startServer } from '../server/server.js';
 
-export async function runServe(opts: { dataDir?: string; host?: string; port?: string; databaseUrl?: string; logLevel?: string }): Promise<void> {
+export async function runServe(opts: { dataDir?: string; host?: string; port?: string; databaseUrl?: string; publicUrl?: string; logLevel?: string }): Promise<void> {
   let config;
   try {
-    config = loadConfig({ dataDir: opts.dataDir, host: opts.host, port: opts.port, databaseUrl: opts.databaseUrl, logLevel: opts.logLevel });
+    config = loadConfig({ dataDir: opts.dataDir, host: opts.host, port: opts.port, databaseUrl: opts.databaseUrl, publicUrl: opts.publicUrl, logLevel: opts.logLevel });
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`keyless serve: ${e.message}\n`);

@@ -12,6 +12,13 @@ export interface ServerConfig {
   host: string;
   /** 0 takes a free port. */
   port: number;
+  /**
+   * The https origin clients use to reach this server, e.g. a load balancer in front of several
+   * servers sharing one database. It names the token issuer, the discovery and paging URLs and the
+   * endpoints in bootstrap.json, so servers behind one address must share it. Default: the listener's
+   * own origin (`https://<host>:<port>`, with 127.0.0.1 for a wildcard host).
+   */
+  publicUrl: string | undefined;
   /** PostgreSQL URL; when absent the embedded SQLite file `<dataDir>/keyless.db` is used. */
   databaseUrl: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -54,6 +61,16 @@ function oneOf<T extends string>(name: string, values: readonly T[]) {
   };
 }
 
+function parsePublicUrl(raw: string): string | undefined {
+  if (raw === '') return undefined;
+  let url: URL;
+  try { url = new URL(raw); } catch { throw new ConfigError(`public URL must be an absolute https URL, got '${raw}'`); }
+  // Azure SDKs refuse bearer tokens and authorities over plain http.
+  if (url.protocol !== 'https:') throw new ConfigError(`public URL must use https (Azure SDKs refuse http authorities), got '${raw}'`);
+  if (url.pathname !== '/' || url.search || url.hash) throw new ConfigError(`public URL must be an origin with no path, got '${raw}'`);
+  return url.origin;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -62,6 +79,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   dataDir: { key: 'dataDir', env: 'KEYLESS_DATA_DIR', parse: (r) => resolve(r), fallback: () => resolve('.keyless') },
   host: { key: 'host', env: 'KEYLESS_HOST', parse: (r) => r, fallback: () => '127.0.0.1' },
   port: { key: 'port', env: 'KEYLESS_PORT', parse: int('port', 0, 65535), fallback: () => 8443 },
+  publicUrl: { key: 'publicUrl', env: 'KEYLESS_PUBLIC_URL', parse: parsePublicUrl, fallback: () => undefined },
   databaseUrl: { key: 'databaseUrl', env: 'KEYLESS_DATABASE_URL', parse: (r) => r || undefined, fallback: () => undefined },
   logLevel: {
     key: 'logLevel', env: 'KEYLESS_LOG_LEVEL',

@@ -12,6 +12,8 @@ export interface BaseOptions {
   /** Pino options or false; tokens, secrets and authorization headers are always redacted. */
   logger?: false | { level: string };
   https?: { key: string; cert: string };
+  /** Answers requests Fastify rejects before routing (e.g. a bad percent-encoding): see src/http/arm/framework-errors.ts. */
+  frameworkErrors?: FastifyServerOptions['frameworkErrors'];
 }
 
 /** Paths in logs never carry secrets, but bodies and auth headers can: redact them. */
@@ -24,8 +26,8 @@ export function createBaseFastify(options: BaseOptions = {}): FastifyInstance {
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
     logger: options.logger ? { level: options.logger.level, redact: { paths: REDACT, censor: '[redacted]' } } : false,
-    disableRequestLogging: !options.logger || options.logger.level !== 'debug',
     ...(options.https ? { https: options.https } : {}),
+    ...(options.frameworkErrors ? { frameworkErrors: options.frameworkErrors } : {}),
   };
   return Fastify(serverOptions) as unknown as FastifyInstance;
 }

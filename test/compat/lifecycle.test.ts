@@ -33,7 +33,8 @@ describe('server lifecycle on one data dir', () => {
     assert.equal(put.status, 201, await put.clone().text());
     assert.equal(await first.stop(), 0, `clean exit on SIGTERM:\n${first.output()}`);
 
-    const second = await startKeyless({ dataDir, via: 'node' });
+    // Same address: the issuer is the authority URL, so clients keep their endpoints and tokens.
+    const second = await startKeyless({ dataDir, via: 'node', port: Number(new URL(b1.armEndpoint).port) });
     try {
       const b2 = second.bootstrap;
       assert.equal(b2.tenantId, b1.tenantId);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createTestDatabase } from '../support/postgres.js';
-import { startKeyless, type RunningKeyless } from '../support/keyless.js';
+import { freePort, startKeyless, type RunningKeyless } from '../support/keyless.js';
 
 async function token(b: { authorityHost: string; tenantId: string; clientId: string; clientSecret: string }): Promise<string> {
   const res = await fetch(`${b.authorityHost}/${b.tenantId}/oauth2/v2.0/token`, {
@@ -28,21 +28,29 @@ describe('servers sharing one PostgreSQL database', () => {
   it('start together, bootstrap once, and see each other\'s writes and tokens', async () => {
     const db = await createTestDatabase();
     drop = db.drop;
-    servers.push(...await Promise.all([0, 1, 2].map(() => startKeyless({ databaseUrl: db.url, via: 'node' }))));
+    // Servers behind one address share its public URL (it names the token issuer); here the first
+    // server's own address plays the load balancer, and the test also calls the others directly.
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const publicUrl = `https://127.0.0.1:${ports[0]}`;
+    servers.push(...await Promise.all(ports.map((port) => startKeyless({ databaseUrl: db.url, via: 'node', port, extraArgs: ['--public-url', publicUrl] }))));
     const [a, b, c] = servers.map((s) => s.bootstrap) as [typeof servers[0]['bootstrap'], typeof servers[0]['bootstrap'], typeof servers[0]['bootstrap']];
+    const direct = (i: number) => `https://127.0.0.1:${ports[i]}`;
     assert.equal(new Set([a.tenantId, b.tenantId, c.tenantId]).size, 1, 'one tenant');
     assert.equal(new Set([a.subscriptionId, b.subscriptionId, c.subscriptionId]).size, 1, 'one subscription');
     assert.equal(new Set([a.clientId, b.clientId, c.clientId]).size, 1, 'one admin application');
+    assert.equal(a.armEndpoint, publicUrl);
+    assert.equal(c.armEndpoint, publicUrl);
 
     const tokenFromA = await token(a);
     // Each server's own admin secret works (each data dir got its own secret for the same admin).
-    await token(b);
+    await token({ ...b, authorityHost: direct(1) });
+    assert.notEqual(b.clientSecret, a.clientSecret);
     const put = await fetch(`${a.armEndpoint}/subscriptions/${a.subscriptionId}/resourceGroups/shared-rg?api-version=2021-04-01`, {
       method: 'PUT', headers: { authorization: `Bearer ${tokenFromA}`, 'content-type': 'application/json' }, body: JSON.stringify({ location: 'northeurope' }),
     });
     assert.equal(put.status, 201, await put.clone().text());
     // A token signed by A is accepted by C (signing keys live in the shared database), and C sees A's group.
-    const got = await fetch(`${c.armEndpoint}/subscriptions/${c.subscriptionId}/resourceGroups/shared-rg?api-version=2021-04-01`, {
+    const got = await fetch(`${direct(2)}/subscriptions/${c.subscriptionId}/resourceGroups/shared-rg?api-version=2021-04-01`, {
       headers: { authorization: `Bearer ${tokenFromA}` },
     });
     assert.equal(got.status, 200, await got.clone().text());

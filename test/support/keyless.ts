@@ -29,7 +29,22 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Start with `npx keyless` (as the README says) or `node bin/keyless.js` (faster). Default: npx. */
   via?: 'npx' | 'node';
+  /** Default 0 (a free port). */
+  port?: number;
   extraArgs?: string[];
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => done(port));
+    });
+  });
 }
 
 /** A fresh data dir holding the test CA, so that the server issues its certificate from it. */
@@ -44,7 +59,7 @@ export async function createDataDir(): Promise<string> {
 
 export async function startKeyless(options: StartOptions = {}): Promise<RunningKeyless> {
   const dataDir = options.dataDir ?? await createDataDir();
-  const args = ['serve', '--data-dir', dataDir, '--port', '0', ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : []), ...(options.extraArgs ?? [])];
+  const args = ['serve', '--data-dir', dataDir, '--port', String(options.port ?? 0), ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : []), ...(options.extraArgs ?? [])];
   const [cmd, argv] = options.via === 'node' ? [process.execPath, [join(ROOT, 'bin/keyless.js'), ...args]] : ['npx', ['--no-install', 'keyless', ...args]];
   // On a restart the old bootstrap.json is still there: wait for the server to write it anew.
   const before = await fileIdentity(join(dataDir, 'bootstrap.json'));

@@ -1,0 +1,29 @@
+/**
+ * The whole HTTP application, built without listening: the token authority and the ARM control plane
+ * on one Fastify instance, each an encapsulated plugin with its own parsers and error mapper.
+ */
+import type { FastifyInstance } from 'fastify';
+import { armFrameworkErrors } from './arm/framework-errors.js';
+import { armPlugin, type ArmDeps } from './arm/plugin.js';
+import { createBaseFastify, type BaseOptions } from './base.js';
+import { oauthPlugin, type OAuthDeps } from './oauth/index.js';
+
+export interface AppDeps {
+  base: Omit<BaseOptions, 'frameworkErrors'>;
+  oauth: OAuthDeps;
+  arm: ArmDeps;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = createBaseFastify({ ...deps.base, frameworkErrors: armFrameworkErrors });
+  await app.register(oauthPlugin(deps.oauth));
+  await app.register(armPlugin(deps.arm));
+  // Anything neither surface serves: an ARM-shaped 404 that says what was asked for.
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).type('application/json; charset=utf-8').send({
+      error: { code: 'NotFound', message: `No Keyless endpoint serves ${request.method} '${request.url.split('?')[0]}'.` },
+    });
+  });
+  await app.ready();
+  return app;
+}

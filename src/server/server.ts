@@ -1,0 +1,134 @@
+/**
+ * The composition root: the one place that reads the configuration and wires everything.
+ * Start order: data dir and TLS → store (migrations) → signing keys → signer threads → directory
+ * bootstrap → services → HTTP app → listen → bootstrap.json. Stop runs the reverse.
+ */
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import type { ServerConfig } from '../config/config.js';
+import { systemClock } from '../core/clock.js';
+import { addClientSecret, checkClientSecret, ensureBootstrap, type BootstrapIdentity } from '../core/directory/bootstrap.js';
+import { randomIds } from '../core/ids.js';
+import type { Store } from '../core/ports.js';
+import { createOperationService } from '../core/resources/operation-service.js';
+import { createResourceGroupService } from '../core/resources/resource-group-service.js';
+import { createSubscriptionService } from '../core/resources/subscription-service.js';
+import { createTokenService } from '../core/tokens/token-service.js';
+import { createAccessTokenVerifier } from '../crypto/access-token-verifier.js';
+import { createKeyRing } from '../crypto/key-ring.js';
+import { clientSecretHasher } from '../crypto/secrets.js';
+import { createSignerPool } from '../crypto/signer-pool.js';
+import { buildApp } from '../http/app.js';
+import { openStore } from '../storage/store.js';
+import {
+  bootstrapFile, ensureDataDir, ensureTls, readBootstrapFile, sqliteFile, writeBootstrapFile, type BootstrapFile,
+} from './data-dir.js';
+
+export interface RunningServer {
+  bootstrap: BootstrapFile;
+  bootstrapPath: string;
+  /** e.g. `SQLite /path/keyless.db` or `PostgreSQL host/db` (no password). */
+  storageDescription: string;
+  /** The port actually listened on. */
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const log = pino({ level: config.logLevel, redact: { paths: ['clientSecret', 'secret', 'token'], censor: '[redacted]' } }, pino.destination(2));
+  const clock = systemClock;
+  const ids = randomIds;
+  const cleanup: (() => Promise<void> | void)[] = [];
+  const stop = async () => { for (const step of cleanup.splice(0).reverse()) await step(); };
+
+  try {
+    await ensureDataDir(config.dataDir);
+    const tls = await ensureTls(config.dataDir, config.host);
+
+    const store: Store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: sqliteFile(config.dataDir) });
+    cleanup.push(() => store.close());
+
+    const keyRing = createKeyRing({
+      store, clock,
+      policy: { periodSeconds: config.keyRotationSeconds, maxTokenLifetimeSeconds: Math.max(config.appTokenLifetimeSeconds, config.managedIdentityTokenLifetimeSeconds) },
+      onError: (error) => log.error({ err: error }, 'signing key refresh failed'),
+    });
+    await keyRing.start();
+    cleanup.push(() => keyRing.stop());
+
+    const signer = createSignerPool({ threads: config.signingThreads, key: keyRing.current() });
+    cleanup.push(() => signer.close());
+    const unsubscribe = keyRing.onCurrentKeyChange((key) => signer.setKey(key));
+    cleanup.push(unsubscribe);
+
+    const identity = await ensureBootstrap({ store, ids, clock, secrets: clientSecretHasher });
+    const clientSecret = await adminSecret(config.dataDir, identity, { store, ids, clock, secrets: clientSecretHasher });
+
+    // The public origin is known only once the listener has its port (with --port 0).
+    let publicUrl = config.publicUrl ?? '';
+    const baseUrl = () => publicUrl;
+
+    const tokens = createTokenService({ repos: store, signer, clock, config, baseUrl, secrets: clientSecretHasher });
+    const verifier = createAccessTokenVerifier({ keys: keyRing, issuers: tokens.issuers, clock });
+    const app = await buildApp({
+      base: { logger: config.logLevel === 'silent' ? false : { level: config.logLevel }, https: { key: tls.key, cert: tls.cert } },
+      oauth: { tokens, keys: keyRing, baseUrl, clock },
+      arm: {
+        services: {
+          subscriptions: createSubscriptionService({ tenants: store.tenants, subscriptions: store.subscriptions }),
+          resourceGroups: createResourceGroupService({ store, clock, ids }),
+          operations: createOperationService({ operations: store.operations, clock, ids }),
+        },
+        verifier, clock, baseUrl,
+        defaultTenantId: identity.tenantId,
+        // SDK clients given this server as endpoint ask for `${endpoint}/.default`.
+        extraAudiences: () => [publicUrl, `${publicUrl}/`],
+      },
+    });
+    cleanup.push(() => app.close());
+
+    await app.listen({ host: config.host, port: config.port });
+    const port = (app.server.address() as AddressInfo).port;
+    if (!config.publicUrl) publicUrl = `https://${urlHost(config.host)}:${port}`;
+
+    const bootstrap: BootstrapFile = {
+      tenantId: identity.tenantId, subscriptionId: identity.subscriptionId, clientId: identity.clientId, clientSecret,
+      armEndpoint: publicUrl, authorityHost: publicUrl, caCertFile: tls.caCertFile,
+    };
+    await writeBootstrapFile(config.dataDir, bootstrap);
+    log.info({ port, engine: store.engine }, 'keyless server ready');
+    return {
+      bootstrap, bootstrapPath: bootstrapFile(config.dataDir), port, stop,
+      storageDescription: config.databaseUrl ? `PostgreSQL ${describePostgres(config.databaseUrl)}` : `SQLite ${sqliteFile(config.dataDir)}`,
+    };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * The admin's secret for this data dir: the one in bootstrap.json when it is still valid, else a new
+ * one (first start, or a second server sharing the database from another data dir).
+ */
+async function adminSecret(dataDir: string, identity: BootstrapIdentity, deps: Parameters<typeof addClientSecret>[0]): Promise<string> {
+  const app = { tenantId: identity.tenantId, appId: identity.clientId };
+  const previous = await readBootstrapFile(dataDir);
+  if (previous && previous.tenantId === identity.tenantId && previous.clientId === identity.clientId
+    && typeof previous.clientSecret === 'string' && await checkClientSecret(deps, app, previous.clientSecret)) {
+    return previous.clientSecret;
+  }
+  return (await addClientSecret(deps, app, `bootstrap secret (${dataDir})`)).secret;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function describePostgres(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}`;
+  } catch { return '(url)'; }
+}

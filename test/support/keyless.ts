@@ -63,14 +63,15 @@ export async function startKeyless(options: StartOptions = {}): Promise<RunningK
   const [cmd, argv] = options.via === 'node' ? [process.execPath, [join(ROOT, 'bin/keyless.js'), ...args]] : ['npx', ['--no-install', 'keyless', ...args]];
   // On a restart the old bootstrap.json is still there: wait for the server to write it anew.
   const before = await fileIdentity(join(dataDir, 'bootstrap.json'));
-  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Own process group: npx does not pass SIGTERM on to the server it starts, so signal the group.
+  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   const bootstrap = await waitForBootstrap(dataDir, before, child, () => out);
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) signalGroup(child, 'SIGTERM');
     return exited;
   };
   return {
@@ -80,6 +81,10 @@ export async function startKeyless(options: StartOptions = {}): Promise<RunningK
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try { process.kill(-child.pid!, signal); } catch { child.kill(signal); }
 }
 
 async function fileIdentity(path: string): Promise<string | undefined> {
@@ -101,6 +106,6 @@ async function waitForBootstrap(dataDir: string, before: string | undefined, chi
     } catch { /* not written yet */ }
     await new Promise((r) => setTimeout(r, 50));
   }
-  child.kill('SIGKILL');
+  signalGroup(child, 'SIGKILL');
   throw new Error(`keyless serve did not write bootstrap.json within 60 s:\n${output()}`);
 }

@@ -33,7 +33,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     database.close();
     throw error;
   }
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   try {
     await migrateToLatest(db, 'sqlite');
   } catch (error) {
@@ -41,4 +41,35 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     throw error;
   }
   return createKyselyStore(db, 'sqlite');
+}
+
+/** How many prepared statements to keep; the queries are a fixed set, so this is never reached in use. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver prepares every statement anew; preparing costs more than running the small
+ * queries of the token path. The queries Kysely builds are a fixed set of SQL strings with bound
+ * parameters, so their prepared statements are kept and reused (better-sqlite3 statements are
+ * reusable; the driver runs one at a time on this single connection).
+ */
+function withStatementCache(database: Database.Database): Database.Database {
+  const cache = new Map<string, Database.Statement>();
+  const prepare = database.prepare.bind(database);
+  return new Proxy(database, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      }
+      return (sql: string) => {
+        let statement = cache.get(sql);
+        if (!statement) {
+          if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+          statement = prepare(sql);
+          cache.set(sql, statement);
+        }
+        return statement;
+      };
+    },
+  });
 }

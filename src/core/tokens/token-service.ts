@@ -67,7 +67,22 @@ export interface TokenService {
   issueToken(input: IssueTokenInput): Promise<IssuedToken>;
 }
 
-const opaque = (bytes: number) => randomBytes(bytes).toString('base64url');
+/**
+ * Random opaque claim values. Every token needs 112 random bytes (`uti`, `aio`, `rh`); drawing them
+ * from a pooled buffer makes one system call per ~150 tokens instead of three per token.
+ */
+const RANDOM_POOL_BYTES = 16 * 1024;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+function opaque(bytes: number): string {
+  if (poolOffset + bytes > pool.length) {
+    pool = randomBytes(RANDOM_POOL_BYTES);
+    poolOffset = 0;
+  }
+  const value = pool.toString('base64url', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return value;
+}
 
 export function createTokenService(deps: TokenServiceDeps): TokenService {
   const issuers = createIssuerPolicy(deps.config.issuerMode, deps.baseUrl);

@@ -13,7 +13,17 @@ export async function runServe(opts: { dataDir?: string; host?: string; port?: s
     }
     throw e;
   }
-  const server = await startServer(config);
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (e) {
+    // Start-up failures (port in use, database unreachable, newer schema…) are the operator's to fix:
+    // say what failed in one line, without a stack trace.
+    const err = e as NodeJS.ErrnoException;
+    const reason = err.code === 'EADDRINUSE' ? `${config.host}:${config.port} is already in use` : err.message;
+    process.stderr.write(`keyless serve: could not start: ${reason}\n`);
+    process.exit(1);
+  }
   const b = server.bootstrap;
   process.stdout.write([
     `Keyless is listening on ${b.armEndpoint}`,

@@ -24,9 +24,9 @@ function summarize(r: Result, connections: number): LoadResult {
 async function run(options: LoadOptions): Promise<LoadResult> {
   const result = await autocannon({
     url: options.url,
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: formBody(options.form),
+    method: options.method ?? 'POST',
+    headers: options.headers ?? { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    ...(options.method === 'GET' ? {} : { body: options.body ?? formBody(options.form) }),
     connections: options.connections,
     pipelining: 1,
     duration: options.durationSeconds,

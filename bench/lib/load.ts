@@ -10,6 +10,12 @@ export interface LoadOptions {
   url: string;
   /** Form fields of the POST body (sent `application/x-www-form-urlencoded`). */
   form: Record<string, string>;
+  /** Default POST (with `form`); GET sends no body. */
+  method?: 'GET' | 'POST';
+  /** A raw body sent instead of `form` (e.g. JSON; set `headers` with its content type). */
+  body?: string;
+  /** Request headers replacing the form defaults (e.g. IMDS's `Metadata: true`). */
+  headers?: Record<string, string>;
   /** PEM of the CA that issued the target's certificate. */
   caPem: string;
   /** Concurrent keep-alive connections. */

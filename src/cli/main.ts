@@ -32,4 +32,25 @@ Examples:
     await runServe(opts);
   });
 
+program
+  .command('agent')
+  .description('Run the host agent for one virtual machine: serves managed-identity tokens locally like Azure IMDS.')
+  .option('--data-dir <dir>', 'where bootstrap.json and the saved host key live (default ./.keyless)', undefined)
+  .option('--resource <vm-id>', 'ARM id of the virtual machine this agent serves')
+  .option('--port <port>', 'local port; 0 takes a free port (default 0)', undefined)
+  .option('--host <host>', 'local address to listen on (default 127.0.0.1)', undefined)
+  .option('--join-token <token>', 'one-time join token from the keylessAgentJoin action on the VM (default: obtained with bootstrap.json)', undefined)
+  .option('--server <url>', 'the Keyless server (default: armEndpoint of bootstrap.json)', undefined)
+  .option('--ca <file>', 'CA certificate of the server (default: caCertFile of bootstrap.json)', undefined)
+  .option('--arc', 'also answer Azure Arc style challenges (needs /var/opt/azcmagent/tokens)', false)
+  .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+  .addHelpText('after', `
+Example:
+  keyless agent --data-dir /tmp/k --resource /subscriptions/<s>/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1
+  # prints: export AZURE_POD_IDENTITY_AUTHORITY_HOST=http://127.0.0.1:<port> (and IDENTITY_ENDPOINT / IDENTITY_HEADER)`)
+  .action(async (opts: import('./agent.js').AgentCommandOptions) => {
+    const { runAgent } = await import('./agent.js');
+    await runAgent(opts);
+  });
+
 await program.parseAsync(process.argv);

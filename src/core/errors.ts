@@ -40,6 +40,22 @@ export const DOMAIN_ERROR_CODES = {
   LocationNotAvailableForResourceGroup: 'invalid',
   InvalidTagNameCharacters: 'invalid',
   RequestEntityTooLarge: 'too-large',
+  FailedIdentityOperation: 'invalid',
+  InvalidResourceLocation: 'conflict',
+  // RBAC (Microsoft.Authorization), codes as Azure returns them.
+  RoleAssignmentExists: 'conflict',
+  RoleAssignmentNotFound: 'not-found',
+  RoleAssignmentUpdateNotPermitted: 'conflict',
+  InvalidRoleAssignmentId: 'invalid',
+  PrincipalNotFound: 'invalid',
+  RoleDefinitionDoesNotExist: 'not-found',
+  RoleDefinitionWithSameNameExists: 'conflict',
+  RoleDefinitionHasAssignments: 'conflict',
+  InvalidRoleDefinitionId: 'invalid',
+  InvalidActionOrNotAction: 'invalid',
+  InvalidAssignableScope: 'invalid',
+  InvalidFilter: 'invalid',
+  ConditionNotSupported: 'invalid',
 } as const satisfies Record<string, ErrorKind>;
 
 export type DomainErrorCode = keyof typeof DOMAIN_ERROR_CODES;

@@ -12,6 +12,8 @@ import type {
   ClientSecretRecord, OperationRecord, Page, PageRequest, ResourceGroup, ResourceRecord,
   ServicePrincipal, SigningKeyRecord, Subscription, Tenant,
 } from './model.js';
+import type { RoleAssignment, RoleDefinition } from './rbac/model.js';
+import type { HostCredentialRepository } from './hosts/host-records.js';
 
 export interface TenantRepository {
   get(id: string): Promise<Tenant | undefined>;
@@ -87,6 +89,61 @@ export interface MetaRepository {
   put(key: string, value: string): Promise<void>;
 }
 
+/** Custom role definitions (built-in roles are data in core/rbac, never stored). Keyed by GUID name. */
+export interface RoleDefinitionRepository {
+  get(name: string): Promise<RoleDefinition | undefined>;
+  /** The custom role with this role name (case-insensitive), if any. */
+  getByRoleName(roleName: string): Promise<RoleDefinition | undefined>;
+  /** Every custom role (there are few; the server keeps all of them in memory). */
+  list(): Promise<RoleDefinition[]>;
+  insert(definition: RoleDefinition): Promise<void>;
+  update(definition: RoleDefinition): Promise<boolean>;
+  delete(name: string): Promise<boolean>;
+}
+
+/** Which role assignments a list asks for; every given condition must hold. */
+export interface RoleAssignmentQuery {
+  /** Assignments made at one of these scope keys (resourceKey form): the scope and its ancestors. */
+  atScopeKeys?: readonly string[];
+  /** Or also those made below this scope key (ListForScope without `atScope()`). */
+  belowScopeKey?: string;
+  principalId?: string;
+}
+
+/** Role assignments, keyed by GUID name; (principal, role, scope) is unique. */
+export interface RoleAssignmentRepository {
+  get(name: string): Promise<RoleAssignment | undefined>;
+  /** The assignment of `roleDefinitionName` to `principalId` at exactly `scope`, if any. */
+  find(principalId: string, roleDefinitionName: string, scope: string): Promise<RoleAssignment | undefined>;
+  /** Matching assignments ordered by name. */
+  list(query: RoleAssignmentQuery, page: PageRequest): Promise<Page<RoleAssignment>>;
+  /** How many assignments use a role (a role in use cannot be deleted). */
+  countByRole(roleDefinitionName: string): Promise<number>;
+  /** Every assignment's (name, scope, role, principal) after `afterName`, by name: what the RBAC index loads at start. */
+  scanIndexEntries(afterName: string, limit: number): Promise<Pick<RoleAssignment, 'name' | 'scope' | 'roleDefinitionName' | 'principalId'>[]>;
+  insert(assignment: RoleAssignment): Promise<void>;
+  update(assignment: RoleAssignment): Promise<boolean>;
+  delete(name: string): Promise<boolean>;
+}
+
+/** One RBAC write, as other servers learn of it. */
+export interface RbacChange {
+  seq: number;
+  kind: 'assignment' | 'definition';
+  name: string;
+}
+
+/** An append-only feed of RBAC writes, polled by every server to keep its in-memory index current. */
+export interface RbacChangeRepository {
+  record(kind: RbacChange['kind'], name: string): Promise<void>;
+  /** Changes with `seq > after`, oldest first, at most `limit`. */
+  since(after: number, limit: number): Promise<RbacChange[]>;
+  /** The highest seq so far (0 when none). */
+  latest(): Promise<number>;
+  /** Drops changes with `seq < before`. */
+  prune(before: number): Promise<number>;
+}
+
 export interface Repositories {
   tenants: TenantRepository;
   subscriptions: SubscriptionRepository;
@@ -97,6 +154,12 @@ export interface Repositories {
   signingKeys: SigningKeyRepository;
   operations: OperationRepository;
   meta: MetaRepository;
+  /** Join tokens and host keys of host agents (src/core/hosts/). */
+  hostCredentials: HostCredentialRepository;
+  /** RBAC: custom role definitions, role assignments and the change feed (src/core/rbac/). */
+  roleDefinitions: RoleDefinitionRepository;
+  roleAssignments: RoleAssignmentRepository;
+  rbacChanges: RbacChangeRepository;
 }
 
 /** The whole store: repositories plus transactions. Nested calls to `transaction` join the outer one. */

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { armFrameworkErrors } from './arm/framework-errors.js';
 import { armPlugin, type ArmDeps } from './arm/plugin.js';
+import { agentApiPlugin, type AgentApiDeps } from './agent-api/index.js';
 import { createBaseFastify, type BaseOptions } from './base.js';
 import { oauthPlugin, type OAuthDeps } from './oauth/index.js';
 
@@ -12,12 +13,15 @@ export interface AppDeps {
   base: Omit<BaseOptions, 'frameworkErrors'>;
   oauth: OAuthDeps;
   arm: ArmDeps;
+  /** The agent API (`/keyless/agent/v1`) that host agents call; absent = not mounted. */
+  agentApi?: AgentApiDeps;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = createBaseFastify({ ...deps.base, frameworkErrors: armFrameworkErrors });
   await app.register(oauthPlugin(deps.oauth));
   await app.register(armPlugin(deps.arm));
+  if (deps.agentApi) await app.register(agentApiPlugin(deps.agentApi));
   // Anything neither surface serves: an ARM-shaped 404 that says what was asked for.
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).type('application/json; charset=utf-8').send({

@@ -8,12 +8,24 @@ import pino from 'pino';
 import type { ServerConfig } from '../config/config.js';
 import { systemClock } from '../core/clock.js';
 import { addClientSecret, checkClientSecret, ensureBootstrap, type BootstrapIdentity } from '../core/directory/bootstrap.js';
+import { createDirectoryReadCache } from '../core/directory/read-cache.js';
 import { randomIds } from '../core/ids.js';
 import type { Store } from '../core/ports.js';
 import { createOperationService } from '../core/resources/operation-service.js';
 import { createResourceGroupService } from '../core/resources/resource-group-service.js';
 import { createSubscriptionService } from '../core/resources/subscription-service.js';
 import { createTokenService } from '../core/tokens/token-service.js';
+import { createRbac, ensureBootstrapOwner } from '../core/rbac/rbac.js';
+import { authorizationProvider, createArmAuthorizer, createAttachAuthorizer } from '../providers/authorization/index.js';
+import { createResourceIdentities } from '../core/identities/resource-identities.js';
+import { createUserAssignedIdentityService } from '../core/identities/user-assigned-identity-service.js';
+import { computeProvider } from '../providers/compute/index.js';
+import { createVirtualMachineService } from '../providers/compute/virtual-machine-service.js';
+import { managedIdentityProvider } from '../providers/managed-identity/index.js';
+import { createHostAttestation } from '../core/hosts/host-attestation.js';
+import { createIdentityChangeNotifier, createIdentityWatch } from '../core/hosts/identity-watch.js';
+import { createManagedIdentityTokens } from '../core/tokens/managed-identity.js';
+import { agentJoinProvider } from '../http/agent-api/join-action.js';
 import { createAccessTokenVerifier } from '../crypto/access-token-verifier.js';
 import { createKeyRing } from '../crypto/key-ring.js';
 import { clientSecretHasher } from '../crypto/secrets.js';
@@ -64,12 +76,41 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const identity = await ensureBootstrap({ store, ids, clock, secrets: clientSecretHasher });
     const clientSecret = await adminSecret(config.dataDir, identity, { store, ids, clock, secrets: clientSecretHasher });
 
+    // RBAC (docs/adr/0005-rbac.md): the admin holds Owner on the subscription; decisions are made on
+    // an in-memory index kept current from the database's change feed.
+    await ensureBootstrapOwner(store, clock, identity);
+    const rbac = createRbac({ store, clock });
+    await rbac.start({ onError: (error) => log.error({ err: error }, 'rbac change feed poll failed') });
+    cleanup.push(() => rbac.stop());
+
     // The public origin is known only once the listener has its port (with --port 0).
     let publicUrl = config.publicUrl ?? '';
     const baseUrl = () => publicUrl;
 
-    const tokens = createTokenService({ repos: store, signer, clock, config, baseUrl, secrets: clientSecretHasher });
+    // The token path reads tenant, client and secrets on every request: a 1-second read cache.
+    const directoryReads = createDirectoryReadCache(store, { clock });
+    const tokens = createTokenService({ repos: directoryReads, signer, clock, config, baseUrl, secrets: clientSecretHasher });
     const verifier = createAccessTokenVerifier({ keys: keyRing, issuers: tokens.issuers, clock });
+    // Host agents (docs/adr/0004-host-attestation.md). Writers of identities may call
+    // `identityChanges.notify()` to wake agents at once; the watch polls the store regardless.
+    const identityChanges = createIdentityChangeNotifier();
+    const hosts = createHostAttestation({ repos: store, clock, hasher: clientSecretHasher });
+    const agentApi = {
+      hosts,
+      tokens: createManagedIdentityTokens({ tokens, principals: store.principals, lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds }),
+      watch: createIdentityWatch({ principals: store.principals, notifier: identityChanges }),
+    };
+    // Managed identities: user-assigned ones, and the component every identity-holding resource type
+    // uses (RBAC's Managed Identity Operator check plugs in as `authorizeAttach`).
+    const resourceIdentities = createResourceIdentities({ ids, clock, authorizeAttach: createAttachAuthorizer(rbac.access) });
+    const onIdentitiesChanged = () => identityChanges.notify();
+    const identityProviders = [
+      managedIdentityProvider({ identities: createUserAssignedIdentityService({ store, clock, ids, onIdentitiesChanged }) }),
+      computeProvider({
+        virtualMachines: createVirtualMachineService({ store, clock, ids, identities: resourceIdentities, onIdentitiesChanged }),
+        identities: resourceIdentities,
+      }),
+    ];
     const app = await buildApp({
       base: { logger: config.logLevel === 'silent' ? false : { level: config.logLevel }, https: { key: tls.key, cert: tls.cert } },
       oauth: { tokens, keys: keyRing, baseUrl, clock },
@@ -83,7 +124,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         defaultTenantId: identity.tenantId,
         // SDK clients given this server as endpoint ask for `${endpoint}/.default`.
         extraAudiences: () => [publicUrl, `${publicUrl}/`],
+        providers: [agentJoinProvider(hosts), ...identityProviders, authorizationProvider(rbac)],
+        authorize: createArmAuthorizer(rbac.access),
       },
+      agentApi,
     });
     cleanup.push(() => app.close());
 

@@ -7,6 +7,8 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Engine, Schema } from './schema.js';
+import { rbacMigration } from './migration-rbac.js';
+import { hostCredentialsMigration } from './migration-host-credentials.js';
 
 /** One schema change. `up` receives the connection that holds the migration lock. */
 export interface Migration {
@@ -153,7 +155,7 @@ const initialSchema: Migration = {
 };
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, hostCredentialsMigration, rbacMigration];
 
 /**
  * Brings the database up to the latest version. Safe to call from several processes at once.

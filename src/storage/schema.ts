@@ -4,6 +4,7 @@
  * ARM compares names and ids case-insensitively. JSON values (tags, properties, …) are stored as text
  * so both engines hold exactly the same bytes.
  */
+import type { Generated } from 'kysely';
 
 /** Which engine a store runs on. */
 export type Engine = 'sqlite' | 'postgres';
@@ -132,6 +133,71 @@ export interface MetaTable {
   value: string;
 }
 
+export interface HostJoinTokenTable {
+  id_key: string;
+  id: string;
+  resource_key: string;
+  resource_id: string;
+  resource_created_at: string;
+  tenant_id: string;
+  hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface HostKeyTable {
+  id_key: string;
+  id: string;
+  resource_key: string;
+  resource_id: string;
+  resource_created_at: string;
+  tenant_id: string;
+  hash: string;
+  join_token_id: string;
+  created_at: string;
+}
+
+export interface RoleDefinitionTable {
+  name_key: string;
+  name: string;
+  role_name_key: string;
+  role_name: string;
+  description: string;
+  /** JSON array of permission blocks. */
+  permissions: string;
+  /** JSON array of scopes. */
+  assignable_scopes: string;
+  created_on: string | null;
+  updated_on: string | null;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+export interface RoleAssignmentTable {
+  name_key: string;
+  name: string;
+  scope: string;
+  /** resourceKey() of `scope`. */
+  scope_key: string;
+  role_key: string;
+  principal_key: string;
+  principal_type: string;
+  description: string | null;
+  created_on: string;
+  updated_on: string;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+export interface RbacChangeTable {
+  /** Assigned by the database (SQLite autoincrement, PostgreSQL bigserial: read back as string). */
+  seq: Generated<number | string>;
+  kind: string;
+  name: string;
+  at: string;
+}
+
 export interface Schema {
   keyless_migrations: MigrationTable;
   tenants: TenantTable;
@@ -143,4 +209,9 @@ export interface Schema {
   signing_keys: SigningKeyTable;
   operations: OperationTable;
   meta: MetaTable;
+  role_definitions: RoleDefinitionTable;
+  role_assignments: RoleAssignmentTable;
+  rbac_changes: RbacChangeTable;
+  host_join_tokens: HostJoinTokenTable;
+  host_keys: HostKeyTable;
 }

@@ -12,6 +12,7 @@ import { createBaseFastify } from '../../src/http/base.js';
 import { armPlugin } from '../../src/http/arm/plugin.js';
 import { armFrameworkErrors } from '../../src/http/arm/framework-errors.js';
 import type { FastifyInstance } from 'fastify';
+import type { ArmProvider } from '../../src/http/arm/route.js';
 import { createHarness } from './stores.js';
 import { createTestTokens, type TestTokens } from './arm-tokens.js';
 
@@ -30,7 +31,12 @@ export interface ArmTestApp {
   close(): Promise<void>;
 }
 
-export async function createArmTestApp(engine: 'sqlite' | 'postgres' = 'sqlite'): Promise<ArmTestApp> {
+/** Further providers to mount, built over the test app's store (additive: default none). */
+export interface ArmTestAppOptions {
+  providers?(deps: { store: Store; clock: typeof systemClock; ids: typeof randomIds }): ArmProvider[];
+}
+
+export async function createArmTestApp(engine: 'sqlite' | 'postgres' = 'sqlite', options: ArmTestAppOptions = {}): Promise<ArmTestApp> {
   const harness = createHarness(engine);
   const store = await harness.open();
   const tenantId = randomIds.newGuid();
@@ -55,6 +61,7 @@ export async function createArmTestApp(engine: 'sqlite' | 'postgres' = 'sqlite')
     clock: systemClock,
     baseUrl: () => BASE_URL,
     defaultTenantId: tenantId,
+    providers: options.providers?.(deps) ?? [],
   }));
   await app.ready();
   return {

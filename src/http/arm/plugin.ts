@@ -13,7 +13,7 @@ import {
   resolveSubscription, wwwAuthenticate,
 } from './pipeline.js';
 import { createArmRouteRegistry, isArmMethod } from './route-registry.js';
-import type { ArmAuthorizer, ArmContext, ArmProvider, ArmResponse } from './route.js';
+import { keepVisibleItems, type ArmAuthorizer, type ArmContext, type ArmProvider, type ArmResponse } from './route.js';
 
 export interface ArmDeps {
   /** Core services of Microsoft.Resources (always mounted). */
@@ -92,7 +92,7 @@ export function armPlugin(deps: ArmDeps): FastifyPluginAsync {
       const { route, params } = matchRoute(registry, method, normalized);                      // 3. route
       const apiVersion = checkApiVersion(route, normalized.query);                             // 4. api-version
       const subscription = await resolveSubscription(params, caller, deps.services.subscriptions); // 5. scope
-      await deps.authorize?.({ caller, action: route.action, scope: normalized.path });       // 6. RBAC
+      const grant = await deps.authorize?.({ caller, action: route.action, scope: normalized.path, operationId: route.operationId, method }); // 6. RBAC
       const conditions = parseConditions(request.headers);                                    // 7. preconditions
       const body = readBody(route, request.body as Buffer | undefined, request.headers['content-type']); // 8. body
       const ctx: ArmContext<unknown> = {
@@ -101,7 +101,7 @@ export function armPlugin(deps: ArmDeps): FastifyPluginAsync {
         requestId: request.id, baseUrl: deps.baseUrl(), log: request.log,
       };
       const response = await route.handler(ctx);                                              // 9. handler
-      return applyReadConditions(method, response, conditions);                               // 10. read preconditions
+      return applyReadConditions(method, keepVisibleItems(response, grant), conditions);     // 10. list visibility, read preconditions
     };
 
     const methods = ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'POST', 'OPTIONS'] as const;

@@ -66,8 +66,38 @@ export interface ArmProvider {
   routes: ArmRoute<any>[];
 }
 
+/** What the dispatcher asks RBAC before a handler runs. */
+export interface ArmAuthorizationRequest {
+  caller: VerifiedCaller;
+  action: string;
+  scope: string;
+  /** The route's operation id (lists are recognised by it). */
+  operationId?: string;
+  method?: ArmMethod;
+}
+
+/** What RBAC answers when it lets a request through. */
+export interface ArmGrant {
+  /**
+   * For a list the caller may not read as a whole: keeps only the items (by their `id`) it may read.
+   * Azure lists only what the caller can see (e.g. a Reader of one resource group lists that group).
+   */
+  visible?(itemId: string): boolean;
+}
+
 /** Checks the caller may perform `action` on `scope`; throws a DomainError (`AuthorizationFailed`) otherwise. */
-export type ArmAuthorizer = (request: { caller: VerifiedCaller; action: string; scope: string }) => Promise<void>;
+export type ArmAuthorizer = (request: ArmAuthorizationRequest) => Promise<ArmGrant | void>;
+
+/** Drops the items of a `{ value: [...] }` body the grant does not make visible. */
+export function keepVisibleItems(response: ArmResponse, grant: ArmGrant | void): ArmResponse {
+  const body = response.body as { value?: unknown } | undefined;
+  if (!grant?.visible || !body || !Array.isArray(body.value)) return response;
+  const value = body.value.filter((item: unknown) => {
+    const id = (item as { id?: unknown } | null)?.id;
+    return typeof id !== 'string' || grant.visible!(id);
+  });
+  return { ...response, body: { ...body, value } };
+}
 
 /** Declares a route with its body type inferred from the schema. */
 export function defineRoute<B = undefined>(route: ArmRoute<B>): ArmRoute<B> {

@@ -1,11 +1,15 @@
 /** Every repository over one connection source. */
 import type { Repositories } from '../../core/ports.js';
 import { createClientSecretRepository } from './client-secrets.js';
+import { createHostCredentialRepository } from './host-credentials.js';
 import { createMetaRepository } from './meta.js';
 import { createOperationRepository } from './operations.js';
 import { createPrincipalRepository } from './principals.js';
 import { createResourceGroupRepository } from './resource-groups.js';
 import { createResourceRepository } from './resources.js';
+import { createRbacChangeRepository } from './rbac-changes.js';
+import { createRoleAssignmentRepository } from './role-assignments.js';
+import { createRoleDefinitionRepository } from './role-definitions.js';
 import type { DbSource } from './shared.js';
 import { createSigningKeyRepository } from './signing-keys.js';
 import { createSubscriptionRepository } from './subscriptions.js';
@@ -23,5 +27,9 @@ export function createRepositories(db: DbSource): Repositories {
     signingKeys: createSigningKeyRepository(db),
     operations: createOperationRepository(db),
     meta: createMetaRepository(db),
+    hostCredentials: createHostCredentialRepository(db),
+    roleDefinitions: createRoleDefinitionRepository(db),
+    roleAssignments: createRoleAssignmentRepository(db),
+    rbacChanges: createRbacChangeRepository(db),
   };
 }

@@ -1,0 +1,96 @@
+/**
+ * `keyless agent`: the host agent for one compute resource. Obtains its host credential
+ * (src/cli/agent-enrol.ts), starts the IMDS / App Service (/ Arc) listener on loopback, and once it
+ * serves prints the variables a workload exports, one per line. SIGTERM/SIGINT stop it cleanly.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import pino from 'pino';
+import { createAgent } from '../agent/agent.js';
+import { createHttpUpstream } from '../agent/upstream-http.js';
+import { fullResourceType, parseResourceId } from '../core/resource-id.js';
+import type { BootstrapFile } from '../server/data-dir.js';
+import { AgentCliError, obtainHostKey, readJsonFile } from './agent-enrol.js';
+
+export interface AgentCommandOptions {
+  dataDir?: string;
+  resource?: string;
+  port?: string;
+  host?: string;
+  joinToken?: string;
+  server?: string;
+  ca?: string;
+  arc?: boolean;
+  logLevel?: string;
+}
+
+export async function runAgent(opts: AgentCommandOptions): Promise<void> {
+  try {
+    await start(opts);
+  } catch (error) {
+    if (error instanceof AgentCliError) {
+      process.stderr.write(`keyless agent: ${error.message}\n`);
+      process.exit(error.exitCode);
+    }
+    throw error;
+  }
+}
+
+function usage(message: string): AgentCliError {
+  return new AgentCliError(message, 2);
+}
+
+function checkOptions(opts: AgentCommandOptions): { resourceId: string; port: number } {
+  if (!opts.resource) throw usage('--resource <vm-id> is required (the ARM id of the virtual machine this agent serves)');
+  const parts = parseResourceId(opts.resource);
+  if (!parts || !parts.subscriptionId || !parts.resourceGroup || fullResourceType(parts)?.toLowerCase() !== 'microsoft.compute/virtualmachines' || parts.names.length !== 1) {
+    throw usage(`--resource must be a virtual machine id (/subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Compute/virtualMachines/{name}), got '${opts.resource}'`);
+  }
+  const port = Number(opts.port ?? '0');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port must be a whole number from 0 to 65535, got '${opts.port}'`);
+  return { resourceId: opts.resource, port };
+}
+
+async function start(opts: AgentCommandOptions): Promise<void> {
+  const { resourceId, port } = checkOptions(opts);
+  const dataDir = resolve(opts.dataDir ?? '.keyless');
+  const bootstrap = await readJsonFile<BootstrapFile>(join(dataDir, 'bootstrap.json'));
+  const serverUrl = (opts.server ?? bootstrap?.armEndpoint)?.replace(/\/+$/, '');
+  if (!serverUrl) throw usage(`no server: pass --server <https url>, or a --data-dir holding bootstrap.json (looked in ${dataDir})`);
+  const caFile = opts.ca ?? bootstrap?.caCertFile ?? join(dataDir, 'ca.pem');
+  const ca = await readFile(caFile, 'utf8').catch(() => {
+    if (opts.ca) throw usage(`cannot read the CA file ${opts.ca}`);
+    return undefined;
+  });
+
+  const hostKey = await obtainHostKey({ dataDir, serverUrl, resourceId, ca, joinToken: opts.joinToken, bootstrap });
+  const level = opts.logLevel ?? 'warn';
+  const logger = pino({ level, redact: { paths: ['token', 'hostKey', 'secret'], censor: '[redacted]' } }, pino.destination(2));
+  const upstream = createHttpUpstream({ serverUrl, hostKey, ...(ca ? { ca } : {}) });
+  const agent = createAgent({ upstream, host: opts.host ?? '127.0.0.1', port, arc: opts.arc === true, logger });
+  try {
+    await agent.start();
+  } catch (error) {
+    upstream.close();
+    throw new AgentCliError(`cannot listen on ${opts.host ?? '127.0.0.1'}:${port}: ${(error as Error).message}`);
+  }
+  const env = agent.env();
+  const arc = agent.arcEnv();
+  process.stdout.write([
+    `export AZURE_POD_IDENTITY_AUTHORITY_HOST=${env.AZURE_POD_IDENTITY_AUTHORITY_HOST}`,
+    `export IDENTITY_ENDPOINT=${env.IDENTITY_ENDPOINT}`,
+    `export IDENTITY_HEADER=${env.IDENTITY_HEADER}`,
+    ...(arc ? [`# Azure Arc style (instead of the two lines above): IDENTITY_ENDPOINT=${arc.IDENTITY_ENDPOINT} IMDS_ENDPOINT=${arc.IMDS_ENDPOINT}`] : []),
+    '',
+  ].join('\n'));
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'agent stopping');
+    agent.stop().finally(() => upstream.close()).then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

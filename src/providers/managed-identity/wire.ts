@@ -1,0 +1,63 @@
+/**
+ * Microsoft.ManagedIdentity wire shapes, field for field as ManagedIdentity.json (2024-11-30) and its
+ * examples write them: `Identity` (a TrackedResource with read-only `properties`) and
+ * `SystemAssignedIdentity` (a ProxyResource named `default` with location and tags).
+ */
+import type { SystemAssignedIdentityView, UserAssignedIdentity } from '../../core/identities/user-assigned-identity-service.js';
+import { USER_ASSIGNED_IDENTITY_TYPE } from '../../core/identities/identity-names.js';
+import { supportsIsolationScope } from './api-versions.js';
+
+export interface UserAssignedIdentityWire {
+  id: string;
+  name: string;
+  type: typeof USER_ASSIGNED_IDENTITY_TYPE;
+  location: string;
+  tags: Record<string, string>;
+  properties: { tenantId: string; principalId: string; clientId: string; isolationScope?: string };
+}
+
+export interface SystemAssignedIdentityWire {
+  id: string;
+  name: 'default';
+  type: 'Microsoft.ManagedIdentity/identities';
+  location: string;
+  tags: Record<string, string>;
+  properties: { tenantId: string; principalId: string; clientId: string };
+}
+
+/**
+ * An identity as the RP answers it. `id` is the request path for single-resource answers (Azure
+ * echoes the path's case, e.g. `resourcegroups`), the stored id in lists.
+ */
+export function toUserAssignedIdentityWire(identity: UserAssignedIdentity, apiVersion: string, id = identity.resource.id): UserAssignedIdentityWire {
+  const r = identity.resource;
+  return {
+    id,
+    name: r.name,
+    type: USER_ASSIGNED_IDENTITY_TYPE,
+    location: r.location,
+    tags: r.tags,
+    properties: {
+      tenantId: identity.tenantId,
+      principalId: identity.principalId,
+      clientId: identity.clientId,
+      ...(supportsIsolationScope(apiVersion) ? { isolationScope: identity.isolationScope } : {}),
+    },
+  };
+}
+
+/**
+ * `{scope}/providers/Microsoft.ManagedIdentity/identities/default`. Azure adds `clientSecretUrl`, the
+ * MSI data-plane URL its own hosts use to fetch credentials; Keyless hosts get tokens through the
+ * agent instead, so the (optional, read-only) field is left out.
+ */
+export function toSystemAssignedIdentityWire(view: SystemAssignedIdentityView, scope: string): SystemAssignedIdentityWire {
+  return {
+    id: `${scope}/providers/Microsoft.ManagedIdentity/identities/default`,
+    name: 'default',
+    type: 'Microsoft.ManagedIdentity/identities',
+    location: view.resource.location,
+    tags: view.resource.tags,
+    properties: { tenantId: view.principal.tenantId, principalId: view.principal.objectId, clientId: view.principal.appId },
+  };
+}

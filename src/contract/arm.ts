@@ -42,7 +42,8 @@ export interface GenericResourceWire {
   tags: Record<string, string>;
   kind?: string;
   sku?: Record<string, unknown>;
-  identity?: Record<string, unknown>;
+  /** ManagedServiceIdentity, rendered in the resource type's own spelling of `type`. */
+  identity?: { type: string; principalId?: string; tenantId?: string; userAssignedIdentities?: Record<string, { principalId: string; clientId: string }> };
   createdTime?: string;
   changedTime?: string;
   provisioningState?: string;

@@ -121,20 +121,38 @@ export function createResourceIdentities(deps: ResourceIdentitiesDeps): Resource
       };
       return { ...stored };
     },
-    render(rules, raw) {
-      const stored = readStoredIdentity(raw);
-      const userAssigned = Object.entries(stored.userAssignedIdentities);
-      if (!stored.systemAssigned && userAssigned.length === 0) return undefined;
-      const wire: ManagedServiceIdentityWire = { type: renderIdentityType({ systemAssigned: stored.systemAssigned, userAssigned: userAssigned.length > 0 }, rules.typeSpelling) };
-      if (stored.systemAssigned) {
-        if (stored.principalId) wire.principalId = stored.principalId;
-        if (stored.tenantId) wire.tenantId = stored.tenantId;
-      }
-      if (userAssigned.length > 0) {
-        wire.userAssignedIdentities = Object.fromEntries(userAssigned.map(([id, v]) => [id, { principalId: v.principalId, clientId: v.clientId }]));
-      }
-      return wire;
-    },
+    render: (rules, raw) => renderStoredIdentity(raw, rules.typeSpelling),
     release: (tx, resourceId) => tx.principals.deleteByResourceScope(resourceId),
   };
+}
+
+/**
+ * The ARM `identity` block (ManagedServiceIdentity) of a stored identity, in the given spelling of
+ * `type`; undefined when the resource holds no identity.
+ */
+export function renderStoredIdentity(raw: Record<string, unknown> | null, spelling: IdentityRules['typeSpelling']): ManagedServiceIdentityWire | undefined {
+  const stored = readStoredIdentity(raw);
+  const userAssigned = Object.entries(stored.userAssignedIdentities);
+  if (!stored.systemAssigned && userAssigned.length === 0) return undefined;
+  const wire: ManagedServiceIdentityWire = { type: renderIdentityType({ systemAssigned: stored.systemAssigned, userAssigned: userAssigned.length > 0 }, spelling) };
+  if (stored.systemAssigned) {
+    if (stored.principalId) wire.principalId = stored.principalId;
+    if (stored.tenantId) wire.tenantId = stored.tenantId;
+  }
+  if (userAssigned.length > 0) {
+    wire.userAssignedIdentities = Object.fromEntries(userAssigned.map(([id, v]) => [id, { principalId: v.principalId, clientId: v.clientId }]));
+  }
+  return wire;
+}
+
+/**
+ * Older resource providers spell the combined type with a space (`SystemAssigned, UserAssigned`);
+ * newer ones use common-types' `SystemAssigned,UserAssigned` (azure-wire-contracts §4.2).
+ */
+const SPACED_SPELLING_TYPES = new Set([
+  'microsoft.compute/virtualmachines', 'microsoft.compute/virtualmachinescalesets', 'microsoft.kusto/clusters', 'microsoft.hdinsight/clusters',
+]);
+
+export function identitySpellingOf(resourceType: string): IdentityRules['typeSpelling'] {
+  return SPACED_SPELLING_TYPES.has(resourceType.toLowerCase()) ? 'spaced' : 'compact';
 }

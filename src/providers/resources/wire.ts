@@ -5,6 +5,7 @@
 import type {
   ArmErrorDetail, GenericResourceWire, OperationStatusWire, ResourceGroupWire, SubscriptionWire, TenantWire,
 } from '../../contract/arm.js';
+import { identitySpellingOf, renderStoredIdentity, type ManagedServiceIdentityWire } from '../../core/identities/resource-identities.js';
 import type { OperationRecord, ResourceGroup, ResourceRecord, Subscription, Tenant } from '../../core/model.js';
 import { resourceGroupResourceId, subscriptionResourceId } from '../../core/resource-id.js';
 
@@ -20,6 +21,12 @@ export function toResourceGroupWire(group: ResourceGroup): ResourceGroupWire {
   };
 }
 
+/** The ARM identity block of any resource type, as its own provider renders it. */
+function identityOf(resource: ResourceRecord): { identity?: ManagedServiceIdentityWire } {
+  const identity = renderStoredIdentity(resource.identity, identitySpellingOf(resource.type));
+  return identity ? { identity } : {};
+}
+
 /** `$expand` may ask for `createdTime`, `changedTime`, `provisioningState` (comma-separated). */
 export function toGenericResourceWire(resource: ResourceRecord, expand: ReadonlySet<string>): GenericResourceWire {
   return {
@@ -30,7 +37,7 @@ export function toGenericResourceWire(resource: ResourceRecord, expand: Readonly
     tags: resource.tags,
     ...(resource.kind ? { kind: resource.kind } : {}),
     ...(resource.sku ? { sku: resource.sku } : {}),
-    ...(resource.identity ? { identity: resource.identity } : {}),
+    ...identityOf(resource),
     ...(expand.has('createdtime') ? { createdTime: resource.createdAt } : {}),
     ...(expand.has('changedtime') ? { changedTime: resource.updatedAt } : {}),
     ...(expand.has('provisioningstate') ? { provisioningState: resource.provisioningState } : {}),

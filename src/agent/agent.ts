@@ -2,7 +2,7 @@
  * The host agent: one plain-http listener on loopback (as Azure's IMDS is plain http) serving the
  * IMDS, App Service and (optionally) Azure Arc styles over one token cache and one watched identity
  * set. Built on node:http because the cached-token path is benchmarked against a bare node:http
- * server: the hot path is header checks, a query parse, two map lookups and a string template.
+ * server: the hot path is header checks, a query parse, two map lookups and a body rendered at most once a second.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -14,6 +14,7 @@ import { createIdentitySet } from './identity-set.js';
 import { createImdsHandler, IMDS_TOKEN_PATH } from './imds.js';
 import { silentLogger, type AgentLogger } from './logger.js';
 import { pathOf } from './query.js';
+import { hasAnyHeader } from './raw-headers.js';
 import { createTokenCache } from './token-cache.js';
 import type { AgentUpstream } from './upstream.js';
 import { invalidRequest, sendError } from './wire.js';
@@ -54,6 +55,7 @@ export interface Agent {
 
 // Azure's IMDS refuses proxied requests so that an SSRF through a local proxy cannot reach it.
 const FORWARDED = invalidRequest('Requests with an X-Forwarded-For or Forwarded header are not accepted');
+const PROXY_HEADERS = ['x-forwarded-for', 'forwarded'];
 
 export function createAgent(options: AgentOptions): Agent {
   const clock = options.clock ?? systemClock;
@@ -69,7 +71,7 @@ export function createAgent(options: AgentOptions): Agent {
   let base = '';
 
   function route(req: IncomingMessage, res: ServerResponse): void {
-    if (req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined) return sendError(res, FORWARDED);
+    if (hasAnyHeader(req.rawHeaders, PROXY_HEADERS)) return sendError(res, FORWARDED);
     const path = pathOf(req.url ?? '/');
     const handler = path === IMDS_TOKEN_PATH ? imds : path === APP_SERVICE_TOKEN_PATH ? appService : undefined;
     if (!handler) return sendError(res, { status: 404, error: 'not_found', description: 'No such endpoint on the Keyless agent' });

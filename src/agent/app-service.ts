@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentLogger } from './logger.js';
 import { isWireError, parseQuery, readResource, readSelector, type SelectorParams } from './query.js';
-import { serveToken } from './serve-token.js';
+import { memoizeRenderer, sendToken, serveLater } from './serve-token.js';
 import type { TokenCache } from './token-cache.js';
 import { appServiceTokenBody, invalidRequest, sendError } from './wire.js';
 
@@ -30,6 +30,8 @@ export interface AppServiceHandlerOptions {
 export function createAppServiceHandler(options: AppServiceHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { cache, logger } = options;
   const expected = sha256(options.secret);
+  // The App Service body holds no relative time, so one rendering serves every hit on a token.
+  const render = memoizeRenderer((token, resource) => appServiceTokenBody(token, resource));
   return (req, res) => {
     const header = req.headers['x-identity-header'];
     if (typeof header !== 'string' || header === '') {
@@ -49,6 +51,8 @@ export function createAppServiceHandler(options: AppServiceHandlerOptions): (req
     if (isWireError(selector)) return sendError(res, selector);
     const resource = readResource(params);
     if (isWireError(resource)) return sendError(res, resource);
-    serveToken(res, cache.acquire(selector, resource), (token) => appServiceTokenBody(token, resource), logger);
+    const result = cache.acquire(selector, resource);
+    if (result instanceof Promise) return serveLater(res, result, (token) => appServiceTokenBody(token, resource), logger);
+    sendToken(res, render(result, resource, 0));
   };
 }

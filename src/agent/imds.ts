@@ -9,8 +9,10 @@ import type { Clock } from '../core/clock.js';
 import { ARC_API_VERSION, type ArcChallenge } from './arc-challenge.js';
 import type { AgentLogger } from './logger.js';
 import { isWireError, parseQuery, readResource, readSelector, type SelectorParams } from './query.js';
-import { serveToken } from './serve-token.js';
+import { memoizeRenderer, sendToken, serveLater } from './serve-token.js';
+import { headerValue } from './raw-headers.js';
 import type { TokenCache } from './token-cache.js';
+import type { UpstreamToken } from './upstream.js';
 import { arcEcho, imdsTokenBody, invalidRequest, sendError, type WireError } from './wire.js';
 
 export const IMDS_TOKEN_PATH = '/metadata/identity/oauth2/token';
@@ -23,6 +25,19 @@ const API_VERSION = /^(\d{4}-\d{2}-\d{2})(-preview)?$/;
 /** The first api-version of the identity endpoint; docs: "2018-02-01 or greater". */
 const FIRST_API_VERSION = '2018-02-01';
 
+const DAY_MS = 86_400_000;
+let dayStart = 0;
+let dayText = '';
+
+/** `YYYY-MM-DD` of `nowMs` in UTC, formatted once per day (this runs on every request). */
+function utcDate(nowMs: number): string {
+  if (nowMs < dayStart || nowMs >= dayStart + DAY_MS) {
+    dayStart = nowMs - (nowMs % DAY_MS);
+    dayText = new Date(dayStart).toISOString().slice(0, 10);
+  }
+  return dayText;
+}
+
 /**
  * An api-version error, or undefined when IMDS accepts the version. Azure keeps a list of released
  * versions; rather than a list that would go stale, any date from 2018-02-01 up to today is accepted
@@ -31,7 +46,7 @@ const FIRST_API_VERSION = '2018-02-01';
 export function checkImdsApiVersion(version: string | undefined, nowMs: number): WireError | undefined {
   if (version === undefined || version === '') return invalidRequest('Required api-version parameter not specified');
   const match = API_VERSION.exec(version);
-  if (!match || match[1]! < FIRST_API_VERSION || match[1]! > new Date(nowMs).toISOString().slice(0, 10)) {
+  if (!match || match[1]! < FIRST_API_VERSION || match[1]! > utcDate(nowMs)) {
     return invalidRequest(`Invalid api-version '${version.slice(0, 40)}'. The identity endpoint accepts ${FIRST_API_VERSION} or later`);
   }
   return undefined;
@@ -47,9 +62,13 @@ export interface ImdsHandlerOptions {
 
 export function createImdsHandler(options: ImdsHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { cache, clock, logger, arc } = options;
+  const imdsBody = (token: UpstreamToken, resource: string, nowMs: number) => imdsTokenBody(token, resource, nowMs);
+  const arcBody = (token: UpstreamToken, resource: string, nowMs: number) => imdsTokenBody(token, resource, nowMs, arcEcho(token));
+  const renderImds = memoizeRenderer(imdsBody);
+  const renderArc = memoizeRenderer(arcBody);
   return (req, res) => {
-    const metadata = req.headers.metadata;
-    if (typeof metadata !== 'string' || metadata.toLowerCase() !== 'true') return sendError(res, METADATA_REQUIRED);
+    const metadata = headerValue(req.rawHeaders, 'metadata');
+    if (metadata === undefined || metadata.toLowerCase() !== 'true') return sendError(res, METADATA_REQUIRED);
     const params = parseQuery(req.url ?? '');
     if (isWireError(params)) return sendError(res, params);
     const version = params.get('api-version');
@@ -68,7 +87,11 @@ export function createImdsHandler(options: ImdsHandlerOptions): (req: IncomingMe
       }
       return sendError(res, { status: 401, error: 'invalid_client', description: 'The Basic secret does not match a live challenge' });
     }
-    const extra = isArc ? arcEcho : undefined;
-    serveToken(res, cache.acquire(selector, resource), (token) => imdsTokenBody(token, resource, clock.now(), extra ? extra(token) : ''), logger);
+    const result = cache.acquire(selector, resource);
+    if (result instanceof Promise) {
+      const body = isArc ? arcBody : imdsBody;
+      return serveLater(res, result, (token) => body(token, resource, clock.now()), logger);
+    }
+    sendToken(res, (isArc ? renderArc : renderImds)(result, resource, clock.now()));
   };
 }

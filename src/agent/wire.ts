@@ -16,9 +16,15 @@ export interface WireError {
   headers?: Record<string, string>;
 }
 
-/** Writes `body` (already JSON) with Azure's IMDS content type. */
-export function sendJson(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
-  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body), ...headers });
+/**
+ * Writes `body` (already JSON) with Azure's IMDS content type, in one `writeHead` and one `end`
+ * (node:http then sends head and body in a single write). `length` is the byte length when known.
+ */
+export function sendJson(res: ServerResponse, status: number, body: string, headers?: Record<string, string>, length?: number): void {
+  const contentLength = length ?? Buffer.byteLength(body);
+  res.writeHead(status, headers
+    ? { 'content-type': JSON_TYPE, 'content-length': contentLength, ...headers }
+    : { 'content-type': JSON_TYPE, 'content-length': contentLength });
   res.end(body);
 }
 

@@ -5,17 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createTestDatabase } from '../support/postgres.js';
-import { freePort, startKeyless, type RunningKeyless } from '../support/keyless.js';
-
-async function token(b: { authorityHost: string; tenantId: string; clientId: string; clientSecret: string }): Promise<string> {
-  const res = await fetch(`${b.authorityHost}/${b.tenantId}/oauth2/v2.0/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: b.clientId, client_secret: b.clientSecret, scope: 'https://management.azure.com/.default' }),
-  });
-  assert.equal(res.status, 200, await res.clone().text());
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+import { freePort, armToken as token, startKeyless, type RunningKeyless } from '../support/keyless.js';
 
 describe('servers sharing one PostgreSQL database', () => {
   const servers: RunningKeyless[] = [];

@@ -109,3 +109,14 @@ async function waitForBootstrap(dataDir: string, before: string | undefined, chi
   signalGroup(child, 'SIGKILL');
   throw new Error(`keyless serve did not write bootstrap.json within 60 s:\n${output()}`);
 }
+
+/** A client-credentials token for ARM, as the bootstrap admin (or any app) of a running server. */
+export async function armToken(b: { authorityHost: string; tenantId: string; clientId: string; clientSecret: string }): Promise<string> {
+  const res = await fetch(`${b.authorityHost}/${b.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: b.clientId, client_secret: b.clientSecret, scope: 'https://management.azure.com/.default' }),
+  });
+  if (res.status !== 200) throw new Error(`token request failed with ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}

@@ -41,4 +41,26 @@ describe('server lifecycle on one data dir', () => {
       assert.equal(await second.stop(), 0);
     }
   });
+
+  it('refuses to start on a port in use with a one-line reason and exit code 1', async () => {
+    const { createServer } = await import('node:net');
+    const { execFile } = await import('node:child_process');
+    const blocker = createServer();
+    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+    const port = (blocker.address() as { port: number }).port;
+    const dataDir = await createDataDir();
+    dirs.push(dataDir);
+    try {
+      const result = await new Promise<{ code: number | null; stderr: string }>((done) => {
+        execFile(process.execPath, ['bin/keyless.js', 'serve', '--data-dir', dataDir, '--port', String(port)], (error, _stdout, stderr) => {
+          done({ code: error ? (error as { code?: number }).code ?? null : 0, stderr });
+        });
+      });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, new RegExp(`keyless serve: could not start: 127\\.0\\.0\\.1:${port} is already in use`));
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      blocker.close();
+    }
+  });
 });

@@ -8,14 +8,17 @@ import { ClientSecretCredential } from '@azure/identity';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startKeyless, type RunningKeyless } from '../support/keyless.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
-describe('Azure SDKs against `npx keyless serve`', () => {
+for (const engine of ['sqlite', 'postgres'] as const) describe(`Azure SDKs against \`npx keyless serve\` [${engine}]`, () => {
   let server: RunningKeyless;
   let credential: ClientSecretCredential;
   let client: ResourceManagementClient;
+  let db: TestDatabase | undefined;
 
   before(async () => {
-    server = await startKeyless();
+    db = engine === 'postgres' ? await createTestDatabase() : undefined;
+    server = await startKeyless(db ? { databaseUrl: db.url } : {});
     const b = server.bootstrap;
     credential = new ClientSecretCredential(b.tenantId, b.clientId, b.clientSecret, {
       authorityHost: b.authorityHost,
@@ -23,7 +26,10 @@ describe('Azure SDKs against `npx keyless serve`', () => {
     });
     client = new ResourceManagementClient(credential, b.subscriptionId, { endpoint: b.armEndpoint });
   });
-  after(async () => { await server?.dispose(); });
+  after(async () => {
+    await server?.dispose();
+    await db?.drop();
+  });
 
   it('writes bootstrap.json with exactly the documented keys, owner-only', async () => {
     const { statSync } = await import('node:fs');

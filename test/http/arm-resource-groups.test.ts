@@ -8,14 +8,14 @@ import { BASE_URL, createArmTestApp, type ArmTestApp } from '../support/arm-app.
 
 const V = 'api-version=2025-04-01';
 
-describe('ARM resource groups', () => {
+for (const engine of ['sqlite', 'postgres'] as const) describe(`ARM resource groups [${engine}]`, () => {
   let t: ArmTestApp;
   let rg: (name: string) => string;
   const req = (method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
     t.app.inject({ method: method as 'GET', url, headers: { authorization: t.auth, ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
 
   before(async () => {
-    t = await createArmTestApp();
+    t = await createArmTestApp(engine);
     rg = (name) => `/subscriptions/${t.subscriptionId}/resourcegroups/${name}`;
   });
   after(() => t.close());

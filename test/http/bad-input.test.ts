@@ -27,14 +27,14 @@ function assertArmError(res: LightMyRequestResponse, method: string, label: stri
   assert.ok((body.error!.message as string).length > 10, `${label}: a message a person understands`);
 }
 
-describe('ARM bad input', () => {
+for (const engine of ['sqlite', 'postgres'] as const) describe(`ARM bad input [${engine}]`, () => {
   let t: ArmTestApp;
   let rg: (name: string) => string;
   const put = (url: string, payload: string | Buffer, contentType = 'application/json') =>
     t.app.inject({ method: 'PUT', url, payload, headers: { authorization: t.auth, 'content-type': contentType } });
 
   before(async () => {
-    t = await createArmTestApp();
+    t = await createArmTestApp(engine);
     rg = (name) => `/subscriptions/${t.subscriptionId}/resourcegroups/${name}`;
     const made = await put(`${rg('stable')}?${V}`, JSON.stringify({ location: 'westus', tags: { keep: 'me' } }));
     assert.equal(made.statusCode, 201);

@@ -53,4 +53,8 @@ Example:
     await runAgent(opts);
   });
 
+// az-compatible groups (login, account, group, identity, …): only the one named is loaded.
+const { registerCommandGroups } = await import('./groups.js');
+await registerCommandGroups(program, process.argv.slice(2));
+
 await program.parseAsync(process.argv);

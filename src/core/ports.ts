@@ -14,6 +14,7 @@ import type {
 } from './model.js';
 import type { RoleAssignment, RoleDefinition } from './rbac/model.js';
 import type { HostCredentialRepository } from './hosts/host-records.js';
+import type { RegistrationRepository } from './features/registrations.js';
 
 export interface TenantRepository {
   get(id: string): Promise<Tenant | undefined>;
@@ -160,6 +161,8 @@ export interface Repositories {
   roleDefinitions: RoleDefinitionRepository;
   roleAssignments: RoleAssignmentRepository;
   rbacChanges: RbacChangeRepository;
+  /** Preview-feature and resource-provider registrations per subscription (src/core/features/). */
+  registrations: RegistrationRepository;
 }
 
 /** The whole store: repositories plus transactions. Nested calls to `transaction` join the outer one. */

@@ -22,6 +22,7 @@ import { createUserAssignedIdentityService } from '../core/identities/user-assig
 import { computeProvider } from '../providers/compute/index.js';
 import { createVirtualMachineService } from '../providers/compute/virtual-machine-service.js';
 import { managedIdentityProvider } from '../providers/managed-identity/index.js';
+import { createRegistrationService, featuresProvider } from '../providers/features/index.js';
 import { createHostAttestation } from '../core/hosts/host-attestation.js';
 import { createIdentityChangeNotifier, createIdentityWatch } from '../core/hosts/identity-watch.js';
 import { createManagedIdentityTokens } from '../core/tokens/managed-identity.js';
@@ -124,7 +125,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         defaultTenantId: identity.tenantId,
         // SDK clients given this server as endpoint ask for `${endpoint}/.default`.
         extraAudiences: () => [publicUrl, `${publicUrl}/`],
-        providers: [agentJoinProvider(hosts), ...identityProviders, authorizationProvider(rbac)],
+        providers: [agentJoinProvider(hosts), ...identityProviders, authorizationProvider(rbac), featuresProvider({ registrations: createRegistrationService({ registrations: store.registrations, clock }) })],
         authorize: createArmAuthorizer(rbac.access),
       },
       agentApi,

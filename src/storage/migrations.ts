@@ -9,6 +9,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Engine, Schema } from './schema.js';
 import { rbacMigration } from './migration-rbac.js';
 import { hostCredentialsMigration } from './migration-host-credentials.js';
+import { registrationsMigration } from './migration-registrations.js';
 
 /** One schema change. `up` receives the connection that holds the migration lock. */
 export interface Migration {
@@ -155,7 +156,7 @@ const initialSchema: Migration = {
 };
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, hostCredentialsMigration, rbacMigration];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, hostCredentialsMigration, rbacMigration, registrationsMigration];
 
 /**
  * Brings the database up to the latest version. Safe to call from several processes at once.

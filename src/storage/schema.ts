@@ -190,6 +190,18 @@ export interface RoleAssignmentTable {
   updated_by: string | null;
 }
 
+/** Feature and provider registrations per subscription (migration 30). */
+export interface RegistrationTable {
+  subscription_key: string;
+  /** `feature` or `provider`. */
+  kind: string;
+  name_key: string;
+  subscription_id: string;
+  name: string;
+  state: string;
+  updated_at: string;
+}
+
 export interface RbacChangeTable {
   /** Assigned by the database (SQLite autoincrement, PostgreSQL bigserial: read back as string). */
   seq: Generated<number | string>;
@@ -214,4 +226,5 @@ export interface Schema {
   rbac_changes: RbacChangeTable;
   host_join_tokens: HostJoinTokenTable;
   host_keys: HostKeyTable;
+  registrations: RegistrationTable;
 }

@@ -92,7 +92,7 @@ export function armPlugin(deps: ArmDeps): FastifyPluginAsync {
       const { route, params } = matchRoute(registry, method, normalized);                      // 3. route
       const apiVersion = checkApiVersion(route, normalized.query);                             // 4. api-version
       const subscription = await resolveSubscription(params, caller, deps.services.subscriptions); // 5. scope
-      const grant = await deps.authorize?.({ caller, action: route.action, scope: normalized.path, operationId: route.operationId, method }); // 6. RBAC
+      const grant = await deps.authorize?.({ caller, action: route.actionFor?.(params) ?? route.action, scope: normalized.path, operationId: route.operationId, method }); // 6. RBAC
       const conditions = parseConditions(request.headers);                                    // 7. preconditions
       const body = readBody(route, request.body as Buffer | undefined, request.headers['content-type']); // 8. body
       const ctx: ArmContext<unknown> = {

@@ -52,6 +52,12 @@ export interface ArmRoute<B = unknown> {
   operationId: string;
   /** The RBAC action the caller needs, e.g. `Microsoft.Resources/subscriptions/resourceGroups/write`. */
   action: string;
+  /**
+   * The action when it depends on the path, e.g. `{namespace}/register/action` for provider
+   * registration (Azure checks `Microsoft.Compute/register/action` to register Microsoft.Compute).
+   * When present it is checked instead of {@link action}, which then documents the template.
+   */
+  actionFor?(params: Record<string, string>): string;
   /** Accepted api-versions, or `any` for URLs the server hands out itself (operation status). */
   apiVersions: readonly string[] | 'any';
   /** The JSON body the operation takes; leave out for operations without one (a sent body is then ignored). */

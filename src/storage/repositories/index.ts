@@ -8,6 +8,7 @@ import { createPrincipalRepository } from './principals.js';
 import { createResourceGroupRepository } from './resource-groups.js';
 import { createResourceRepository } from './resources.js';
 import { createRbacChangeRepository } from './rbac-changes.js';
+import { createRegistrationRepository } from './registrations.js';
 import { createRoleAssignmentRepository } from './role-assignments.js';
 import { createRoleDefinitionRepository } from './role-definitions.js';
 import type { DbSource } from './shared.js';
@@ -31,5 +32,6 @@ export function createRepositories(db: DbSource): Repositories {
     roleDefinitions: createRoleDefinitionRepository(db),
     roleAssignments: createRoleAssignmentRepository(db),
     rbacChanges: createRbacChangeRepository(db),
+    registrations: createRegistrationRepository(db),
   };
 }

@@ -43,6 +43,8 @@ const env = {
   ...(pg ? { KEYLESS_TEST_PG_URL: pg.url } : {}),
 };
 const child = spawn(process.execPath, ['--import', 'tsx', '--enable-source-maps', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
+// Interrupted (Ctrl-C, CI stop): stop the tests, then still stop PostgreSQL below.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 const code: number = await new Promise((done) => child.on('exit', (c, signal) => done(c ?? (signal ? 1 : 0))));
 await pg?.stop();
 rmSync(caDir, { recursive: true, force: true });

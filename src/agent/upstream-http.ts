@@ -7,7 +7,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import {
   AGENT_API_PREFIX, DEFAULT_WATCH_MS, HOST_AUTH_SCHEME, type IdentitiesResponse, type JoinResponse, type TokenResponse,
-} from '../http/agent-api/wire.js';
+} from '../contract/agent-api.js';
 import { UpstreamError, type AgentUpstream, type UpstreamErrorCode } from './upstream.js';
 
 export interface HttpUpstreamOptions {

@@ -9,8 +9,8 @@ import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { exchangeJoinToken, requestJson } from '../agent/upstream-http.js';
-import { AGENT_API_PREFIX, HOST_AUTH_SCHEME } from '../http/agent-api/wire.js';
-import type { BootstrapFile } from '../server/data-dir.js';
+import { AGENT_API_PREFIX, HOST_AUTH_SCHEME } from '../contract/agent-api.js';
+import type { BootstrapFile } from '../contract/bootstrap.js';
 
 /** An expected failure, printed as `keyless agent: <message>` with the exit code. */
 export class AgentCliError extends Error {

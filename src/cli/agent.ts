@@ -9,7 +9,7 @@ import pino from 'pino';
 import { createAgent } from '../agent/agent.js';
 import { createHttpUpstream } from '../agent/upstream-http.js';
 import { fullResourceType, parseResourceId } from '../core/resource-id.js';
-import type { BootstrapFile } from '../server/data-dir.js';
+import type { BootstrapFile } from '../contract/bootstrap.js';
 import { AgentCliError, obtainHostKey, readJsonFile } from './agent-enrol.js';
 
 export interface AgentCommandOptions {

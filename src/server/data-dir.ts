@@ -7,7 +7,10 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import type { BootstrapFile } from '../contract/bootstrap.js';
 import { createCertificateAuthority, issueServerCertificate } from '../crypto/certificates.js';
+
+export type { BootstrapFile };
 
 export interface TlsMaterial {
   caCertFile: string;
@@ -15,16 +18,6 @@ export interface TlsMaterial {
   cert: string;
 }
 
-/** The keys of bootstrap.json, exactly. */
-export interface BootstrapFile {
-  tenantId: string;
-  subscriptionId: string;
-  clientId: string;
-  clientSecret: string;
-  armEndpoint: string;
-  authorityHost: string;
-  caCertFile: string;
-}
 
 export function sqliteFile(dataDir: string): string {
   return join(dataDir, 'keyless.db');

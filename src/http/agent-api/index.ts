@@ -13,7 +13,7 @@ import { HostError, isHostError } from '../../core/hosts/host-errors.js';
 import type { IdentityWatch } from '../../core/hosts/identity-watch.js';
 import type { ManagedIdentityTokens } from '../../core/tokens/managed-identity.js';
 import { parseTokenRequest, parseWatchQuery, readJoinRequest } from './requests.js';
-import { AGENT_API_PREFIX, HOST_AUTH_SCHEME, type AgentApiErrorBody, type IdentitiesResponse, type JoinResponse, type TokenResponse } from './wire.js';
+import { AGENT_API_PREFIX, HOST_AUTH_SCHEME, type AgentApiErrorBody, type IdentitiesResponse, type JoinResponse, type TokenResponse } from '../../contract/agent-api.js';
 
 export interface AgentApiDeps {
   hosts: HostAttestation;

@@ -9,7 +9,7 @@ import type { HostAttestation } from '../../core/hosts/host-attestation.js';
 import { DomainError } from '../../core/errors.js';
 import { providerResourceId } from '../../core/resource-id.js';
 import { defineRoute, type ArmProvider } from '../arm/route.js';
-import { AGENT_API_PREFIX } from './wire.js';
+import { AGENT_API_PREFIX } from '../../contract/agent-api.js';
 
 /** The Compute api-versions the join action accepts (the GA versions of virtualMachines since 2022). */
 export const AGENT_JOIN_API_VERSIONS = [

@@ -1,7 +1,7 @@
 /** Checks of agent API request bodies and queries: a clear 400 for anything malformed. */
 import { HostError } from '../../core/hosts/host-errors.js';
 import type { ManagedIdentitySelector } from '../../core/tokens/managed-identity.js';
-import { DEFAULT_WATCH_MS, MAX_WATCH_MS, type JoinRequest } from './wire.js';
+import { DEFAULT_WATCH_MS, MAX_WATCH_MS, type JoinRequest } from '../../contract/agent-api.js';
 
 const invalid = (message: string) => new HostError('InvalidRequest', message);
 

@@ -2,7 +2,7 @@
  * The wire of the agent API (`/keyless/agent/v1`), Keyless's own protocol between the server and its
  * host agents; shared by the server plugin and the agent's upstream client (src/agent/upstream-http.ts).
  */
-import type { HostErrorCode } from '../../core/hosts/host-errors.js';
+import type { HostErrorCode } from '../core/hosts/host-errors.js';
 
 export const AGENT_API_PREFIX = '/keyless/agent/v1';
 

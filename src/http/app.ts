@@ -7,6 +7,7 @@ import { armFrameworkErrors } from './arm/framework-errors.js';
 import { armPlugin, type ArmDeps } from './arm/plugin.js';
 import { agentApiPlugin, type AgentApiDeps } from './agent-api/index.js';
 import { createBaseFastify, type BaseOptions } from './base.js';
+import { GRAPH_PREFIX, graphPlugin, type GraphDeps } from './graph/index.js';
 import { oauthPlugin, type OAuthDeps } from './oauth/index.js';
 
 export interface AppDeps {
@@ -15,6 +16,8 @@ export interface AppDeps {
   arm: ArmDeps;
   /** The agent API (`/keyless/agent/v1`) that host agents call; absent = not mounted. */
   agentApi?: AgentApiDeps;
+  /** The Microsoft Graph directory read surface (`/v1.0/…`); absent = not mounted. */
+  graph?: GraphDeps;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -22,6 +25,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(oauthPlugin(deps.oauth));
   await app.register(armPlugin(deps.arm));
   if (deps.agentApi) await app.register(agentApiPlugin(deps.agentApi));
+  if (deps.graph) await app.register(graphPlugin(deps.graph), { prefix: GRAPH_PREFIX });
   // Anything neither surface serves: an ARM-shaped 404 that says what was asked for.
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).type('application/json; charset=utf-8').send({

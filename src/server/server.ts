@@ -9,6 +9,7 @@ import type { ServerConfig } from '../config/config.js';
 import { systemClock } from '../core/clock.js';
 import { addClientSecret, checkClientSecret, ensureBootstrap, type BootstrapIdentity } from '../core/directory/bootstrap.js';
 import { createDirectoryReadCache } from '../core/directory/read-cache.js';
+import { createDirectoryReader } from '../core/directory/directory-reader.js';
 import { randomIds } from '../core/ids.js';
 import type { Store } from '../core/ports.js';
 import { createOperationService } from '../core/resources/operation-service.js';
@@ -129,6 +130,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         authorize: createArmAuthorizer(rbac.access),
       },
       agentApi,
+      // Graph's directory reads (az resolves principal names and `--assignee` through them).
+      graph: { directory: createDirectoryReader(store.principals), verifier, baseUrl, defaultTenantId: identity.tenantId },
     });
     cleanup.push(() => app.close());
 

@@ -97,7 +97,8 @@ describe('keyless feature, provider, role and vm', () => {
     const listed = json<Record<string, unknown>[]>(await ok(['role', 'assignment', 'list', '--assignee', principalId, '-g', 'myResourceGroup']));
     assert.equal(listed.length, 1);
     assert.equal(listed[0]!['roleDefinitionName'], 'Contributor');
-    assert.equal(listed[0]!['principalName'], '');
+    // As az does for a service principal: its first servicePrincipalName, the appId (from Graph's getByIds).
+    assert.equal(listed[0]!['principalName'], identity['clientId']);
     // Without --all the default scope is the subscription, where this assignment is not.
     assert.deepEqual(json(await ok(['role', 'assignment', 'list', '--assignee', principalId])), []);
     assert.equal(json<unknown[]>(await ok(['role', 'assignment', 'list', '--all', '--assignee', principalId])).length, 1);
@@ -106,9 +107,23 @@ describe('keyless feature, provider, role and vm', () => {
     assert.ok(inherited.some((a) => a['roleDefinitionName'] === 'Owner' && a['scope'] === `/subscriptions/${sub}`));
     const table = await ok(['role', 'assignment', 'list', '-g', 'myResourceGroup', '-o', 'table']);
     assert.deepEqual(table.stdout.split('\n')[0]!.split(/\s{2,}/), ['Principal', 'Role', 'Scope']);
+    assert.ok(table.stdout.split('\n').some((l) => l.startsWith(`${identity['clientId']}  `) && l.includes('Contributor')), table.stdout);
 
     await ok(['role', 'assignment', 'delete', '--assignee', principalId, '--role', 'Contributor', '--scope', groupId]);
     assert.deepEqual(json(await ok(['role', 'assignment', 'list', '--all', '--assignee', principalId])), []);
+
+    // --assignee also takes the appId (az looks it up as a service principal name in Graph).
+    const clientId = String(identity['clientId']);
+    const byAppId = json(await ok(['role', 'assignment', 'create', '--assignee', clientId, '--role', 'Reader', '--scope', groupId]));
+    assert.equal(byAppId['principalId'], principalId);
+    assert.equal(byAppId['principalType'], 'ServicePrincipal');
+    const listedByAppId = json<Record<string, unknown>[]>(await ok(['role', 'assignment', 'list', '--all', '--assignee', clientId]));
+    assert.deepEqual(listedByAppId.map((a) => [a['principalId'], a['principalName'], a['roleDefinitionName']]), [[principalId, clientId, 'Reader']]);
+    await ok(['role', 'assignment', 'delete', '--assignee', clientId, '--role', 'Reader', '--scope', groupId]);
+    const nobody = '00000000-0000-4000-8000-00000000abcd';
+    const unknownAssignee = await cli.run(['role', 'assignment', 'create', '--assignee', nobody, '--role', 'Reader', '--scope', groupId]);
+    assert.equal(unknownAssignee.code, 1);
+    assert.match(unknownAssignee.stderr, new RegExp(`^ERROR: Cannot find user or service principal in graph database for '${nobody}'\\.`, 'm'));
     const unknownRole = await cli.run(['role', 'assignment', 'create', '--assignee', principalId, '--role', 'No Such Role', '--scope', groupId]);
     assert.equal(unknownRole.code, 1);
     assert.match(unknownRole.stderr, /^ERROR: Role 'No Such Role' doesn't exist\.$/m);

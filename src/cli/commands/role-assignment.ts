@@ -1,14 +1,16 @@
 /**
  * `keyless role assignment create|list|delete`, following azure-cli's `role` module: `--assignee`
- * (an object id: Keyless has no Graph API to resolve names), `--role` by name, GUID or id, `--scope`
- * or `-g` (default: the subscription), and `list`'s az-only fields `principalName` and
- * `roleDefinitionName`.
+ * (a service principal name such as the appId, or an object id, resolved through the server's Graph
+ * surface as az does), `--role` by name, GUID or id, `--scope` or `-g` (default: the subscription),
+ * and `list`'s az-only fields `principalName` (from Graph) and `roleDefinitionName`.
  */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { ArmClient } from '../framework/arm-client.js';
-import { defineCommand } from '../framework/command.js';
-import { CliError } from '../framework/errors.js';
+import { defineCommand, type CommandContext } from '../framework/command.js';
+import { CliError, ServiceError } from '../framework/errors.js';
+import { displayableName, GraphClient, principalTypeOf } from '../framework/graph-client.js';
+import { log } from '../framework/log.js';
 import { buildScope, flattenAssignment, isGuid, listDefinitions, resolveRoleId } from './role-shared.js';
 
 interface AssignmentOptions {
@@ -21,21 +23,56 @@ const PRINCIPAL_TYPES = ['User', 'Group', 'ServicePrincipal', 'ForeignGroup', 'D
 
 const assignmentsPath = (scope: string) => `${scope === '/' ? '' : scope}/providers/Microsoft.Authorization/roleAssignments`;
 
-/** `--assignee` → object id. az asks Microsoft Graph; Keyless takes the object id itself. */
-function assigneeObjectId(o: AssignmentOptions): string | undefined {
-  if (o.assigneeObjectId) return o.assigneeObjectId;
-  if (o.assignee === undefined) return undefined;
-  if (isGuid(o.assignee)) return o.assignee;
-  throw new CliError(`Cannot find user or service principal in graph database for '${o.assignee}'. Keyless has no Graph API: pass the principal's object id.`);
+interface Assignee { objectId: string; principalType: string | undefined }
+
+/**
+ * `--assignee-object-id` as given, or `--assignee` resolved through Graph as az's `_resolve_object_id`
+ * does: a service principal name (appId, or a managed identity's resource id) first, then an object
+ * id. Not found is an error; a Graph failure falls back to a GUID assignee taken as an object id.
+ */
+async function resolveAssignee(ctx: CommandContext, o: AssignmentOptions): Promise<Assignee | undefined> {
+  if (o.assigneeObjectId) return { objectId: o.assigneeObjectId, principalType: o.assigneePrincipalType };
+  const assignee = o.assignee;
+  if (assignee === undefined) return undefined;
+  const graph = new GraphClient(await ctx.profile());
+  try {
+    let found = await graph.servicePrincipals(`servicePrincipalNames/any(c:c eq '${assignee.replace(/'/g, "''")}')`);
+    if (found.length === 0 && isGuid(assignee)) found = await graph.getByIds([assignee]);
+    const match = found[0];
+    if (!match) {
+      throw new CliError(`Cannot find user or service principal in graph database for '${assignee}'. If the assignee is an appId, make sure the corresponding service principal is created with 'keyless login --service-principal' or 'keyless identity create'.`);
+    }
+    return { objectId: match.id, principalType: principalTypeOf(match) };
+  } catch (e) {
+    if (e instanceof ServiceError && isGuid(assignee)) {
+      log.info(`Failed to resolve '${assignee}' in the directory (${e.code}); using it as an object id.`);
+      return { objectId: assignee, principalType: o.assigneePrincipalType };
+    }
+    throw e;
+  }
+}
+
+/** az fills `principalName` with one Graph call per list; a Graph failure leaves names empty, as az does. */
+async function fillPrincipalNames(ctx: CommandContext, items: Record<string, unknown>[]): Promise<void> {
+  for (const a of items) a['principalName'] = '';
+  const ids = [...new Set(items.map((a) => String(a['principalId'] ?? '')).filter(isGuid))];
+  if (ids.length === 0) return;
+  try {
+    const names = new Map((await new GraphClient(await ctx.profile()).getByIds(ids)).map((p) => [p.id.toLowerCase(), displayableName(p)]));
+    for (const a of items) a['principalName'] = names.get(String(a['principalId']).toLowerCase()) ?? '';
+  } catch (e) {
+    if (!(e instanceof ServiceError)) throw e;
+    log.info(`Failed to resolve graph object information per error '(${e.code}) ${e.message}'`);
+  }
 }
 
 const lastSegment = (id: unknown) => String(id ?? '').split('/').pop()!.toLowerCase();
 
 /** az's `_search_role_assignments` followed by its client-side filters. */
-async function search(arm: ArmClient, o: AssignmentOptions): Promise<Record<string, unknown>[]> {
+async function search(ctx: CommandContext, arm: ArmClient, o: AssignmentOptions): Promise<Record<string, unknown>[]> {
   if (o.all && (o.scope || o.resourceGroup)) throw new CliError('group or scope are not required when --all is used');
   const scope = o.all ? undefined : buildScope(arm, o.scope, o.resourceGroup);
-  const principal = assigneeObjectId(o);
+  const principal = (await resolveAssignee(ctx, o))?.objectId;
   const filter = scope ? 'atScope()' : principal ? `principalId eq '${principal}'` : undefined;
   const raw = await arm.list<{ properties?: Record<string, unknown> }>(assignmentsPath(scope ?? `/subscriptions/${arm.subscriptionId}`), { apiVersion: 'authorization', query: { $filter: filter } });
   let items = raw.map(flattenAssignment);
@@ -58,7 +95,7 @@ const scopeOptions = [
   { flags: '--scope <scope>', description: 'Scope at which the role assignment or definition applies to, e.g., /subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333, /subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/myGroup, or /subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/myGroup/providers/Microsoft.Compute/virtualMachines/myVM.' },
   { flags: '-g, --resource-group <name>', description: 'Use it only if the role or assignment was added at the level of a resource group.' },
 ];
-const assigneeOption = { flags: '--assignee <assignee>', description: 'Represent a user, group, or service principal by its object id.' };
+const assigneeOption = { flags: '--assignee <assignee>', description: 'Represent a user, group, or service principal. supported format: object id, user principal name, or service principal name.' };
 const roleOption = { flags: '--role <role>', description: 'Role name or id.' };
 
 /** Adds `role assignment …` to the `role` group. */
@@ -78,11 +115,11 @@ export function registerAssignments(defineSubGroup: (name: string, summary: stri
     examples: [{ title: 'Create role assignment to grant the specified assignee the Reader role on a resource group.', command: 'keyless role assignment create --assignee 00000000-0000-0000-0000-000000000000 --role "Reader" --scope /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}' }],
     async run(ctx, o) {
       const arm = await ctx.arm();
-      const principalId = assigneeObjectId(o);
-      if (!principalId) throw new CliError('usage error: --assignee STRING | --assignee-object-id GUID');
+      if (!o.assignee && !o.assigneeObjectId) throw new CliError('usage error: --assignee STRING | --assignee-object-id GUID');
       const scope = buildScope(arm, o.scope, o.resourceGroup);
       const roleDefinitionId = await resolveRoleId(arm, o.role!, scope);
-      const properties = { roleDefinitionId, principalId, principalType: o.assigneePrincipalType, description: o.description };
+      const { objectId: principalId, principalType } = (await resolveAssignee(ctx, o))!;
+      const properties = { roleDefinitionId, principalId, principalType, description: o.description };
       const res = await arm.call('PUT', `${assignmentsPath(scope)}/${o.name ?? randomUUID()}`, { apiVersion: 'authorization', body: { properties } });
       return flattenAssignment(res.json as { properties?: Record<string, unknown> });
     },
@@ -102,13 +139,12 @@ export function registerAssignments(defineSubGroup: (name: string, summary: stri
     examples: [{ title: 'List role assignments at the subscription and above', command: 'keyless role assignment list --include-inherited -o table' }],
     async run(ctx, o) {
       const arm = await ctx.arm();
-      const items = await search(arm, o);
+      const items = await search(ctx, arm, o);
       if (o.fillRoleDefinitionName !== 'false') {
         const names = new Map((await listDefinitions(arm, `/subscriptions/${arm.subscriptionId}`)).map((d) => [String(d['name']).toLowerCase(), d['roleName']]));
         for (const a of items) a['roleDefinitionName'] = names.get(lastSegment(a['roleDefinitionId'])) ?? '';
       }
-      // az fills principalName from Microsoft Graph; Keyless has no Graph API and leaves it empty.
-      if (o.fillPrincipalName !== 'false') for (const a of items) a['principalName'] = '';
+      if (o.fillPrincipalName !== 'false') await fillPrincipalNames(ctx, items);
       return items;
     },
   });
@@ -128,7 +164,7 @@ export function registerAssignments(defineSubGroup: (name: string, summary: stri
         return undefined;
       }
       if (!o.assignee && !o.role && !o.scope && !o.resourceGroup) await ctx.confirm(o.yes, 'This will delete all role assignments under the subscription. Are you sure?');
-      const found = await search(arm, o);
+      const found = await search(ctx, arm, o);
       if (found.length === 0) throw new CliError('No matched assignments were found to delete');
       for (const a of found) await arm.call('DELETE', String(a['id']), { apiVersion: 'authorization' });
       return undefined;

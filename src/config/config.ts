@@ -19,6 +19,11 @@ export interface ServerConfig {
    * own origin (`https://<host>:<port>`, with 127.0.0.1 for a wildcard host).
    */
   publicUrl: string | undefined;
+  /**
+   * Key encryption key for signing keys at rest (32 bytes, base64). Unset: a key file in the data dir.
+   * Servers sharing one database must share it. Environment only: secrets stay off command lines.
+   */
+  keyEncryptionKey: string | undefined;
   /** PostgreSQL URL; when absent the embedded SQLite file `<dataDir>/keyless.db` is used. */
   databaseUrl: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -80,6 +85,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   host: { key: 'host', env: 'KEYLESS_HOST', parse: (r) => r, fallback: () => '127.0.0.1' },
   port: { key: 'port', env: 'KEYLESS_PORT', parse: int('port', 0, 65535), fallback: () => 8443 },
   publicUrl: { key: 'publicUrl', env: 'KEYLESS_PUBLIC_URL', parse: parsePublicUrl, fallback: () => undefined },
+  keyEncryptionKey: { key: 'keyEncryptionKey', env: 'KEYLESS_KEY_ENCRYPTION_KEY', parse: (r) => r || undefined, fallback: () => undefined },
   databaseUrl: { key: 'databaseUrl', env: 'KEYLESS_DATABASE_URL', parse: (r) => r || undefined, fallback: () => undefined },
   logLevel: {
     key: 'logLevel', env: 'KEYLESS_LOG_LEVEL',

@@ -38,6 +38,8 @@ export interface KeyRingDeps {
   refreshIntervalMs?: number;
   /** Key generator (tests may pass a cheaper one). */
   generate?: (window: KeyWindow & { now: number }) => Promise<SigningKeyRecord>;
+  /** Seals private keys before they are stored and opens them after reading (src/crypto/key-sealing.ts). */
+  sealing?: { seal(privateKeyPem: string): string; open(stored: string): string };
   /** Reports failures of background refreshes (which keep the keys already loaded). */
   onError?: (error: unknown) => void;
 }
@@ -92,19 +94,25 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
           if (stored.some((k) => k.kid === claimed)) return;
           await tx.meta.put(slot, key.kid);
         }
-        await tx.signingKeys.insert(key);
+        await tx.signingKeys.insert(deps.sealing ? { ...key, privateKeyPem: deps.sealing.seal(key.privateKeyPem) } : key);
       });
     } catch (error) {
       if (!(isDomainError(error) && error.code === 'Conflict')) throw error;
     }
   }
 
+  const readKeys = async (): Promise<SigningKeyRecord[]> => {
+    const stored = await deps.store.signingKeys.list();
+    const sealing = deps.sealing;
+    return sealing ? stored.map((k) => ({ ...k, privateKeyPem: sealing.open(k.privateKeyPem) })) : stored;
+  };
+
   async function load(): Promise<void> {
-    let records = await deps.store.signingKeys.list();
+    let records = await readKeys();
     let next = planKeyRotation(records, deps.clock.now(), deps.policy);
     if (next.create.length > 0) {
       for (const window of next.create) await createKey(window);
-      records = await deps.store.signingKeys.list();
+      records = await readKeys();
       next = planKeyRotation(records, deps.clock.now(), deps.policy);
       if (!next.current) throw new Error('no signing key could be loaded or created');
     }

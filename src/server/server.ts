@@ -30,6 +30,7 @@ import { createManagedIdentityTokens } from '../core/tokens/managed-identity.js'
 import { agentJoinProvider } from '../http/agent-api/join-action.js';
 import { createAccessTokenVerifier } from '../crypto/access-token-verifier.js';
 import { createKeyRing } from '../crypto/key-ring.js';
+import { createKeySealing, loadKeyEncryptionKey } from '../crypto/key-sealing.js';
 import { clientSecretHasher } from '../crypto/secrets.js';
 import { createSignerPool } from '../crypto/signer-pool.js';
 import { buildApp } from '../http/app.js';
@@ -62,8 +63,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const store: Store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: sqliteFile(config.dataDir) });
     cleanup.push(() => store.close());
 
+    // Signing keys are sealed at rest with a key kept outside the database (src/crypto/key-sealing.ts).
+    const sealing = createKeySealing(await loadKeyEncryptionKey(config.dataDir, config.keyEncryptionKey));
     const keyRing = createKeyRing({
-      store, clock,
+      store, clock, sealing,
       policy: { periodSeconds: config.keyRotationSeconds, maxTokenLifetimeSeconds: Math.max(config.appTokenLifetimeSeconds, config.managedIdentityTokenLifetimeSeconds) },
       onError: (error) => log.error({ err: error }, 'signing key refresh failed'),
     });

@@ -22,6 +22,12 @@ describe('server lifecycle on one data dir', () => {
     });
     assert.equal(put.status, 201, await put.clone().text());
     assert.equal(await first.stop(), 0, `clean exit on SIGTERM:\n${first.output()}`);
+    // A copy of the database does not hold a signing key in clear (ADR 0002/0003: sealed at rest).
+    const { existsSync, readFileSync } = await import('node:fs');
+    for (const f of ['keyless.db', 'keyless.db-wal']) {
+      const path = `${dataDir}/${f}`;
+      if (existsSync(path)) assert.ok(!readFileSync(path).includes('PRIVATE KEY'), `${f} holds a private key in clear`);
+    }
 
     // Same address: the issuer is the authority URL, so clients keep their endpoints and tokens.
     const second = await startKeyless({ dataDir, via: 'node', port: Number(new URL(b1.armEndpoint).port) });

@@ -4,8 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '../support/postgres.js';
+import { openStore } from '../../src/storage/store.js';
 import { freePort, armToken as token, startKeyless, type RunningKeyless } from '../support/keyless.js';
+
+/** Servers sharing a database share the key that seals signing keys at rest. */
+const sharedKek = randomBytes(32).toString('base64');
 
 describe('servers sharing one PostgreSQL database', () => {
   const servers: RunningKeyless[] = [];
@@ -22,7 +27,7 @@ describe('servers sharing one PostgreSQL database', () => {
     // server's own address plays the load balancer, and the test also calls the others directly.
     const ports = [await freePort(), await freePort(), await freePort()];
     const publicUrl = `https://127.0.0.1:${ports[0]}`;
-    servers.push(...await Promise.all(ports.map((port) => startKeyless({ databaseUrl: db.url, via: 'node', port, extraArgs: ['--public-url', publicUrl] }))));
+    servers.push(...await Promise.all(ports.map((port) => startKeyless({ databaseUrl: db.url, via: 'node', port, extraArgs: ['--public-url', publicUrl], env: { KEYLESS_KEY_ENCRYPTION_KEY: sharedKek } }))));
     const [a, b, c] = servers.map((s) => s.bootstrap) as [typeof servers[0]['bootstrap'], typeof servers[0]['bootstrap'], typeof servers[0]['bootstrap']];
     const direct = (i: number) => `https://127.0.0.1:${ports[i]}`;
     assert.equal(new Set([a.tenantId, b.tenantId, c.tenantId]).size, 1, 'one tenant');
@@ -44,5 +49,29 @@ describe('servers sharing one PostgreSQL database', () => {
       headers: { authorization: `Bearer ${tokenFromA}` },
     });
     assert.equal(got.status, 200, await got.clone().text());
+  });
+
+  it('a server with another key encryption key refuses to start, saying why', async () => {
+    const db = await createTestDatabase();
+    try {
+      const first = await startKeyless({ databaseUrl: db.url, via: 'node', env: { KEYLESS_KEY_ENCRYPTION_KEY: sharedKek } });
+      servers.push(first);
+      await assert.rejects(
+        startKeyless({ databaseUrl: db.url, via: 'node', env: { KEYLESS_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') } }),
+        /could not start: the signing keys in the database are sealed with another key encryption key .*KEYLESS_KEY_ENCRYPTION_KEY/,
+      );
+      // What a copy of the database holds: sealed keys only, no private key in clear.
+      const store = await openStore({ databaseUrl: db.url, sqliteFile: '/nonexistent' });
+      try {
+        const keys = await store.signingKeys.list();
+        assert.ok(keys.length >= 2);
+        for (const k of keys) assert.ok(k.privateKeyPem.startsWith('kek1.') && !k.privateKeyPem.includes('PRIVATE KEY'));
+      } finally {
+        await store.close();
+      }
+    } finally {
+      for (const s of servers.splice(0)) await s.dispose();
+      await db.drop();
+    }
   });
 });

@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { createTestDatabase } from '../support/postgres.js';
+import { randomBytes } from 'node:crypto';
 import { freePort, startKeyless, type RunningKeyless } from '../support/keyless.js';
+
+/** Servers sharing a database share the key that seals signing keys at rest. */
+const sharedKek = randomBytes(32).toString('base64');
 import { addTestApp, armToken } from './rbac-fixture.js';
 
 const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
@@ -42,7 +46,7 @@ describe('RBAC propagation between servers sharing PostgreSQL', () => {
     drop = db.drop;
     const ports = [await freePort(), await freePort()];
     const publicUrl = `https://127.0.0.1:${ports[0]}`;
-    servers.push(...await Promise.all(ports.map((port) => startKeyless({ databaseUrl: db.url, via: 'node', port, extraArgs: ['--public-url', publicUrl] }))));
+    servers.push(...await Promise.all(ports.map((port) => startKeyless({ databaseUrl: db.url, via: 'node', port, extraArgs: ['--public-url', publicUrl], env: { KEYLESS_KEY_ENCRYPTION_KEY: sharedKek } }))));
     const [a, b] = servers as [RunningKeyless, RunningKeyless];
     const direct = (i: number) => `https://127.0.0.1:${ports[i]}`;
     const sub = a.bootstrap.subscriptionId;

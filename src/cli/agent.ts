@@ -11,6 +11,7 @@ import { createHttpUpstream } from '../agent/upstream-http.js';
 import { fullResourceType, parseResourceId } from '../core/resource-id.js';
 import type { BootstrapFile } from '../contract/bootstrap.js';
 import { AgentCliError, obtainHostKey, readJsonFile } from './agent-enrol.js';
+import { stopOnSignals } from './shutdown.js';
 
 export interface AgentCommandOptions {
   dataDir?: string;
@@ -84,13 +85,8 @@ async function start(opts: AgentCommandOptions): Promise<void> {
     '',
   ].join('\n'));
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(async (signal) => {
     logger.info({ signal }, 'agent stopping');
-    agent.stop().finally(() => upstream.close()).then(() => process.exit(0), () => process.exit(1));
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+    await agent.stop().finally(() => upstream.close());
+  }, (message) => logger.error({}, message));
 }

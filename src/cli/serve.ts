@@ -1,6 +1,7 @@
 /** `keyless serve`: starts the server, prints how to use it, and stops cleanly on SIGTERM/SIGINT. */
 import { ConfigError, loadConfig } from '../config/config.js';
 import { startServer } from '../server/server.js';
+import { stopOnSignals } from './shutdown.js';
 
 export async function runServe(opts: { dataDir?: string; host?: string; port?: string; databaseUrl?: string; publicUrl?: string; logLevel?: string }): Promise<void> {
   let config;
@@ -42,16 +43,8 @@ export async function runServe(opts: { dataDir?: string; host?: string; port?: s
     `export AZURE_CLIENT_SECRET=$(node -p "require('${server.bootstrapPath}').clientSecret")`,
     '',
   ].join('\n'));
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(async (signal) => {
     process.stderr.write(`keyless: ${signal} received, shutting down\n`);
-    server.stop().then(() => process.exit(0), (err: unknown) => {
-      process.stderr.write(`keyless: error while stopping: ${String(err)}\n`);
-      process.exit(1);
-    });
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+    await server.stop();
+  }, (message) => process.stderr.write(`keyless: ${message}\n`));
 }

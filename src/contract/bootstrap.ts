@@ -12,3 +12,10 @@ export interface BootstrapFile {
   /** Absolute path of the CA certificate clients trust (NODE_EXTRA_CA_CERTS). */
   caCertFile: string;
 }
+
+/**
+ * The file `keyless serve` writes beside bootstrap.json for the Azure CLI:
+ * `az cloud register -n keyless --cloud-config @<data-dir>/az-cloud.json` (`keyless az-setup` prints
+ * the whole set-up).
+ */
+export const AZ_CLOUD_FILE = 'az-cloud.json';

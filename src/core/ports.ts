@@ -15,6 +15,7 @@ import type {
 import type { RoleAssignment, RoleDefinition } from './rbac/model.js';
 import type { HostCredentialRepository } from './hosts/host-records.js';
 import type { RegistrationRepository } from './features/registrations.js';
+import type { ApplicationRepository } from './directory/applications.js';
 
 export interface TenantRepository {
   get(id: string): Promise<Tenant | undefined>;
@@ -163,6 +164,8 @@ export interface Repositories {
   rbacChanges: RbacChangeRepository;
   /** Preview-feature and resource-provider registrations per subscription (src/core/features/). */
   registrations: RegistrationRepository;
+  /** Graph application objects (app registrations) of each tenant (src/core/directory/applications.ts). */
+  applications: ApplicationRepository;
 }
 
 /** The whole store: repositories plus transactions. Nested calls to `transaction` join the outer one. */

@@ -15,7 +15,10 @@ const MARKER = '8Q~';
  * which 256 bits are random (32 bytes, base64url). The first three characters are the hint Entra shows.
  */
 export function generateClientSecret(): string {
-  const random = randomBytes(32).toString('base64url');
+  // A secret starting with '-' reads as an option on command lines (`az login … -p <secret>`): draw again.
+  // This drops one first character in 64, which leaves the other 255.9 bits of randomness as they were.
+  let random = randomBytes(32).toString('base64url');
+  while (random.startsWith('-')) random = randomBytes(32).toString('base64url');
   return random.slice(0, 3) + MARKER + random.slice(3);
 }
 

@@ -3,11 +3,13 @@
  * on one Fastify instance, each an encapsulated plugin with its own parsers and error mapper.
  */
 import type { FastifyInstance } from 'fastify';
+import { GRAPH_PATH } from '../core/cloud/cloud-metadata.js';
 import { armFrameworkErrors } from './arm/framework-errors.js';
 import { armPlugin, type ArmDeps } from './arm/plugin.js';
 import { agentApiPlugin, type AgentApiDeps } from './agent-api/index.js';
 import { createBaseFastify, type BaseOptions } from './base.js';
 import { GRAPH_PREFIX, graphPlugin, type GraphDeps } from './graph/index.js';
+import { metadataPlugin, type MetadataDeps } from './metadata/index.js';
 import { oauthPlugin, type OAuthDeps } from './oauth/index.js';
 
 export interface AppDeps {
@@ -18,6 +20,8 @@ export interface AppDeps {
   agentApi?: AgentApiDeps;
   /** The Microsoft Graph directory read surface (`/v1.0/…`); absent = not mounted. */
   graph?: GraphDeps;
+  /** ARM's cloud metadata (`/metadata/endpoints`), unauthenticated; absent = not mounted. */
+  metadata?: MetadataDeps;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -25,7 +29,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(oauthPlugin(deps.oauth));
   await app.register(armPlugin(deps.arm));
   if (deps.agentApi) await app.register(agentApiPlugin(deps.agentApi));
-  if (deps.graph) await app.register(graphPlugin(deps.graph), { prefix: GRAPH_PREFIX });
+  if (deps.graph) {
+    await app.register(graphPlugin(deps.graph), { prefix: GRAPH_PREFIX });
+    // The same surface where az looks for it: `<microsoftGraphResourceId>v1.0/…` (src/core/cloud/cloud-metadata.ts).
+    await app.register(graphPlugin(deps.graph), { prefix: `${GRAPH_PATH}${GRAPH_PREFIX}` });
+  }
+  if (deps.metadata) await app.register(metadataPlugin(deps.metadata));
   // Anything neither surface serves: an ARM-shaped 404 that says what was asked for.
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).type('application/json; charset=utf-8').send({

@@ -7,7 +7,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import type { BootstrapFile } from '../contract/bootstrap.js';
+import { AZ_CLOUD_FILE, type BootstrapFile } from '../contract/bootstrap.js';
 import { createCertificateAuthority, issueServerCertificate } from '../crypto/certificates.js';
 
 export type { BootstrapFile };
@@ -25,6 +25,16 @@ export function sqliteFile(dataDir: string): string {
 
 export function bootstrapFile(dataDir: string): string {
   return join(dataDir, 'bootstrap.json');
+}
+
+/** `az cloud register -n keyless --cloud-config @<data-dir>/az-cloud.json` (src/core/cloud/cloud-metadata.ts). */
+export function azCloudFile(dataDir: string): string {
+  return join(dataDir, AZ_CLOUD_FILE);
+}
+
+/** Writes az's cloud config beside bootstrap.json (no secret in it: mode 0644). */
+export async function writeAzCloudFile(dataDir: string, content: unknown): Promise<void> {
+  await writeFileAtomic(azCloudFile(dataDir), JSON.stringify(content, null, 2) + '\n', 0o644);
 }
 
 export async function ensureDataDir(dataDir: string): Promise<void> {

@@ -10,6 +10,8 @@ import { systemClock } from '../core/clock.js';
 import { addClientSecret, checkClientSecret, ensureBootstrap, type BootstrapIdentity } from '../core/directory/bootstrap.js';
 import { createDirectoryReadCache } from '../core/directory/read-cache.js';
 import { createDirectoryReader } from '../core/directory/directory-reader.js';
+import { createApplicationService } from '../core/directory/applications.js';
+import { azCloudConfig, GRAPH_PATH, type CloudSuffixes } from '../core/cloud/cloud-metadata.js';
 import { randomIds } from '../core/ids.js';
 import type { Store } from '../core/ports.js';
 import { createOperationService } from '../core/resources/operation-service.js';
@@ -36,7 +38,7 @@ import { createSignerPool } from '../crypto/signer-pool.js';
 import { buildApp } from '../http/app.js';
 import { openStore } from '../storage/store.js';
 import {
-  bootstrapFile, ensureDataDir, ensureTls, readBootstrapFile, sqliteFile, writeBootstrapFile, type BootstrapFile,
+  bootstrapFile, ensureDataDir, ensureTls, readBootstrapFile, sqliteFile, writeAzCloudFile, writeBootstrapFile, type BootstrapFile,
 } from './data-dir.js';
 
 export interface RunningServer {
@@ -94,6 +96,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
     // The token path reads tenant, client and secrets on every request: a 1-second read cache.
     const directoryReads = createDirectoryReadCache(store, { clock });
+    // DNS suffixes of the data planes, by cloud-metadata key (`storage`, `keyVaultDns`, `kustoDns`,
+    // `acrLoginServer`, …): each data-plane surface adds its own here; `/metadata/endpoints` and
+    // az-cloud.json publish them.
+    const cloudSuffixes: Record<string, string> = {} satisfies CloudSuffixes;
     const tokens = createTokenService({ repos: directoryReads, signer, clock, config, baseUrl, secrets: clientSecretHasher });
     const verifier = createAccessTokenVerifier({ keys: keyRing, issuers: tokens.issuers, clock });
     // Host agents (docs/adr/0004-host-attestation.md). Writers of identities may call
@@ -118,7 +124,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     ];
     const app = await buildApp({
       base: { logger: config.logLevel === 'silent' ? false : { level: config.logLevel }, https: { key: tls.key, cert: tls.cert } },
-      oauth: { tokens, keys: keyRing, baseUrl, clock },
+      // `adfsTenantId`: the AD FS authority form `<base>/adfs` az 2.45 signs in through (src/core/cloud/cloud-metadata.ts).
+      oauth: { tokens, keys: keyRing, baseUrl, clock, adfsTenantId: identity.tenantId },
       arm: {
         services: {
           subscriptions: createSubscriptionService({ tenants: store.tenants, subscriptions: store.subscriptions }),
@@ -134,7 +141,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       },
       agentApi,
       // Graph's directory reads (az resolves principal names and `--assignee` through them).
-      graph: { directory: createDirectoryReader(store.principals), verifier, baseUrl, defaultTenantId: identity.tenantId },
+      graph: {
+        directory: createDirectoryReader(store.principals), verifier, baseUrl, defaultTenantId: identity.tenantId,
+        // App registrations (docs/adr/0006-directory-permissions.md): the bootstrap admin manages them;
+        // every write drops the token path's read cache here (other servers: within its 1 s).
+        applications: createApplicationService({
+          store, ids, clock, secrets: clientSecretHasher, administrators: () => [identity.objectId], onChange: () => directoryReads.invalidate(),
+        }),
+        extraAudiences: () => [`${publicUrl}${GRAPH_PATH}/`],
+      },
+      // Cloud metadata (`/metadata/endpoints`) naming this server's endpoints and the data-plane suffixes.
+      metadata: { baseUrl, suffixes: () => cloudSuffixes },
     });
     cleanup.push(() => app.close());
 
@@ -147,6 +164,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       armEndpoint: publicUrl, authorityHost: publicUrl, caCertFile: tls.caCertFile,
     };
     await writeBootstrapFile(config.dataDir, bootstrap);
+    await writeAzCloudFile(config.dataDir, azCloudConfig({ baseUrl: publicUrl, suffixes: cloudSuffixes }));
     log.info({ port, engine: store.engine }, 'keyless server ready');
     return {
       bootstrap, bootstrapPath: bootstrapFile(config.dataDir), port, stop,

@@ -10,6 +10,7 @@ import type { Engine, Schema } from './schema.js';
 import { rbacMigration } from './migration-rbac.js';
 import { hostCredentialsMigration } from './migration-host-credentials.js';
 import { registrationsMigration } from './migration-registrations.js';
+import { applicationsMigration } from './migration-applications.js';
 
 /** One schema change. `up` receives the connection that holds the migration lock. */
 export interface Migration {
@@ -156,7 +157,7 @@ const initialSchema: Migration = {
 };
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, hostCredentialsMigration, rbacMigration, registrationsMigration];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, hostCredentialsMigration, rbacMigration, registrationsMigration, applicationsMigration];
 
 /**
  * Brings the database up to the latest version. Safe to call from several processes at once.

@@ -202,6 +202,18 @@ export interface RegistrationTable {
   updated_at: string;
 }
 
+/** Graph application objects (migration 5). */
+export interface ApplicationTable {
+  tenant_key: string;
+  object_key: string;
+  app_key: string;
+  tenant_id: string;
+  object_id: string;
+  app_id: string;
+  display_name: string;
+  created_at: string;
+}
+
 export interface RbacChangeTable {
   /** Assigned by the database (SQLite autoincrement, PostgreSQL bigserial: read back as string). */
   seq: Generated<number | string>;
@@ -227,4 +239,5 @@ export interface Schema {
   host_join_tokens: HostJoinTokenTable;
   host_keys: HostKeyTable;
   registrations: RegistrationTable;
+  applications: ApplicationTable;
 }

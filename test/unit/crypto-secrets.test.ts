@@ -12,6 +12,13 @@ describe('client secrets', () => {
     assert.equal(many.size, 200);
   });
 
+  it('never begin with "-", which command lines such as `az login -p <secret>` would read as an option', () => {
+    // About one base64url draw in 64 starts with '-': 5000 secrets would hold ~78 of them unchecked.
+    const starts = Array.from({ length: 5000 }, () => generateClientSecret()[0]);
+    assert.equal(starts.filter((c) => c === '-').length, 0);
+    assert.ok(new Set(starts).size > 50, 'the first character stays spread over the alphabet');
+  });
+
   it('are stored salted: the hash reveals nothing and differs for the same secret', () => {
     const secret = generateClientSecret();
     const a = hashClientSecret(secret);

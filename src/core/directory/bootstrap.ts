@@ -44,12 +44,12 @@ export async function ensureBootstrap(deps: BootstrapDeps): Promise<BootstrapIde
   return deps.store.transaction(async (tx) => {
     const stored = await tx.meta.putIfAbsent(BOOTSTRAP_META_KEY, JSON.stringify(proposal));
     const winner = JSON.parse(stored) as BootstrapIdentity;
-    if (winner.tenantId === proposal.tenantId) await insertBootstrapRecords(tx, proposal, deps.clock);
+    if (winner.tenantId === proposal.tenantId) await insertBootstrapRecords(tx, proposal, deps.clock, deps.ids);
     return winner;
   });
 }
 
-async function insertBootstrapRecords(tx: Repositories, id: BootstrapIdentity, clock: Clock): Promise<void> {
+async function insertBootstrapRecords(tx: Repositories, id: BootstrapIdentity, clock: Clock, ids: IdGenerator): Promise<void> {
   const now = isoTime(clock.now());
   const tenant: Tenant = { id: id.tenantId, displayName: 'Keyless Directory', defaultDomain: 'keyless.local', createdAt: now };
   const subscription: Subscription = {
@@ -62,6 +62,8 @@ async function insertBootstrapRecords(tx: Repositories, id: BootstrapIdentity, c
   await tx.tenants.insert(tenant);
   await tx.subscriptions.insert(subscription);
   await tx.principals.insert(admin);
+  // The admin's app registration, as Graph shows it (its object id is the application's, not the principal's).
+  await tx.applications.insert({ objectId: ids.newGuid(), appId: id.clientId, tenantId: id.tenantId, displayName: ADMIN_DISPLAY_NAME, createdAt: now });
 }
 
 /**

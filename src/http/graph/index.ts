@@ -9,12 +9,13 @@
  * principals of other tenants are never returned. Errors are Graph's `{"error":{"code","message"}}`.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { isDirectoryError, toPasswordCredential, type ApplicationRecord, type ApplicationService, type DirectoryError, type PasswordCredential } from '../../core/directory/applications.js';
 import { servicePrincipalNames, type DirectoryReader } from '../../core/directory/directory-reader.js';
 import { isDomainError } from '../../core/errors.js';
 import type { ServicePrincipal } from '../../core/model.js';
 import type { AccessTokenVerifier, VerifiedCaller } from '../../core/ports.js';
 import { authenticate, wwwAuthenticate } from '../arm/pipeline.js';
-import { GraphError, parseGetByIds, parsePrincipalFilter, readJsonObject } from './requests.js';
+import { GraphError, matchesFilter, parseFilterTerms, parseGetByIds, parsePrincipalFilter, readJsonObject } from './requests.js';
 
 /** The prefix buildApp registers this plugin under. */
 export const GRAPH_PREFIX = '/v1.0';
@@ -29,6 +30,16 @@ export interface GraphDeps {
   baseUrl(): string;
   /** The tenant named in `WWW-Authenticate`. */
   defaultTenantId: string;
+  /**
+   * App registrations and service principal writes (`applications`, `servicePrincipals` create and
+   * delete, `addPassword` / `removePassword`). Absent = the read-only surface.
+   */
+  applications?: ApplicationService;
+  /**
+   * Audiences accepted besides Microsoft Graph's: az uses the cloud's `microsoftGraphResourceId` as
+   * both Graph's URL and its token audience (src/core/cloud/cloud-metadata.ts), i.e. `<base>/graph/`.
+   */
+  extraAudiences?(): readonly string[];
 }
 
 /** Graph requests carry small JSON bodies (1000 ids at most). */
@@ -41,9 +52,9 @@ declare module 'fastify' {
 }
 
 export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
-  const context = (fragment: string) => `${deps.baseUrl()}${GRAPH_PREFIX}/$metadata#${fragment}`;
-
   return async (app: FastifyInstance) => {
+    const context = (fragment: string) => `${deps.baseUrl()}${app.prefix || GRAPH_PREFIX}/$metadata#${fragment}`;
+    const audiences = () => [...GRAPH_AUDIENCES, ...(deps.extraAudiences?.() ?? [])];
     // Bodies arrive as bytes whatever their declared type; readJsonObject decodes them with Graph's errors.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
@@ -52,11 +63,12 @@ export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
       reply.header('request-id', request.id);
       const clientRequestId = request.headers['client-request-id'];
       if (typeof clientRequestId === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(clientRequestId)) reply.header('client-request-id', clientRequestId);
-      request.graphCaller = await authenticate(request.headers.authorization, deps.verifier, GRAPH_AUDIENCES);
+      request.graphCaller = await authenticate(request.headers.authorization, deps.verifier, audiences());
     });
 
     app.setErrorHandler(async (error, request, reply) => {
       if (error instanceof GraphError) return sendError(reply, request, error);
+      if (isDirectoryError(error)) return sendError(reply, request, fromDirectoryError(error));
       if (isDomainError(error) && error.kind === 'unauthenticated') {
         // Graph answers every token failure with 401 InvalidAuthenticationToken and a challenge.
         reply.header('www-authenticate', wwwAuthenticate(`${deps.baseUrl()}/${deps.defaultTenantId}`, error.message));
@@ -86,12 +98,18 @@ export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
     });
 
     app.get('/servicePrincipals', async (request) => {
-      const filter = parsePrincipalFilter(queryValue(request.url, '$filter'));
+      const filterText = queryValue(request.url, '$filter');
       const tenantId = request.graphCaller!.tenantId;
-      const found = filter.by === 'appId' ? await deps.directory.getByAppId(tenantId, filter.value)
-        : filter.by === 'id' ? await deps.directory.getByObjectId(tenantId, filter.value)
-          : await deps.directory.getByServicePrincipalName(tenantId, filter.value);
-      return { '@odata.context': context('servicePrincipals'), value: found ? [servicePrincipalBody(found)] : [] };
+      if (!deps.applications) {
+        const filter = parsePrincipalFilter(filterText);
+        const found = filter.by === 'appId' ? await deps.directory.getByAppId(tenantId, filter.value)
+          : filter.by === 'id' ? await deps.directory.getByObjectId(tenantId, filter.value)
+            : await deps.directory.getByServicePrincipalName(tenantId, filter.value);
+        return { '@odata.context': context('servicePrincipals'), value: found ? [servicePrincipalBody(found)] : [] };
+      }
+      const terms = filterText === undefined || filterText.trim() === '' ? [] : parseFilterTerms(filterText);
+      const all = (await deps.applications.listServicePrincipals(request.graphCaller!)).map(servicePrincipalBody);
+      return { '@odata.context': context('servicePrincipals'), value: all.filter((p) => matchesFilter(p, terms)) };
     });
 
     app.get('/servicePrincipals/:id', async (request) => {
@@ -100,6 +118,141 @@ export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
       if (!found) throw new GraphError(404, 'Request_ResourceNotFound', `Resource '${id.slice(0, 100)}' does not exist or one of its queried reference-property objects are not present.`);
       return { '@odata.context': context('servicePrincipals/$entity'), ...servicePrincipalBody(found) };
     });
+
+    const service = deps.applications;
+    if (!service) return;
+
+    const applicationWithPasswords = async (a: ApplicationRecord) => applicationBody(a, await service.passwordsOf(a));
+
+    app.get('/applications', async (request) => {
+      const filterText = queryValue(request.url, '$filter');
+      const terms = filterText === undefined || filterText.trim() === '' ? [] : parseFilterTerms(filterText);
+      const apps = await service.listApplications(request.graphCaller!);
+      const bodies = await Promise.all(apps.map(applicationWithPasswords));
+      return { '@odata.context': context('applications'), value: bodies.filter((a) => matchesFilter(a, terms)) };
+    });
+
+    app.post('/applications', async (request, reply) => {
+      const body = readJsonObject(request.body as Buffer | undefined);
+      rejectUnsupported(body, APPLICATION_WRITABLE);
+      const created = await service.createApplication(request.graphCaller!, body);
+      reply.code(201).header('location', `${deps.baseUrl()}${app.prefix}/directoryObjects/${created.objectId}/Microsoft.DirectoryServices.Application`);
+      return { '@odata.context': context('applications/$entity'), ...applicationBody(created, []) };
+    });
+
+    app.get('/applications/:id', async (request) => {
+      const found = await service.getApplication(request.graphCaller!, (request.params as { id: string }).id);
+      return { '@odata.context': context('applications/$entity'), ...await applicationWithPasswords(found) };
+    });
+
+    app.patch('/applications/:id', async (request, reply) => {
+      const body = readJsonObject(request.body as Buffer | undefined);
+      rejectUnsupported(body, APPLICATION_WRITABLE);
+      await service.updateApplication(request.graphCaller!, (request.params as { id: string }).id, body);
+      return reply.code(204).send();
+    });
+
+    app.delete('/applications/:id', async (request, reply) => {
+      await service.deleteApplication(request.graphCaller!, (request.params as { id: string }).id);
+      return reply.code(204).send();
+    });
+
+    app.post('/applications/:id/addPassword', async (request) => {
+      const raw = request.body as Buffer | undefined;
+      const body = raw === undefined || raw.length === 0 ? {} : readJsonObject(raw);
+      const credential = body.passwordCredential ?? {};
+      if (typeof credential !== 'object' || credential === null || Array.isArray(credential)) throw new GraphError(400, 'Request_BadRequest', "'passwordCredential' must be an object.");
+      const c = credential as Record<string, unknown>;
+      for (const name of ['startDateTime', 'endDateTime'] as const) {
+        if (c[name] !== undefined && c[name] !== null && typeof c[name] !== 'string') throw new GraphError(400, 'Request_BadRequest', `'${name}' must be an ISO 8601 date and time.`);
+      }
+      const added = await service.addPassword(request.graphCaller!, (request.params as { id: string }).id, {
+        displayName: c.displayName as string | null | undefined,
+        startDateTime: (c.startDateTime ?? undefined) as string | undefined,
+        endDateTime: (c.endDateTime ?? undefined) as string | undefined,
+      });
+      return { '@odata.context': context('microsoft.graph.passwordCredential'), ...passwordBody(added) };
+    });
+
+    app.post('/applications/:id/removePassword', async (request, reply) => {
+      const body = readJsonObject(request.body as Buffer | undefined);
+      await service.removePassword(request.graphCaller!, (request.params as { id: string }).id, body.keyId);
+      return reply.code(204).send();
+    });
+
+    app.post('/servicePrincipals', async (request, reply) => {
+      const body = readJsonObject(request.body as Buffer | undefined);
+      if (body.accountEnabled === false) throw new GraphError(400, 'Request_BadRequest', 'Keyless does not keep disabled service principals: create it enabled, or delete it.');
+      const created = await service.createServicePrincipal(request.graphCaller!, body);
+      reply.code(201);
+      return { '@odata.context': context('servicePrincipals/$entity'), ...servicePrincipalBody(created) };
+    });
+
+    app.delete('/servicePrincipals/:id', async (request, reply) => {
+      await service.deleteServicePrincipal(request.graphCaller!, (request.params as { id: string }).id);
+      return reply.code(204).send();
+    });
+  };
+}
+
+/**
+ * Properties of an application Keyless stores (`displayName`); others are accepted only empty, as az
+ * sends them, and refused otherwise rather than silently dropped.
+ */
+const APPLICATION_WRITABLE = new Set(['displayName']);
+
+function rejectUnsupported(body: Record<string, unknown>, writable: ReadonlySet<string>): void {
+  for (const [key, value] of Object.entries(body)) {
+    if (writable.has(key) || key.startsWith('@odata.')) continue;
+    const empty = value === null || value === false || (Array.isArray(value) && value.length === 0)
+      || (typeof value === 'object' && value !== null && Object.values(value).every((v) => v === null || (Array.isArray(v) && v.length === 0)));
+    if (!empty) throw new GraphError(400, 'Request_BadRequest', `Keyless does not support the application property '${key.slice(0, 60)}' (only displayName; sign-in uses client secrets).`);
+  }
+}
+
+/** A directory failure as Graph answers it. */
+function fromDirectoryError(e: DirectoryError): GraphError {
+  const status = e.kind === 'forbidden' ? 403 : e.kind === 'not-found' ? 404 : e.kind === 'conflict' ? 400 : 400;
+  return new GraphError(status, e.code, e.message);
+}
+
+/** Graph's `passwordCredential` (secretText only when just created). */
+export function passwordBody(p: PasswordCredential): Record<string, unknown> {
+  return {
+    customKeyIdentifier: null, displayName: p.displayName, endDateTime: p.endDateTime, hint: p.hint, keyId: p.keyId,
+    secretText: p.secretText ?? null, startDateTime: p.startDateTime,
+  };
+}
+
+/** A Graph `application` (v1.0 shape; the collections Keyless does not keep are empty). */
+export function applicationBody(a: ApplicationRecord, passwords: PasswordCredential[]): Record<string, unknown> {
+  return {
+    id: a.objectId,
+    deletedDateTime: null,
+    appId: a.appId,
+    applicationTemplateId: null,
+    createdDateTime: a.createdAt,
+    description: null,
+    displayName: a.displayName,
+    groupMembershipClaims: null,
+    identifierUris: [],
+    isDeviceOnlyAuthSupported: null,
+    isFallbackPublicClient: null,
+    notes: null,
+    publisherDomain: 'keyless.local',
+    signInAudience: 'AzureADMyOrg',
+    tags: [],
+    tokenEncryptionKeyId: null,
+    api: { acceptMappedClaims: null, knownClientApplications: [], requestedAccessTokenVersion: null, oauth2PermissionScopes: [], preAuthorizedApplications: [] },
+    appRoles: [],
+    info: { logoUrl: null, marketingUrl: null, privacyStatementUrl: null, supportUrl: null, termsOfServiceUrl: null },
+    keyCredentials: [],
+    optionalClaims: null,
+    passwordCredentials: passwords.map((p) => passwordBody({ ...p, secretText: undefined })),
+    publicClient: { redirectUris: [] },
+    requiredResourceAccess: [],
+    spa: { redirectUris: [] },
+    web: { homePageUrl: null, logoutUrl: null, redirectUris: [], implicitGrantSettings: { enableAccessTokenIssuance: false, enableIdTokenIssuance: false } },
   };
 }
 

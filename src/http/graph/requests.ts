@@ -78,3 +78,48 @@ export function parsePrincipalFilter(filter: string | undefined): PrincipalFilte
   }
   throw new GraphError(400, 'Request_UnsupportedQuery', `Unsupported query: the filter '${filter.slice(0, 200)}' is not one Keyless serves (appId eq '…', id eq '…', servicePrincipalNames/any(c:c eq '…')).`);
 }
+
+/** One condition of an OData `$filter`: a property compared to a string. */
+export type FilterTerm =
+  | { op: 'eq'; property: string; value: string }
+  | { op: 'startswith'; property: string; value: string }
+  | { op: 'any-eq'; property: string; value: string };
+
+const TERM_PATTERNS: [RegExp, FilterTerm['op']][] = [
+  [new RegExp(String.raw`^\s*([A-Za-z]+)\s+eq\s+${QUOTED}`, 'i'), 'eq'],
+  [new RegExp(String.raw`^\s*startswith\(\s*([A-Za-z]+)\s*,\s*${QUOTED}\s*\)`, 'i'), 'startswith'],
+  [new RegExp(String.raw`^\s*([A-Za-z]+)/any\(\s*(?:\w+)\s*:\s*\w+\s+eq\s+${QUOTED}\s*\)`, 'i'), 'any-eq'],
+];
+
+/**
+ * The `$filter` of a Graph list, as the terms az and the SDKs send: `prop eq '…'`,
+ * `startswith(prop,'…')` and `collection/any(c:c eq '…')`, joined by `and`. Anything else is refused
+ * with Graph's `Request_UnsupportedQuery` rather than ignored.
+ */
+export function parseFilterTerms(filter: string): FilterTerm[] {
+  const terms: FilterTerm[] = [];
+  let rest = filter;
+  for (;;) {
+    const found = TERM_PATTERNS.map(([p, op]) => [p.exec(rest), op] as const).find(([m]) => m !== null);
+    if (!found) throw new GraphError(400, 'Request_UnsupportedQuery', `Unsupported query: the filter '${filter.slice(0, 200)}' is not one Keyless serves (prop eq '…', startswith(prop,'…'), prop/any(c:c eq '…'), joined by 'and').`);
+    const [m, op] = found as [RegExpExecArray, FilterTerm['op']];
+    terms.push({ op, property: m[1]!, value: m[m.length - 1]!.replace(/''/g, "'") });
+    rest = rest.slice(m[0].length);
+    if (rest.trim() === '') return terms;
+    const and = /^\s+and\s+/i.exec(rest);
+    if (!and) throw new GraphError(400, 'Request_UnsupportedQuery', `Unsupported query: expected 'and' in the filter '${filter.slice(0, 200)}'.`);
+    rest = rest.slice(and[0].length);
+  }
+}
+
+/** True when the Graph object (as rendered) satisfies every term; comparisons ignore case, as Graph's do. */
+export function matchesFilter(item: Record<string, unknown>, terms: readonly FilterTerm[]): boolean {
+  return terms.every((t) => {
+    const key = Object.keys(item).find((k) => k.toLowerCase() === t.property.toLowerCase());
+    const value = key === undefined ? undefined : item[key];
+    const wanted = t.value.toLowerCase();
+    if (t.op === 'any-eq') return Array.isArray(value) && value.some((v) => typeof v === 'string' && v.toLowerCase() === wanted);
+    if (typeof value !== 'string') return false;
+    return t.op === 'eq' ? value.toLowerCase() === wanted : value.toLowerCase().startsWith(wanted);
+  });
+}

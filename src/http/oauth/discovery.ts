@@ -79,3 +79,25 @@ export function jwksIssuer(version: TokenVersion, issuers: IssuerPolicy, tenantS
   if (version === '1.0') return undefined;
   return issuers.issuer('2.0', tenantSegment && isTenantId ? tenantSegment : TENANT_TEMPLATE);
 }
+
+/**
+ * `/adfs/.well-known/openid-configuration`: the AD FS form of the authority (Azure Stack Hub's), which
+ * msal-python reads without instance discovery. The token endpoint is the v2 one because MSAL sends
+ * `scope=<resource>/.default`; `issuer` names the one directory the AD FS authority stands for.
+ */
+export function adfsDiscovery(input: DiscoveryInput): Record<string, unknown> {
+  const root = `${input.base}/${input.segment}`;
+  return {
+    issuer: input.issuers.issuer('1.0', input.issuerTenant),
+    authorization_endpoint: `${root}/oauth2/authorize`,
+    token_endpoint: `${root}/oauth2/v2.0/token`,
+    jwks_uri: `${root}/discovery/keys`,
+    end_session_endpoint: `${root}/oauth2/logout`,
+    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+    grant_types_supported: ['client_credentials'],
+    response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+    scopes_supported: ['openid'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    access_token_issuer: input.issuers.issuer('1.0', input.issuerTenant),
+  };
+}

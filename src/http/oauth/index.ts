@@ -11,7 +11,8 @@ import { isGuid } from '../../core/ids.js';
 import type { TokenVersion } from '../../core/tokens/issuer.js';
 import { isOAuthError, oauthErrors } from '../../core/tokens/oauth-error.js';
 import type { TokenService } from '../../core/tokens/token-service.js';
-import { discoveryV1, discoveryV2, jwksIssuer, TENANT_TEMPLATE } from './discovery.js';
+import { ADFS_SEGMENT } from '../../core/cloud/cloud-metadata.js';
+import { adfsDiscovery, discoveryV1, discoveryV2, jwksIssuer, TENANT_TEMPLATE } from './discovery.js';
 import { correlationId, sendOAuthError } from './error-body.js';
 import { clientCredentialsParams, parseForm, v1TokenResponse, v2TokenResponse, type FormBody } from './token-request.js';
 
@@ -22,6 +23,12 @@ export interface OAuthDeps {
   /** This server's base URL without a trailing slash, e.g. `https://127.0.0.1:8443`. */
   baseUrl: () => string;
   clock?: Clock;
+  /**
+   * The tenant the AD FS form of the authority (`<base>/adfs`) stands for. Azure Stack Hub with AD FS
+   * has one directory and clients name no tenant; az 2.45 uses this form to skip Microsoft's instance
+   * discovery (src/core/cloud/cloud-metadata.ts). Absent = the `/adfs` routes are not served.
+   */
+  adfsTenantId?: string;
 }
 
 type TenantRequest = FastifyRequest<{ Params: { tenant: string } }>;
@@ -54,19 +61,36 @@ export function oauthPlugin(deps: OAuthDeps): FastifyPluginAsync {
     app.get('/discovery/v2.0/keys', jwks('2.0'));
     app.get('/discovery/keys', jwks('1.0'));
 
-    const token = (endpoint: 'v1' | 'v2') => async (request: TenantRequest, reply: FastifyReply) => {
+    const token = (endpoint: 'v1' | 'v2', tenantOf: (request: FastifyRequest) => string) => async (request: FastifyRequest, reply: FastifyReply) => {
       const body = (request.body ?? {}) as FormBody;
       const params = clientCredentialsParams(endpoint, body, request.headers.authorization);
-      const issued = await deps.tokens.clientCredentials(request.params.tenant, params);
+      const issued = await deps.tokens.clientCredentials(tenantOf(request), params);
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
         .header('x-ms-request-id', String(request.id)).header('client-request-id', correlationId(request));
       return endpoint === 'v2' ? v2TokenResponse(issued) : v1TokenResponse(issued);
     };
-    app.post('/:tenant/oauth2/v2.0/token', token('v2'));
-    app.post('/:tenant/oauth2/token', token('v1'));
+    const fromPath = (request: FastifyRequest) => (request as TenantRequest).params.tenant;
+    app.post('/:tenant/oauth2/v2.0/token', token('v2', fromPath));
+    app.post('/:tenant/oauth2/token', token('v1', fromPath));
     const postOnly = async (request: FastifyRequest) => { throw oauthErrors.postRequired(request.method); };
     app.get('/:tenant/oauth2/v2.0/token', postOnly);
     app.get('/:tenant/oauth2/token', postOnly);
+
+    // The AD FS authority `<base>/adfs`: msal-python reads `/adfs/.well-known/openid-configuration`
+    // (no `/v2.0`, no instance discovery) and posts to the `token_endpoint` it names; the tenant is
+    // this server's directory. These static routes win over `/:tenant/…` in the router.
+    const adfsTenant = deps.adfsTenantId;
+    if (adfsTenant) {
+      app.get(`/${ADFS_SEGMENT}/.well-known/openid-configuration`, async (_request, reply) => {
+        reply.header('cache-control', 'max-age=86400, private');
+        return adfsDiscovery({ base: deps.baseUrl(), segment: ADFS_SEGMENT, issuerTenant: adfsTenant, issuers: deps.tokens.issuers });
+      });
+      app.get(`/${ADFS_SEGMENT}/discovery/keys`, jwks('1.0'));
+      app.post(`/${ADFS_SEGMENT}/oauth2/token`, token('v1', () => adfsTenant));
+      app.post(`/${ADFS_SEGMENT}/oauth2/v2.0/token`, token('v2', () => adfsTenant));
+      app.get(`/${ADFS_SEGMENT}/oauth2/token`, postOnly);
+      app.get(`/${ADFS_SEGMENT}/oauth2/v2.0/token`, postOnly);
+    }
   };
 }
 

@@ -1,5 +1,6 @@
 /** Every repository over one connection source. */
 import type { Repositories } from '../../core/ports.js';
+import { createApplicationRepository } from './applications.js';
 import { createClientSecretRepository } from './client-secrets.js';
 import { createHostCredentialRepository } from './host-credentials.js';
 import { createMetaRepository } from './meta.js';
@@ -33,5 +34,6 @@ export function createRepositories(db: DbSource): Repositories {
     roleAssignments: createRoleAssignmentRepository(db),
     rbacChanges: createRbacChangeRepository(db),
     registrations: createRegistrationRepository(db),
+    applications: createApplicationRepository(db),
   };
 }

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.js';
 import { createAppServiceHandler, APP_SERVICE_TOKEN_PATH } from './app-service.js';
 import { createArcChallenge, DEFAULT_ARC_KEY_DIR, type ArcChallenge } from './arc-challenge.js';
+import { answerClientError } from '../http/limits.js';
 import { createIdentitySet } from './identity-set.js';
 import { createImdsHandler, IMDS_TOKEN_PATH } from './imds.js';
 import { silentLogger, type AgentLogger } from './logger.js';
@@ -56,6 +57,8 @@ export interface Agent {
 // Azure's IMDS refuses proxied requests so that an SSRF through a local proxy cannot reach it.
 const FORWARDED = invalidRequest('Requests with an X-Forwarded-For or Forwarded header are not accepted');
 const PROXY_HEADERS = ['x-forwarded-for', 'forwarded'];
+/** Local clients send their headers at once; a connection still sending them after this is closed. */
+const HEADERS_TIMEOUT_MS = 60_000;
 
 export function createAgent(options: AgentOptions): Agent {
   const clock = options.clock ?? systemClock;
@@ -86,12 +89,17 @@ export function createAgent(options: AgentOptions): Agent {
       if (await Promise.race([identities.ready(), timeout]) === 'timeout') logger.warn({}, 'no identity set from the Keyless server yet; serving anyway');
       if (options.arc) arc = await createArcChallenge({ keyDir: options.arcKeyDir ?? DEFAULT_ARC_KEY_DIR, clock, logger });
       imds = createImdsHandler({ cache, clock, logger, arc });
-      server = createServer((req, res) => {
+      // Timeouts are checked every second (node's default, 30 s, lets a stalled client hold a socket 90 s).
+      server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
         try { route(req, res); } catch (error) {
           logger.error({ err: (error as Error).message }, 'agent request failed');
           if (!res.headersSent) sendError(res, { status: 500, error: 'unknown', description: 'Internal error in the Keyless agent' });
         }
       });
+      // A query or headers over node's 16 KiB limit (431), or headers too slow (408): IMDS's JSON error
+      // body rather than node's empty answer, so SDKs show the reason.
+      server.on('clientError', answerClientError((_status, message) => ({ error: 'invalid_request', error_description: message })));
+      server.headersTimeout = HEADERS_TIMEOUT_MS;
       const listening = server;
       await new Promise<void>((done, fail) => { listening.once('error', fail); listening.listen(options.port ?? 0, host, () => done()); });
       const { port } = listening.address() as AddressInfo;

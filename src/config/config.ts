@@ -40,6 +40,12 @@ export interface ServerConfig {
    * (`https://sts.windows.net/{tid}/`), for resource servers that accept only those.
    */
   issuerMode: 'keyless' | 'azure';
+  /** A request whose headers have not all arrived within this is closed with 408 (slow clients, slow-loris), seconds. */
+  headersTimeoutSeconds: number;
+  /** A whole request (headers and body) must arrive within this, seconds; at least the headers timeout. */
+  requestTimeoutSeconds: number;
+  /** An idle keep-alive connection is closed after this, seconds (longer than a load balancer's own idle timeout). */
+  keepAliveTimeoutSeconds: number;
 }
 
 type Source = Record<string, string | undefined>;
@@ -103,7 +109,18 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     fallback: () => Math.max(1, Math.min(availableParallelism(), 8)),
   },
   issuerMode: { key: 'issuerMode', env: 'KEYLESS_ISSUER_MODE', parse: oneOf('issuer mode', ['keyless', 'azure'] as const), fallback: () => 'keyless' },
+  headersTimeoutSeconds: { key: 'headersTimeoutSeconds', env: 'KEYLESS_HEADERS_TIMEOUT', parse: int('headers timeout', 1, 600), fallback: () => 60 },
+  requestTimeoutSeconds: { key: 'requestTimeoutSeconds', env: 'KEYLESS_REQUEST_TIMEOUT', parse: int('request timeout', 1, 3600), fallback: (p) => Math.max(120, p.headersTimeoutSeconds ?? 60) },
+  keepAliveTimeoutSeconds: { key: 'keepAliveTimeoutSeconds', env: 'KEYLESS_KEEP_ALIVE_TIMEOUT', parse: int('keep-alive timeout', 1, 3600), fallback: () => 75 },
 };
+
+/** A whole request includes its headers: its timeout cannot be shorter. */
+function checkTimeouts(config: ServerConfig): ServerConfig {
+  if (config.requestTimeoutSeconds < config.headersTimeoutSeconds) {
+    throw new ConfigError(`request timeout (${config.requestTimeoutSeconds} s) must be at least the headers timeout (${config.headersTimeoutSeconds} s)`);
+  }
+  return config;
+}
 
 /** Builds the configuration from explicit options (e.g. CLI flags as strings), then `env`, then defaults. */
 export function loadConfig(options: Partial<Record<keyof ServerConfig, string | undefined>>, env: Source = process.env): ServerConfig {
@@ -112,7 +129,7 @@ export function loadConfig(options: Partial<Record<keyof ServerConfig, string | 
     const raw = options[setting.key] ?? env[setting.env];
     (out as Record<string, unknown>)[setting.key] = raw === undefined ? setting.fallback(out) : setting.parse(raw);
   }
-  return out as ServerConfig;
+  return checkTimeouts(out as ServerConfig);
 }
 
 /** The settings table, for `--help` and the README. */

@@ -3,6 +3,8 @@
  * on one Fastify instance, each an encapsulated plugin with its own parsers and error mapper.
  */
 import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { mapArmError } from './arm/arm-error.js';
 import { GRAPH_PATH } from '../core/cloud/cloud-metadata.js';
 import { armFrameworkErrors } from './arm/framework-errors.js';
 import { armPlugin, type ArmDeps } from './arm/plugin.js';
@@ -26,6 +28,14 @@ export interface AppDeps {
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = createBaseFastify({ ...deps.base, frameworkErrors: armFrameworkErrors });
+  // Requests no surface routes (and failures outside every surface) get ARM's envelope, never
+  // Fastify's own body. Set first: surfaces registered below keep their own handlers.
+  app.setErrorHandler(async (error, request, reply) => {
+    const mapped = mapArmError(error, request.log, request.id);
+    return reply.code(mapped.status).headers(mapped.headers)
+      .header('x-ms-request-id', request.id).header('x-ms-correlation-request-id', randomUUID())
+      .type('application/json; charset=utf-8').send(JSON.stringify(mapped.body));
+  });
   await app.register(oauthPlugin(deps.oauth));
   await app.register(armPlugin(deps.arm));
   if (deps.agentApi) await app.register(agentApiPlugin(deps.agentApi));
@@ -35,6 +45,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(graphPlugin(deps.graph), { prefix: `${GRAPH_PATH}${GRAPH_PREFIX}` });
   }
   if (deps.metadata) await app.register(metadataPlugin(deps.metadata));
+  // A request no surface routes is answered 404 whatever its body: the body is not parsed (each
+  // surface above keeps the parsers it registered; the drain in base.ts reads what is left).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
   // Anything neither surface serves: an ARM-shaped 404 that says what was asked for.
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).type('application/json; charset=utf-8').send({

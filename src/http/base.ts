@@ -4,9 +4,10 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { answerClientError, CONNECTION_CHECK_INTERVAL_MS, DEFAULT_HTTP_LIMITS, drainBodiesBeforeAnswering, type HttpLimits } from './limits.js';
 
 /** Request bodies above this are refused with 413 (ARM's own limit is 4 MiB). */
-export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+export const BODY_LIMIT_BYTES = DEFAULT_HTTP_LIMITS.bodyLimitBytes;
 
 export interface BaseOptions {
   /** Pino options or false; tokens, secrets and authorization headers are always redacted. */
@@ -14,20 +15,31 @@ export interface BaseOptions {
   https?: { key: string; cert: string };
   /** Answers requests Fastify rejects before routing (e.g. a bad percent-encoding): see src/http/arm/framework-errors.ts. */
   frameworkErrors?: FastifyServerOptions['frameworkErrors'];
+  /** Timeouts and sizes of the listener (src/http/limits.ts); defaults: {@link DEFAULT_HTTP_LIMITS}. */
+  limits?: Partial<HttpLimits>;
 }
 
 /** Paths in logs never carry secrets, but bodies and auth headers can: redact them. */
 const REDACT = ['req.headers.authorization', 'req.headers["x-identity-header"]', 'req.body', 'res.body'];
 
 export function createBaseFastify(options: BaseOptions = {}): FastifyInstance {
-  const serverOptions: FastifyServerOptions & { https?: { key: string; cert: string } | null } = {
+  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
+  const serverOptions: FastifyServerOptions & { https?: Record<string, unknown> | null } = {
     // ARM paths are case-insensitive and SDKs send `//subscriptions/...`.
     routerOptions: { caseSensitive: false, ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
-    bodyLimit: BODY_LIMIT_BYTES,
+    bodyLimit: limits.bodyLimitBytes,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Failures node raises before a request exists (431 headers too large, 408 headers too slow):
+    // a JSON body in ARM's envelope instead of Fastify's.
+    clientErrorHandler: answerClientError((_status, message) => ({ error: { code: 'BadRequest', message } })),
     genReqId: () => randomUUID(),
     logger: options.logger ? { level: options.logger.level, redact: { paths: REDACT, censor: '[redacted]' } } : false,
-    ...(options.https ? { https: options.https } : {}),
+    // node:https takes the headers timeout and the timeout check interval at creation only.
+    ...(options.https ? { https: { ...options.https, headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: CONNECTION_CHECK_INTERVAL_MS } } : {}),
     ...(options.frameworkErrors ? { frameworkErrors: options.frameworkErrors } : {}),
   };
-  return Fastify(serverOptions) as unknown as FastifyInstance;
+  const app = Fastify(serverOptions) as unknown as FastifyInstance;
+  drainBodiesBeforeAnswering(app, limits);
+  return app;
 }

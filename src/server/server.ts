@@ -123,7 +123,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       }),
     ];
     const app = await buildApp({
-      base: { logger: config.logLevel === 'silent' ? false : { level: config.logLevel }, https: { key: tls.key, cert: tls.cert } },
+      base: {
+        logger: config.logLevel === 'silent' ? false : { level: config.logLevel }, https: { key: tls.key, cert: tls.cert },
+        limits: { headersTimeoutMs: config.headersTimeoutSeconds * 1000, requestTimeoutMs: config.requestTimeoutSeconds * 1000, keepAliveTimeoutMs: config.keepAliveTimeoutSeconds * 1000 },
+      },
       // `adfsTenantId`: the AD FS authority form `<base>/adfs` az 2.45 signs in through (src/core/cloud/cloud-metadata.ts).
       oauth: { tokens, keys: keyRing, baseUrl, clock, adfsTenantId: identity.tenantId },
       arm: {

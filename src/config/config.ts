@@ -46,6 +46,18 @@ export interface ServerConfig {
   requestTimeoutSeconds: number;
   /** An idle keep-alive connection is closed after this, seconds (longer than a load balancer's own idle timeout). */
   keepAliveTimeoutSeconds: number;
+  /**
+   * The DNS suffix of the data planes' host-style names: `{account}.blob.<suffix>`,
+   * `{account}.dfs.<suffix>`, `{vault}.vault.<suffix>` (docs/adr/0011-data-planes.md). Those names
+   * must resolve to this server (DNS records or `/etc/hosts` lines); the TLS certificate covers them.
+   */
+  dnsSuffix: string;
+  /**
+   * Who may grant a role: `azure` (default) — `Microsoft.Authorization/roleAssignments/write` at the
+   * scope suffices, as in Azure; `strict` — the granter must also hold every permission of the role
+   * (docs/adr/0005-rbac.md).
+   */
+  rbacGrantRule: 'azure' | 'strict';
 }
 
 type Source = Record<string, string | undefined>;
@@ -82,6 +94,16 @@ function parsePublicUrl(raw: string): string | undefined {
   return url.origin;
 }
 
+/** A DNS suffix: dot-separated labels of letters, digits and hyphens, lower-cased. */
+function parseDnsSuffix(raw: string): string {
+  const value = raw.trim().replace(/^\.+|\.+$/g, '').toLowerCase();
+  const label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+  if (value === '' || value.length > 200 || !value.split('.').every((l) => label.test(l))) {
+    throw new ConfigError(`DNS suffix must be a domain name such as 'keyless.localhost' or 'azure.example.com', got '${raw}'`);
+  }
+  return value;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -112,6 +134,8 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   headersTimeoutSeconds: { key: 'headersTimeoutSeconds', env: 'KEYLESS_HEADERS_TIMEOUT', parse: int('headers timeout', 1, 600), fallback: () => 60 },
   requestTimeoutSeconds: { key: 'requestTimeoutSeconds', env: 'KEYLESS_REQUEST_TIMEOUT', parse: int('request timeout', 1, 3600), fallback: (p) => Math.max(120, p.headersTimeoutSeconds ?? 60) },
   keepAliveTimeoutSeconds: { key: 'keepAliveTimeoutSeconds', env: 'KEYLESS_KEEP_ALIVE_TIMEOUT', parse: int('keep-alive timeout', 1, 3600), fallback: () => 75 },
+  dnsSuffix: { key: 'dnsSuffix', env: 'KEYLESS_DNS_SUFFIX', parse: parseDnsSuffix, fallback: () => 'keyless.localhost' },
+  rbacGrantRule: { key: 'rbacGrantRule', env: 'KEYLESS_RBAC_GRANT_RULE', parse: oneOf('RBAC grant rule', ['azure', 'strict'] as const), fallback: () => 'azure' },
 };
 
 /** A whole request includes its headers: its timeout cannot be shorter. */

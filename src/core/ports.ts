@@ -15,6 +15,8 @@ import type {
 import type { RoleAssignment, RoleDefinition } from './rbac/model.js';
 import type { HostCredentialRepository } from './hosts/host-records.js';
 import type { RegistrationRepository } from './features/registrations.js';
+import type { BlobRepository } from './blob/model.js';
+import type { StorageAccountKeyRepository } from './dataplanes/storage-keys.js';
 import type { ApplicationRepository } from './directory/applications.js';
 
 export interface TenantRepository {
@@ -61,6 +63,8 @@ export interface ResourceRepository {
   /** Resources of a group, optionally of one type (case-insensitive). */
   listByGroup(subscriptionId: string, resourceGroup: string, page: PageRequest, type?: string): Promise<Page<ResourceRecord>>;
   listBySubscription(subscriptionId: string, page: PageRequest, type?: string): Promise<Page<ResourceRecord>>;
+  /** Resources of a type with a name (both case-insensitive), in any subscription: data planes address accounts and vaults by name. */
+  findByTypeAndName(type: string, name: string): Promise<ResourceRecord[]>;
   insert(resource: ResourceRecord): Promise<void>;
   /** Replaces the stored resource; with `ifEtag`, only when the stored etag still matches. */
   update(resource: ResourceRecord, ifEtag?: string): Promise<boolean>;
@@ -166,6 +170,10 @@ export interface Repositories {
   registrations: RegistrationRepository;
   /** Graph application objects (app registrations) of each tenant (src/core/directory/applications.ts). */
   applications: ApplicationRepository;
+  /** Blob containers, blobs and staged blocks of the storage data plane (src/core/blob/). */
+  blobs: BlobRepository;
+  /** Sealed storage account keys (src/core/dataplanes/storage-keys.ts). */
+  storageAccountKeys: StorageAccountKeyRepository;
 }
 
 /** The whole store: repositories plus transactions. Nested calls to `transaction` join the outer one. */

@@ -3,9 +3,9 @@
  * on one Fastify instance, each an encapsulated plugin with its own parsers and error mapper.
  */
 import type { FastifyInstance } from 'fastify';
+import { GRAPH_PATH } from '../core/cloud/cloud-metadata.js';
 import { randomUUID } from 'node:crypto';
 import { mapArmError } from './arm/arm-error.js';
-import { GRAPH_PATH } from '../core/cloud/cloud-metadata.js';
 import { armFrameworkErrors } from './arm/framework-errors.js';
 import { armPlugin, type ArmDeps } from './arm/plugin.js';
 import { agentApiPlugin, type AgentApiDeps } from './agent-api/index.js';
@@ -13,6 +13,7 @@ import { createBaseFastify, type BaseOptions } from './base.js';
 import { GRAPH_PREFIX, graphPlugin, type GraphDeps } from './graph/index.js';
 import { metadataPlugin, type MetadataDeps } from './metadata/index.js';
 import { oauthPlugin, type OAuthDeps } from './oauth/index.js';
+import type { DataPlanes } from '../dataplanes/index.js';
 
 export interface AppDeps {
   base: Omit<BaseOptions, 'frameworkErrors'>;
@@ -24,6 +25,8 @@ export interface AppDeps {
   graph?: GraphDeps;
   /** ARM's cloud metadata (`/metadata/endpoints`), unauthenticated; absent = not mounted. */
   metadata?: MetadataDeps;
+  /** Blob / Data Lake and Key Vault data planes (src/dataplanes/); absent = not mounted. */
+  dataPlanes?: DataPlanes;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -45,6 +48,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(graphPlugin(deps.graph), { prefix: `${GRAPH_PATH}${GRAPH_PREFIX}` });
   }
   if (deps.metadata) await app.register(metadataPlugin(deps.metadata));
+  if (deps.dataPlanes) {
+    const planes = deps.dataPlanes;
+    for (const plugin of planes.plugins) await app.register(plugin);
+    // Host-style data-plane names (`{account}.blob.<suffix>`) are routed by Host: their URLs are
+    // rewritten before Fastify routes them (the listener's first `request` listener).
+    app.server.prependListener('request', (req) => planes.rewrite(req));
+  }
   // A request no surface routes is answered 404 whatever its body: the body is not parsed (each
   // surface above keeps the parsers it registered; the drain in base.ts reads what is left).
   app.removeAllContentTypeParsers();

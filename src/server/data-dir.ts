@@ -60,7 +60,7 @@ async function writeFileAtomic(path: string, content: string, mode: number): Pro
  * Loads the CA and server certificate, creating them on first start. The server certificate is
  * issued again when it does not cover `host` or is near its end.
  */
-export async function ensureTls(dataDir: string, host: string): Promise<TlsMaterial> {
+export async function ensureTls(dataDir: string, host: string, extraDnsNames: readonly string[] = []): Promise<TlsMaterial> {
   const caCertFile = join(dataDir, 'ca.pem');
   const caKeyFile = join(dataDir, 'ca-key.pem');
   const certFile = join(dataDir, 'server.pem');
@@ -76,11 +76,11 @@ export async function ensureTls(dataDir: string, host: string): Promise<TlsMater
   }
   let cert = await readIfExists(certFile);
   let key = await readIfExists(keyFile);
-  if (!cert || !key || !certificateFits(cert, host)) {
+  if (!cert || !key || !certificateFits(cert, host, extraDnsNames)) {
     const extra = host === '0.0.0.0' || host === '::' ? [] : [host];
     const issued = await issueServerCertificate(
       { certPem: caCert, keyPem: caKey },
-      { dnsNames: extra.filter((h) => isIP(h) === 0), ipAddresses: extra.filter((h) => isIP(h) !== 0) },
+      { dnsNames: [...extra.filter((h) => isIP(h) === 0), ...extraDnsNames], ipAddresses: extra.filter((h) => isIP(h) !== 0) },
     );
     await writeFileAtomic(keyFile, issued.keyPem, 0o600);
     await writeFileAtomic(certFile, issued.certPem, 0o644);
@@ -90,10 +90,15 @@ export async function ensureTls(dataDir: string, host: string): Promise<TlsMater
   return { caCertFile, key, cert };
 }
 
-function certificateFits(certPem: string, host: string): boolean {
+/** A name a DNS SAN must cover: a wildcard `*.x` is probed with a label of its own. */
+const probeName = (name: string) => name.replace(/^\*\./, 'keyless-probe.');
+
+function certificateFits(certPem: string, host: string, extraDnsNames: readonly string[] = []): boolean {
   const cert = new X509Certificate(certPem);
   const thirtyDays = 30 * 86400_000;
   if (Date.parse(cert.validTo) - Date.now() < thirtyDays) return false;
+  // The data planes' wildcard names (docs/adr/0011-data-planes.md): a new suffix issues a new certificate.
+  if (!extraDnsNames.every((name) => cert.checkHost(probeName(name), { wildcards: true }) !== undefined)) return false;
   if (host === '0.0.0.0' || host === '::') return true;
   return isIP(host) === 0 ? cert.checkHost(host) !== undefined : cert.checkIP(host) !== undefined;
 }

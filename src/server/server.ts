@@ -36,6 +36,8 @@ import { createKeySealing, loadKeyEncryptionKey } from '../crypto/key-sealing.js
 import { clientSecretHasher } from '../crypto/secrets.js';
 import { createSignerPool } from '../crypto/signer-pool.js';
 import { buildApp } from '../http/app.js';
+import { dataPlaneCertificateNames } from '../core/dataplanes/addressing.js';
+import { createDataPlaneWiring } from './data-planes.js';
 import { openStore } from '../storage/store.js';
 import {
   bootstrapFile, ensureDataDir, ensureTls, readBootstrapFile, sqliteFile, writeAzCloudFile, writeBootstrapFile, type BootstrapFile,
@@ -60,7 +62,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
   try {
     await ensureDataDir(config.dataDir);
-    const tls = await ensureTls(config.dataDir, config.host);
+    // The certificate also covers the data planes' host-style names (docs/adr/0011-data-planes.md).
+    const tls = await ensureTls(config.dataDir, config.host, dataPlaneCertificateNames(config.dnsSuffix));
 
     const store: Store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: sqliteFile(config.dataDir) });
     cleanup.push(() => store.close());
@@ -86,7 +89,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     // RBAC (docs/adr/0005-rbac.md): the admin holds Owner on the subscription; decisions are made on
     // an in-memory index kept current from the database's change feed.
     await ensureBootstrapOwner(store, clock, identity);
-    const rbac = createRbac({ store, clock });
+    const rbac = createRbac({ store, clock, grantRule: config.rbacGrantRule });
     await rbac.start({ onError: (error) => log.error({ err: error }, 'rbac change feed poll failed') });
     cleanup.push(() => rbac.stop());
 
@@ -122,6 +125,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         identities: resourceIdentities,
       }),
     ];
+    // Blob / Data Lake and Key Vault data planes: bearer tokens of this server, RBAC data actions.
+    const planes = createDataPlaneWiring({ store, clock, sealing, access: rbac.access, verifier, baseUrl, dnsSuffix: config.dnsSuffix });
     const app = await buildApp({
       base: {
         logger: config.logLevel === 'silent' ? false : { level: config.logLevel }, https: { key: tls.key, cert: tls.cert },
@@ -155,12 +160,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       },
       // Cloud metadata (`/metadata/endpoints`) naming this server's endpoints and the data-plane suffixes.
       metadata: { baseUrl, suffixes: () => cloudSuffixes },
+      dataPlanes: planes.dataPlanes,
     });
     cleanup.push(() => app.close());
 
     await app.listen({ host: config.host, port: config.port });
     const port = (app.server.address() as AddressInfo).port;
     if (!config.publicUrl) publicUrl = `https://${urlHost(config.host)}:${port}`;
+    Object.assign(cloudSuffixes, planes.suffixes());
 
     const bootstrap: BootstrapFile = {
       tenantId: identity.tenantId, subscriptionId: identity.subscriptionId, clientId: identity.clientId, clientSecret,

@@ -11,6 +11,7 @@ import { rbacMigration } from './migration-rbac.js';
 import { hostCredentialsMigration } from './migration-host-credentials.js';
 import { registrationsMigration } from './migration-registrations.js';
 import { applicationsMigration } from './migration-applications.js';
+import { blobMigration } from './migration-blob.js';
 
 /** One schema change. `up` receives the connection that holds the migration lock. */
 export interface Migration {
@@ -157,7 +158,7 @@ const initialSchema: Migration = {
 };
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, hostCredentialsMigration, rbacMigration, registrationsMigration, applicationsMigration];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, hostCredentialsMigration, rbacMigration, registrationsMigration, applicationsMigration, blobMigration];
 
 /**
  * Brings the database up to the latest version. Safe to call from several processes at once.

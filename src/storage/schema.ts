@@ -222,6 +222,55 @@ export interface RbacChangeTable {
   at: string;
 }
 
+/** Blob containers (migration 6). */
+export interface BlobContainerTable {
+  account_key: string;
+  name: string;
+  /** JSON object. */
+  metadata: string;
+  etag: string;
+  last_modified: string;
+  created_at: string;
+}
+
+/** Blobs and Data Lake paths with their bytes (migration 6). */
+export interface BlobTable {
+  account_key: string;
+  container: string;
+  name: string;
+  resource_type: string;
+  /** bigint: PostgreSQL returns it as a string. */
+  size: number | string;
+  content: Buffer;
+  metadata: string;
+  /** JSON array of {id, size}. */
+  committed_blocks: string;
+  /** JSON of the blob's HTTP headers (content type, encoding, MD5, …). */
+  http_headers: string;
+  etag: string;
+  last_modified: string;
+  created_at: string;
+}
+
+/** Staged, uncommitted blocks (and Data Lake appends) (migration 6). */
+export interface BlobBlockTable {
+  account_key: string;
+  container: string;
+  blob_name: string;
+  block_id: string;
+  staged_at: string;
+  size: number | string;
+  content: Buffer;
+}
+
+/** Storage account keys, sealed (migration 6). */
+export interface StorageAccountKeyTable {
+  account_key: string;
+  key_name: string;
+  sealed_value: string;
+  created_at: string;
+}
+
 export interface Schema {
   keyless_migrations: MigrationTable;
   tenants: TenantTable;
@@ -236,6 +285,10 @@ export interface Schema {
   role_definitions: RoleDefinitionTable;
   role_assignments: RoleAssignmentTable;
   rbac_changes: RbacChangeTable;
+  blob_containers: BlobContainerTable;
+  blobs: BlobTable;
+  blob_blocks: BlobBlockTable;
+  storage_account_keys: StorageAccountKeyTable;
   host_join_tokens: HostJoinTokenTable;
   host_keys: HostKeyTable;
   registrations: RegistrationTable;

@@ -34,7 +34,8 @@ describe('RBAC enforcement over HTTP', () => {
   });
 
   before(async () => {
-    server = await startKeyless({ via: 'node' });
+    // The stricter grant rule (docs/adr/0005-rbac.md), opt-in; Azure's rule: rbac-grant-rule.test.ts.
+    server = await startKeyless({ via: 'node', env: { KEYLESS_RBAC_GRANT_RULE: 'strict' } });
     sub = server.bootstrap.subscriptionId;
     const res = await fetch(`${server.bootstrap.authorityHost}/${server.bootstrap.tenantId}/oauth2/v2.0/token`, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -26,13 +26,20 @@ export interface Rbac {
   stop(): Promise<void>;
 }
 
-export function createRbac(deps: { store: Store; clock: Clock }): Rbac {
+/**
+ * Who may grant a role (docs/adr/0005-rbac.md): `azure` — `Microsoft.Authorization/roleAssignments/write`
+ * at the scope suffices, as in Azure (an Owner grants Storage Blob Data Owner although it holds no data
+ * action); `strict` — the granter must also hold every permission of the role there.
+ */
+export type GrantRule = 'azure' | 'strict';
+
+export function createRbac(deps: { store: Store; clock: Clock; grantRule?: GrantRule }): Rbac {
   const index = createRbacIndex(BUILT_IN_ROLES);
   const access = createAccessService(index);
   const sync = createRbacSync(deps.store, index);
   return {
     index, access, sync,
-    assignments: createRoleAssignmentService({ store: deps.store, index, access, clock: deps.clock }),
+    assignments: createRoleAssignmentService({ store: deps.store, index, access, clock: deps.clock, grantRule: deps.grantRule ?? 'azure' }),
     definitions: createRoleDefinitionService({ store: deps.store, index, access, clock: deps.clock }),
     async start(options = {}) {
       await sync.load();

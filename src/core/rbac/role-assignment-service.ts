@@ -43,6 +43,11 @@ export interface RoleAssignmentDeps {
   index: RbacIndex;
   access: AccessService;
   clock: Clock;
+  /**
+   * `azure` (default): holding `roleAssignments/write` at the scope (checked before the handler) is
+   * enough to grant any role there. `strict`: the granter must also hold every permission of the role.
+   */
+  grantRule?: 'azure' | 'strict';
 }
 
 /** The GUID at the end of `.../roleDefinitions/{guid}` (or a bare GUID). */
@@ -83,8 +88,9 @@ export function createRoleAssignmentService(deps: RoleAssignmentDeps): RoleAssig
       }
       principalType = 'ServicePrincipal';
     }
-    // No principal can hand out more than it holds itself at this scope (docs/adr/0005-rbac.md).
-    const missing = access.missingToGrant(actor.objectId, scope, role);
+    // Strict rule (opt-in): no principal can hand out more than it holds itself at this scope
+    // (docs/adr/0005-rbac.md). Azure's rule asks only for roleAssignments/write, checked before.
+    const missing = deps.grantRule === 'strict' ? access.missingToGrant(actor.objectId, scope, role) : [];
     if (missing.length > 0) {
       throw new DomainError('AuthorizationFailed', `The client '${actor.objectId}' with object id '${actor.objectId}' does not have authorization to assign role '${role.roleName}' over scope '${scope}': it would grant permissions the client does not hold there (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}).`);
     }

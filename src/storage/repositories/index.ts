@@ -1,6 +1,7 @@
 /** Every repository over one connection source. */
 import type { Repositories } from '../../core/ports.js';
 import { createApplicationRepository } from './applications.js';
+import { createBlobRepository, createStorageAccountKeyRepository } from './blobs.js';
 import { createClientSecretRepository } from './client-secrets.js';
 import { createHostCredentialRepository } from './host-credentials.js';
 import { createMetaRepository } from './meta.js';
@@ -35,5 +36,7 @@ export function createRepositories(db: DbSource): Repositories {
     rbacChanges: createRbacChangeRepository(db),
     registrations: createRegistrationRepository(db),
     applications: createApplicationRepository(db),
+    blobs: createBlobRepository(db),
+    storageAccountKeys: createStorageAccountKeyRepository(db),
   };
 }

@@ -53,6 +53,13 @@ export function createResourceRepository(db: DbSource): ResourceRepository {
     },
     listByGroup: (subscriptionId, resourceGroup, page, type) => list({ subscriptionId, resourceGroup, type }, page),
     listBySubscription: (subscriptionId, page, type) => list({ subscriptionId, type }, page),
+    async findByTypeAndName(type, name) {
+      // Names of these types are unique per type across subscriptions (storage accounts, vaults); a
+      // handful of rows at most.
+      const rows = await db().selectFrom('resources').selectAll().where('type_key', '=', keyOf(type))
+        .where((eb) => eb(eb.fn('lower', ['name']), '=', name.toLowerCase())).orderBy('id_key').limit(10).execute();
+      return rows.map(toResource);
+    },
     async insert(resource) {
       await insertOnce(db().insertInto('resources').values(toRow(resource)), `A resource with id '${resource.id}' already exists.`);
     },

@@ -13,6 +13,7 @@ import { createArcChallenge, DEFAULT_ARC_KEY_DIR, type ArcChallenge } from './ar
 import { answerClientError } from '../http/limits.js';
 import { createIdentitySet } from './identity-set.js';
 import { createImdsHandler, IMDS_TOKEN_PATH } from './imds.js';
+import { createMsiExtensionHandler, MSI_EXTENSION_TOKEN_PATH } from './msi-extension.js';
 import { silentLogger, type AgentLogger } from './logger.js';
 import { pathOf } from './query.js';
 import { hasAnyHeader } from './raw-headers.js';
@@ -43,6 +44,8 @@ export interface AgentEnv {
   AZURE_POD_IDENTITY_AUTHORITY_HOST: string;
   IDENTITY_ENDPOINT: string;
   IDENTITY_HEADER: string;
+  /** The legacy VM-extension protocol (POST form): what az 2.45's `az login --identity` uses. */
+  MSI_ENDPOINT: string;
 }
 
 export interface Agent {
@@ -69,6 +72,7 @@ export function createAgent(options: AgentOptions): Agent {
   const cache = createTokenCache({ upstream: options.upstream, identities, clock, logger });
   const appService = createAppServiceHandler({ cache, logger, secret });
   let imds: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const msiExtension = createMsiExtensionHandler({ cache, clock, logger });
   let arc: ArcChallenge | undefined;
   let server: Server | undefined;
   let base = '';
@@ -76,6 +80,10 @@ export function createAgent(options: AgentOptions): Agent {
   function route(req: IncomingMessage, res: ServerResponse): void {
     if (hasAnyHeader(req.rawHeaders, PROXY_HEADERS)) return sendError(res, FORWARDED);
     const path = pathOf(req.url ?? '/');
+    if (path === MSI_EXTENSION_TOKEN_PATH) {
+      if (req.method !== 'POST') return sendError(res, { status: 405, error: 'invalid_request', description: 'Only POST is allowed', headers: { allow: 'POST' } });
+      return msiExtension(req, res);
+    }
     const handler = path === IMDS_TOKEN_PATH ? imds : path === APP_SERVICE_TOKEN_PATH ? appService : undefined;
     if (!handler) return sendError(res, { status: 404, error: 'not_found', description: 'No such endpoint on the Keyless agent' });
     if (req.method !== 'GET') return sendError(res, { status: 405, error: 'invalid_request', description: 'Only GET is allowed', headers: { allow: 'GET' } });
@@ -121,7 +129,10 @@ export function createAgent(options: AgentOptions): Agent {
     },
     env() {
       if (!base) throw new Error('The agent is not started');
-      return { AZURE_POD_IDENTITY_AUTHORITY_HOST: base, IDENTITY_ENDPOINT: `${base}${APP_SERVICE_TOKEN_PATH}`, IDENTITY_HEADER: secret };
+      return {
+        AZURE_POD_IDENTITY_AUTHORITY_HOST: base, IDENTITY_ENDPOINT: `${base}${APP_SERVICE_TOKEN_PATH}`, IDENTITY_HEADER: secret,
+        MSI_ENDPOINT: `${base}${MSI_EXTENSION_TOKEN_PATH}`,
+      };
     },
     arcEnv() {
       if (!base || !arc) return undefined;

@@ -81,6 +81,8 @@ async function start(opts: AgentCommandOptions): Promise<void> {
     `export AZURE_POD_IDENTITY_AUTHORITY_HOST=${env.AZURE_POD_IDENTITY_AUTHORITY_HOST}`,
     `export IDENTITY_ENDPOINT=${env.IDENTITY_ENDPOINT}`,
     `export IDENTITY_HEADER=${env.IDENTITY_HEADER}`,
+    '# the VM-extension protocol, used by `az login --identity` (az 2.45):',
+    `export MSI_ENDPOINT=${env.MSI_ENDPOINT}`,
     ...(arc ? [`# Azure Arc style (instead of the two lines above): IDENTITY_ENDPOINT=${arc.IDENTITY_ENDPOINT} IMDS_ENDPOINT=${arc.IMDS_ENDPOINT}`] : []),
     '',
   ].join('\n'));

@@ -53,6 +53,19 @@ Example:
     await runAgent(opts);
   });
 
+program
+  .command('az-setup')
+  .description('Print the shell lines that point the Azure CLI (az) at a Keyless server and sign in as its admin.')
+  .option('--data-dir <dir>', 'the server\'s data dir, holding bootstrap.json and az-cloud.json (default ./.keyless)', undefined)
+  .option('--cloud-name <name>', 'the name az registers the cloud under (default keyless)', undefined)
+  .addHelpText('after', `
+Example:
+  eval "$(keyless az-setup --data-dir .keyless)"   # then: az group list`)
+  .action(async (opts: import('./commands/az-setup.js').AzSetupOptions) => {
+    const { runAzSetup } = await import('./commands/az-setup.js');
+    await runAzSetup(opts);
+  });
+
 // az-compatible groups (login, account, group, identity, …): only the one named is loaded.
 const { registerCommandGroups } = await import('./groups.js');
 await registerCommandGroups(program, process.argv.slice(2));

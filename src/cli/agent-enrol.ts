@@ -9,7 +9,7 @@ import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { exchangeJoinToken, requestJson } from '../agent/upstream-http.js';
-import { AGENT_API_PREFIX, HOST_AUTH_SCHEME } from '../contract/agent-api.js';
+import { AGENT_API_PREFIX, AGENT_JOIN_API_VERSION, HOST_AUTH_SCHEME } from '../contract/agent-api.js';
 import type { BootstrapFile } from '../contract/bootstrap.js';
 
 /** An expected failure, printed as `keyless agent: <message>` with the exit code. */
@@ -17,8 +17,8 @@ export class AgentCliError extends Error {
   constructor(message: string, readonly exitCode: number = 1) { super(message); }
 }
 
-/** The Compute api-version `keyless agent` calls the join action with. */
-const JOIN_API_VERSION = '2024-07-01';
+/** The api-version `keyless agent` calls the join action with (accepted for every host type). */
+const JOIN_API_VERSION = AGENT_JOIN_API_VERSION;
 
 interface SavedHostKey { serverUrl: string; resourceId: string; hostKey: string }
 

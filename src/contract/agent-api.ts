@@ -39,3 +39,20 @@ export interface IdentitiesResponse {
 export interface AgentApiErrorBody {
   error: { code: HostErrorCode; message: string };
 }
+
+/**
+ * The api-version every host type's join action (`POST {host id}/keylessAgentJoin`) accepts besides
+ * its own type's: `keyless agent` joins any declared host type with it.
+ */
+export const AGENT_JOIN_API_VERSION = '2024-07-01';
+
+/** What the join action returns. */
+export interface AgentJoinResult {
+  /** `kjt.<id>.<secret>`: pass it to `keyless agent --join-token`; valid once, for 10 minutes. */
+  joinToken: string;
+  /** ISO-8601 expiry of the join token. */
+  expiresOn: string;
+  resourceId: string;
+  /** Base URL of the agent API on this server. */
+  agentEndpoint: string;
+}

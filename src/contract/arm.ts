@@ -87,3 +87,24 @@ export interface OperationStatusWire {
   endTime?: string;
   error?: ArmErrorDetail;
 }
+
+/** ManagedServiceIdentity (common-types v3+), `type` in the resource provider's own spelling. */
+export interface ManagedServiceIdentityWire {
+  type: string;
+  principalId?: string;
+  tenantId?: string;
+  userAssignedIdentities?: Record<string, { principalId: string; clientId: string }>;
+}
+
+/** The envelope of a tracked resource (common-types `TrackedResource`) as the provider kit answers it. */
+export interface TrackedResourceWire<P = Record<string, unknown>> {
+  id: string;
+  name: string;
+  type: string;
+  location?: string;
+  tags?: Record<string, string>;
+  kind?: string;
+  sku?: Record<string, unknown>;
+  identity?: ManagedServiceIdentityWire;
+  properties: P;
+}

@@ -19,17 +19,11 @@ import { createResourceGroupService } from '../core/resources/resource-group-ser
 import { createSubscriptionService } from '../core/resources/subscription-service.js';
 import { createTokenService } from '../core/tokens/token-service.js';
 import { createRbac, ensureBootstrapOwner } from '../core/rbac/rbac.js';
-import { authorizationProvider, createArmAuthorizer, createAttachAuthorizer } from '../providers/authorization/index.js';
-import { createResourceIdentities } from '../core/identities/resource-identities.js';
-import { createUserAssignedIdentityService } from '../core/identities/user-assigned-identity-service.js';
-import { computeProvider } from '../providers/compute/index.js';
-import { createVirtualMachineService } from '../providers/compute/virtual-machine-service.js';
-import { managedIdentityProvider } from '../providers/managed-identity/index.js';
-import { createRegistrationService, featuresProvider } from '../providers/features/index.js';
-import { createHostAttestation } from '../core/hosts/host-attestation.js';
+import { createArmAuthorizer } from '../providers/authorization/index.js';
+import { createProviders } from '../providers/index.js';
+import { createHostAttestation, type HostAttestation } from '../core/hosts/host-attestation.js';
 import { createIdentityChangeNotifier, createIdentityWatch } from '../core/hosts/identity-watch.js';
 import { createManagedIdentityTokens } from '../core/tokens/managed-identity.js';
-import { agentJoinProvider } from '../http/agent-api/join-action.js';
 import { createAccessTokenVerifier } from '../crypto/access-token-verifier.js';
 import { createKeyRing } from '../crypto/key-ring.js';
 import { createKeySealing, loadKeyEncryptionKey } from '../crypto/key-sealing.js';
@@ -105,26 +99,28 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const cloudSuffixes: Record<string, string> = {} satisfies CloudSuffixes;
     const tokens = createTokenService({ repos: directoryReads, signer, clock, config, baseUrl, secrets: clientSecretHasher });
     const verifier = createAccessTokenVerifier({ keys: keyRing, issuers: tokens.issuers, clock });
-    // Host agents (docs/adr/0004-host-attestation.md). Writers of identities may call
+    // Host agents (docs/adr/0004-host-attestation.md). Writers of identities call
     // `identityChanges.notify()` to wake agents at once; the watch polls the store regardless.
     const identityChanges = createIdentityChangeNotifier();
-    const hosts = createHostAttestation({ repos: store, clock, hasher: clientSecretHasher });
+    // Resource providers (src/providers/index.ts): each declares itself once; the dispatcher, the
+    // authorizer, attestation and the catalogue read the declarations.
+    let hosts: HostAttestation | undefined;
+    const registry = createProviders({
+      store, clock, ids, registrations: store.registrations, rbac,
+      resources: {
+        subscriptions: createSubscriptionService({ tenants: store.tenants, subscriptions: store.subscriptions }),
+        resourceGroups: createResourceGroupService({ store, clock, ids }),
+        operations: createOperationService({ operations: store.operations, clock, ids }),
+      },
+      hosts: { issueJoinToken: (id, tenantId) => hosts!.issueJoinToken(id, tenantId) },
+      onIdentitiesChanged: () => identityChanges.notify(),
+    });
+    hosts = createHostAttestation({ repos: store, clock, hasher: clientSecretHasher, hostTypes: registry.hostTypes });
     const agentApi = {
       hosts,
-      tokens: createManagedIdentityTokens({ tokens, principals: store.principals, lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds }),
-      watch: createIdentityWatch({ principals: store.principals, notifier: identityChanges }),
+      tokens: createManagedIdentityTokens({ tokens, principals: store.principals, hostTypes: registry.hostTypes, lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds }),
+      watch: createIdentityWatch({ principals: store.principals, hostTypes: registry.hostTypes, notifier: identityChanges }),
     };
-    // Managed identities: user-assigned ones, and the component every identity-holding resource type
-    // uses (RBAC's Managed Identity Operator check plugs in as `authorizeAttach`).
-    const resourceIdentities = createResourceIdentities({ ids, clock, authorizeAttach: createAttachAuthorizer(rbac.access) });
-    const onIdentitiesChanged = () => identityChanges.notify();
-    const identityProviders = [
-      managedIdentityProvider({ identities: createUserAssignedIdentityService({ store, clock, ids, onIdentitiesChanged }) }),
-      computeProvider({
-        virtualMachines: createVirtualMachineService({ store, clock, ids, identities: resourceIdentities, onIdentitiesChanged }),
-        identities: resourceIdentities,
-      }),
-    ];
     // Blob / Data Lake and Key Vault data planes: bearer tokens of this server, RBAC data actions.
     const planes = createDataPlaneWiring({ store, clock, sealing, access: rbac.access, verifier, baseUrl, dnsSuffix: config.dnsSuffix });
     const app = await buildApp({
@@ -135,17 +131,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       // `adfsTenantId`: the AD FS authority form `<base>/adfs` az 2.45 signs in through (src/core/cloud/cloud-metadata.ts).
       oauth: { tokens, keys: keyRing, baseUrl, clock, adfsTenantId: identity.tenantId },
       arm: {
-        services: {
-          subscriptions: createSubscriptionService({ tenants: store.tenants, subscriptions: store.subscriptions }),
-          resourceGroups: createResourceGroupService({ store, clock, ids }),
-          operations: createOperationService({ operations: store.operations, clock, ids }),
-        },
+        subscriptions: createSubscriptionService({ tenants: store.tenants, subscriptions: store.subscriptions }),
         verifier, clock, baseUrl,
         defaultTenantId: identity.tenantId,
         // SDK clients given this server as endpoint ask for `${endpoint}/.default`.
         extraAudiences: () => [publicUrl, `${publicUrl}/`],
-        providers: [agentJoinProvider(hosts), ...identityProviders, authorizationProvider(rbac), featuresProvider({ registrations: createRegistrationService({ registrations: store.registrations, clock }) })],
-        authorize: createArmAuthorizer(rbac.access),
+        providers: registry.providers,
+        authorize: createArmAuthorizer(rbac.access, registry.openActions),
       },
       agentApi,
       // Graph's directory reads (az resolves principal names and `--assignee` through them).

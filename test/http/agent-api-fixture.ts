@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { systemClock } from '../../src/core/clock.js';
-import { createHostAttestation } from '../../src/core/hosts/host-attestation.js';
+import { createHostAttestation, type HostAttestation } from '../../src/core/hosts/host-attestation.js';
 import { createIdentityChangeNotifier, createIdentityWatch, type IdentityChangeNotifier } from '../../src/core/hosts/identity-watch.js';
 import type { StoredResourceIdentity } from '../../src/core/identities/stored-identity.js';
 import { randomIds } from '../../src/core/ids.js';
@@ -22,7 +22,7 @@ import { createKeyRing, type KeyRing } from '../../src/crypto/key-ring.js';
 import { clientSecretHasher } from '../../src/crypto/secrets.js';
 import { createSignerPool } from '../../src/crypto/signer-pool.js';
 import { agentApiPlugin } from '../../src/http/agent-api/index.js';
-import { agentJoinProvider } from '../../src/http/agent-api/join-action.js';
+import { createProviders } from '../../src/providers/index.js';
 import { armFrameworkErrors } from '../../src/http/arm/framework-errors.js';
 import { armPlugin } from '../../src/http/arm/plugin.js';
 import { createBaseFastify } from '../../src/http/base.js';
@@ -69,22 +69,29 @@ export async function createAgentApiFixture(engine: EngineName, options: { issue
     config: { appTokenLifetimeSeconds: 3599, issuerMode: options.issuerMode ?? 'keyless' },
   });
   const notifier = createIdentityChangeNotifier();
-  const hosts = createHostAttestation({ repos: store, clock: systemClock, hasher: clientSecretHasher });
+  // The providers as the server builds them; the join action of each host type comes with its provider.
+  let hosts: HostAttestation | undefined;
+  const subscriptions = createSubscriptionService(store);
+  const registry = createProviders({
+    store, clock: systemClock, ids: randomIds, registrations: store.registrations,
+    resources: {
+      subscriptions, resourceGroups: createResourceGroupService({ store, clock: systemClock, ids: randomIds }),
+      operations: createOperationService({ operations: store.operations, clock: systemClock, ids: randomIds }),
+    },
+    hosts: { issueJoinToken: (id, tenant) => hosts!.issueJoinToken(id, tenant) },
+    onIdentitiesChanged: () => notifier.notify(),
+  });
+  hosts = createHostAttestation({ repos: store, clock: systemClock, hasher: clientSecretHasher, hostTypes: registry.hostTypes });
   const armTokens = await createTestTokens();
   const app = createBaseFastify({ frameworkErrors: armFrameworkErrors });
   await app.register(armPlugin({
-    services: {
-      subscriptions: createSubscriptionService(store),
-      resourceGroups: createResourceGroupService({ store, clock: systemClock, ids: randomIds }),
-      operations: createOperationService({ operations: store.operations, clock: systemClock, ids: randomIds }),
-    },
-    verifier: armTokens.verifier, clock: systemClock, baseUrl: () => BASE_URL, defaultTenantId: tenantId,
-    providers: [agentJoinProvider(hosts)],
+    subscriptions, verifier: armTokens.verifier, clock: systemClock, baseUrl: () => BASE_URL, defaultTenantId: tenantId,
+    providers: registry.providers,
   }));
   await app.register(agentApiPlugin({
     hosts,
-    tokens: createManagedIdentityTokens({ tokens, principals: store.principals, lifetimeSeconds: 86399 }),
-    watch: createIdentityWatch({ principals: store.principals, notifier, ...(options.pollMs ? { pollMs: options.pollMs } : {}) }),
+    tokens: createManagedIdentityTokens({ tokens, principals: store.principals, hostTypes: registry.hostTypes, lifetimeSeconds: 86399 }),
+    watch: createIdentityWatch({ principals: store.principals, hostTypes: registry.hostTypes, notifier, ...(options.pollMs ? { pollMs: options.pollMs } : {}) }),
   }));
   await app.ready();
   const auth = `Bearer ${await armTokens.issue(tenantId)}`;

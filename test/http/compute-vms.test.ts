@@ -6,12 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isGuid } from '../../src/core/ids.js';
-import { createResourceIdentities } from '../../src/core/identities/resource-identities.js';
-import { createUserAssignedIdentityService } from '../../src/core/identities/user-assigned-identity-service.js';
-import { computeProvider } from '../../src/providers/compute/index.js';
-import { createVirtualMachineService } from '../../src/providers/compute/virtual-machine-service.js';
-import { managedIdentityProvider } from '../../src/providers/managed-identity/index.js';
-import { createArmTestApp, type ArmTestApp, type ArmTestAppOptions } from '../support/arm-app.js';
+import { createArmTestApp, type ArmTestApp } from '../support/arm-app.js';
 
 const V = 'api-version=2024-07-01';
 const MV = 'api-version=2024-11-30';
@@ -19,15 +14,6 @@ const MV = 'api-version=2024-11-30';
 /** How many committed writes told host agents to re-read their identities. */
 let notified = 0;
 
-/** Both providers over the test app's store, as the server wires them. */
-const identityProviders: ArmTestAppOptions['providers'] = ({ store, clock, ids }) => {
-  const identities = createResourceIdentities({ ids, clock });
-  const onIdentitiesChanged = () => { notified++; };
-  return [
-    managedIdentityProvider({ identities: createUserAssignedIdentityService({ store, clock, ids, onIdentitiesChanged }) }),
-    computeProvider({ virtualMachines: createVirtualMachineService({ store, clock, ids, identities, onIdentitiesChanged }), identities }),
-  ];
-};
 
 describe('Microsoft.Compute virtual machines', () => {
   let t: ArmTestApp;
@@ -53,7 +39,7 @@ describe('Microsoft.Compute virtual machines', () => {
   });
 
   before(async () => {
-    t = await createArmTestApp('sqlite', { providers: identityProviders });
+    t = await createArmTestApp('sqlite', { onIdentitiesChanged: () => { notified++; } });
     group = `/subscriptions/${t.subscriptionId}/resourceGroups/vms`;
     await req('PUT', `${group}?api-version=2025-04-01`, { location: 'westus2' });
     const mk = async (name: string) => (await req('PUT', `${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}?${MV}`, { location: 'westus2' })).json();

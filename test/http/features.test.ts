@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createRegistrationService, featuresProvider } from '../../src/providers/features/index.js';
+import { systemClock } from '../../src/core/clock.js';
+import { createRbac } from '../../src/core/rbac/rbac.js';
 import { COMPUTE_API_VERSIONS } from '../../src/providers/compute/api-versions.js';
 import { createArmTestApp, type ArmTestApp } from '../support/arm-app.js';
 
@@ -22,7 +23,8 @@ describe('Microsoft.Features and provider registration', () => {
   });
 
   before(async () => {
-    t = await createArmTestApp('sqlite', { providers: ({ store, clock }) => [featuresProvider({ registrations: createRegistrationService({ registrations: store.registrations, clock }) })] });
+    // Microsoft.Authorization is mounted (the catalogue lists it); nothing here attaches identities, so its index stays empty.
+    t = await createArmTestApp('sqlite', { rbac: (store) => createRbac({ store, clock: systemClock }) });
     sub = `/subscriptions/${t.subscriptionId}`;
   });
   after(() => t.close());

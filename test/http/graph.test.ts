@@ -68,11 +68,7 @@ forEachEngine('graph directory reads', (open) => {
       base: { logger: false },
       oauth: { tokens, keys: ring, baseUrl, clock: systemClock },
       arm: {
-        services: {
-          subscriptions: createSubscriptionService(store),
-          resourceGroups: createResourceGroupService({ store, clock: systemClock, ids: randomIds }),
-          operations: createOperationService({ operations: store.operations, clock: systemClock, ids: randomIds }),
-        },
+        subscriptions: createSubscriptionService(store), providers: [],
         verifier, clock: systemClock, baseUrl, defaultTenantId: tenantId,
       },
       graph: { directory: createDirectoryReader(store.principals), verifier, baseUrl, defaultTenantId: tenantId },

@@ -6,24 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isGuid } from '../../src/core/ids.js';
-import { createResourceIdentities } from '../../src/core/identities/resource-identities.js';
-import { createUserAssignedIdentityService } from '../../src/core/identities/user-assigned-identity-service.js';
-import { computeProvider } from '../../src/providers/compute/index.js';
-import { createVirtualMachineService } from '../../src/providers/compute/virtual-machine-service.js';
-import { managedIdentityProvider } from '../../src/providers/managed-identity/index.js';
-import { createArmTestApp, type ArmTestApp, type ArmTestAppOptions } from '../support/arm-app.js';
+import { createArmTestApp, type ArmTestApp } from '../support/arm-app.js';
 
 const V = 'api-version=2024-11-30';
 const CV = 'api-version=2024-07-01';
 
-/** Both providers over the test app's store, as the server wires them. */
-const identityProviders: ArmTestAppOptions['providers'] = ({ store, clock, ids }) => {
-  const identities = createResourceIdentities({ ids, clock });
-  return [
-    managedIdentityProvider({ identities: createUserAssignedIdentityService({ store, clock, ids }) }),
-    computeProvider({ virtualMachines: createVirtualMachineService({ store, clock, ids, identities }), identities }),
-  ];
-};
 
 describe('Microsoft.ManagedIdentity ARM routes', () => {
   let t: ArmTestApp;
@@ -33,7 +20,7 @@ describe('Microsoft.ManagedIdentity ARM routes', () => {
     t.app.inject({ method: method as 'GET', url, headers: { authorization: t.auth, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
 
   before(async () => {
-    t = await createArmTestApp('sqlite', { providers: identityProviders });
+    t = await createArmTestApp('sqlite');
     group = `/subscriptions/${t.subscriptionId}/resourceGroups/rg1`;
     assert.equal((await req('PUT', `${group}?api-version=2025-04-01`, { location: 'westus2' })).statusCode, 201);
   });

@@ -1,6 +1,6 @@
 /**
  * The identity component and the user-assigned identity service over a real store, on both engines:
- * principals created and deleted with the identities, attach checks, the authorizeAttach hook,
+ * principals created and deleted with the identities, attach checks, the linked-authorization hook,
  * rendering, and all-or-nothing writes.
  */
 import assert from 'node:assert/strict';
@@ -11,12 +11,33 @@ import { isGuid, randomIds } from '../../src/core/ids.js';
 import type { IdentityRules } from '../../src/core/identities/identity-plan.js';
 import { createResourceIdentities, type ResourceIdentities } from '../../src/core/identities/resource-identities.js';
 import { heldIdentities } from '../../src/core/identities/stored-identity.js';
-import { createUserAssignedIdentityService, type SubscriptionScope } from '../../src/core/identities/user-assigned-identity-service.js';
+import { USER_ASSIGNED_IDENTITY_SPEC, userAssignedIdentityProperties } from '../../src/core/identities/user-assigned-identities.js';
+import type { ResourceRecord } from '../../src/core/model.js';
+import type { SubscriptionScope, TrackedInput } from '../../src/core/resources/tracked/spec.js';
+import { createTrackedResourceService } from '../../src/core/resources/tracked/tracked-resource-service.js';
+import { renderIdentity } from '../../src/http/arm/identity-wire.js';
 import type { Store, VerifiedCaller } from '../../src/core/ports.js';
 import { forEachEngine } from '../support/stores.js';
 
 const VM_RULES: IdentityRules = { allowSystemAssigned: true, allowUserAssigned: true, typeSpelling: 'spaced' };
 const caller: VerifiedCaller = { objectId: randomIds.newGuid(), tenantId: 't', appId: randomIds.newGuid(), claims: {} };
+
+/** The user-assigned identity type through the provider kit, with the shapes this suite reads. */
+function userAssignedIdentities(store: Store) {
+  const service = createTrackedResourceService(USER_ASSIGNED_IDENTITY_SPEC, {
+    store, clock: systemClock, ids: randomIds, identities: createResourceIdentities({ ids: randomIds, clock: systemClock }),
+  });
+  const view = (resource: ResourceRecord) => ({ resource, ...userAssignedIdentityProperties(resource) });
+  const target = (scope: SubscriptionScope, resourceGroup: string, name: string) => ({ ...scope, resourceGroup, name });
+  return {
+    async createOrUpdate(scope: SubscriptionScope, rg: string, name: string, input: TrackedInput) {
+      const write = await service.createOrUpdate(target(scope, rg, name), input);
+      return { identity: view(write.resource), created: write.created };
+    },
+    update: async (scope: SubscriptionScope, rg: string, name: string, patch: TrackedInput) => view((await service.update(target(scope, rg, name), patch)).resource),
+    delete: async (scope: SubscriptionScope, rg: string, name: string) => (await service.delete(target(scope, rg, name))) !== undefined,
+  };
+}
 
 async function seed(store: Store) {
   const tenantId = randomIds.newGuid();
@@ -31,7 +52,7 @@ async function seed(store: Store) {
   }
   const scope: SubscriptionScope = { subscriptionId, tenantId };
   const otherScope: SubscriptionScope = { subscriptionId: otherSubscriptionId, tenantId: otherTenantId };
-  const uamis = createUserAssignedIdentityService({ store, clock: systemClock, ids: randomIds });
+  const uamis = userAssignedIdentities(store);
   const host = { id: `/subscriptions/${subscriptionId}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1`, name: 'vm1', tenantId };
   return { tenantId, scope, otherScope, uamis, host };
 }
@@ -48,7 +69,7 @@ forEachEngine('identity component', (open) => {
     assert.equal(principal.displayName, 'vm1');
     assert.equal(principal.tenantId, host.tenantId);
     assert.ok(isGuid(principal.objectId) && isGuid(principal.appId) && principal.objectId !== principal.appId);
-    assert.deepEqual(identities.render(VM_RULES, stored), { type: 'SystemAssigned', principalId: principal.objectId, tenantId: host.tenantId });
+    assert.deepEqual(renderIdentity(VM_RULES, stored), { type: 'SystemAssigned', principalId: principal.objectId, tenantId: host.tenantId });
     const held = await heldIdentities({ id: host.id, identity: stored }, store.principals);
     assert.deepEqual(held.map((h) => [h.system, h.principal.objectId, h.resourceId]), [[true, principal.objectId, host.id]]);
 
@@ -59,7 +80,7 @@ forEachEngine('identity component', (open) => {
     const none = await store.transaction((tx) => identities.apply(tx, { rules: VM_RULES, host, current: again, request: { type: 'None' }, mode: 'merge' }));
     assert.equal(none, null);
     assert.equal(await store.principals.getByResourceId(host.id), undefined);
-    assert.equal(identities.render(VM_RULES, none), undefined);
+    assert.equal(renderIdentity(VM_RULES, none), undefined);
   });
 
   it('records attached user-assigned identities and renders both in the type’s spelling', async () => {
@@ -71,10 +92,10 @@ forEachEngine('identity component', (open) => {
       rules: VM_RULES, host, current: null, mode: 'replace',
       request: { type: 'SystemAssigned,UserAssigned', userAssignedIdentities: { [a.resource.id]: {} } },
     }));
-    const wire = identities.render(VM_RULES, stored)!;
+    const wire = renderIdentity(VM_RULES, stored)!;
     assert.equal(wire.type, 'SystemAssigned, UserAssigned');
     assert.deepEqual(wire.userAssignedIdentities, { [a.resource.id]: { principalId: a.principalId, clientId: a.clientId } });
-    assert.equal(identities.render({ ...VM_RULES, typeSpelling: 'compact' }, stored)!.type, 'SystemAssigned,UserAssigned');
+    assert.equal(renderIdentity({ typeSpelling: 'compact' }, stored)!.type, 'SystemAssigned,UserAssigned');
     const held = await heldIdentities({ id: host.id, identity: stored }, store.principals);
     assert.deepEqual(held.map((h) => h.principal.objectId).sort(), [wire.principalId!, a.principalId].sort());
 
@@ -98,7 +119,7 @@ forEachEngine('identity component', (open) => {
     assert.equal(await store.principals.getByResourceId(host.id), undefined, 'no system principal left behind');
   });
 
-  it('asks authorizeAttach for each newly attached identity only, and stops on refusal', async () => {
+  it('asks authorizeLinks for each newly attached identity only, and stops on refusal', async () => {
     const store = await open();
     const { scope, uamis, host } = await seed(store);
     const a = (await uamis.createOrUpdate(scope, 'rg', 'id-a', { location: 'westus2' })).identity.resource.id;
@@ -107,10 +128,13 @@ forEachEngine('identity component', (open) => {
     let refuse = '';
     const identities: ResourceIdentities = createResourceIdentities({
       ids: randomIds, clock: systemClock,
-      authorizeAttach: async (who, id) => {
+      authorizeLinks: async (who, links, write) => {
         assert.equal(who, caller);
-        asked.push(id);
-        if (id === refuse) throw new DomainError('LinkedAuthorizationFailed', `no assign/action on ${id}`);
+        assert.deepEqual(write, { action: 'write', scope: host.id });
+        for (const id of links) {
+          asked.push(id);
+          if (id === refuse) throw new DomainError('LinkedAuthorizationFailed', `no assign/action on ${id}`);
+        }
       },
     });
     const first = await store.transaction((tx) => identities.apply(tx, { rules: VM_RULES, host, current: null, mode: 'replace', caller, request: { type: 'UserAssigned', userAssignedIdentities: { [a]: {} } } }));
@@ -119,7 +143,7 @@ forEachEngine('identity component', (open) => {
     refuse = a;
     await assert.rejects(store.transaction((tx) => identities.apply(tx, { rules: VM_RULES, host, current: null, mode: 'replace', caller, request: { type: 'UserAssigned', userAssignedIdentities: { [a]: {} } } })),
       (e: unknown) => e instanceof DomainError && e.code === 'LinkedAuthorizationFailed');
-    assert.deepEqual(Object.keys(identities.render(VM_RULES, second)!.userAssignedIdentities!), [a, b]);
+    assert.deepEqual(Object.keys(renderIdentity(VM_RULES, second)!.userAssignedIdentities!), [a, b]);
   });
 
   it('release deletes the principals of a resource and of what lies below it, nothing else', async () => {

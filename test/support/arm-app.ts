@@ -12,7 +12,7 @@ import { createBaseFastify } from '../../src/http/base.js';
 import { armPlugin } from '../../src/http/arm/plugin.js';
 import { armFrameworkErrors } from '../../src/http/arm/framework-errors.js';
 import type { FastifyInstance } from 'fastify';
-import type { ArmProvider } from '../../src/http/arm/route.js';
+import { createProviders, type ProviderRegistry, type ProvidersDeps } from '../../src/providers/index.js';
 import { createHarness } from './stores.js';
 import { createTestTokens, type TestTokens } from './arm-tokens.js';
 
@@ -28,12 +28,16 @@ export interface ArmTestApp {
   otherSubscriptionId: string;
   /** `Bearer <token>` for the main tenant. */
   auth: string;
+  /** The providers mounted (as the server builds them, over the test app's store). */
+  registry: ProviderRegistry;
   close(): Promise<void>;
 }
 
-/** Further providers to mount, built over the test app's store (additive: default none). */
+/** What the providers get besides the test app's store (RBAC and join tokens: absent unless given). */
 export interface ArmTestAppOptions {
-  providers?(deps: { store: Store; clock: typeof systemClock; ids: typeof randomIds }): ArmProvider[];
+  onIdentitiesChanged?: () => void;
+  rbac?(store: Store): ProvidersDeps['rbac'];
+  hosts?(store: Store, registry: () => ProviderRegistry): ProvidersDeps['hosts'];
 }
 
 export async function createArmTestApp(engine: 'sqlite' | 'postgres' = 'sqlite', options: ArmTestAppOptions = {}): Promise<ArmTestApp> {
@@ -51,21 +55,30 @@ export async function createArmTestApp(engine: 'sqlite' | 'postgres' = 'sqlite',
   const tokens = await createTestTokens();
   const deps = { store, clock: systemClock, ids: randomIds };
   const app = createBaseFastify({ frameworkErrors: armFrameworkErrors });
-  await app.register(armPlugin({
-    services: {
-      subscriptions: createSubscriptionService(store),
-      resourceGroups: createResourceGroupService(deps),
+  const subscriptions = createSubscriptionService(store);
+  let built: ProviderRegistry | undefined;
+  const registry = createProviders({
+    ...deps, registrations: store.registrations,
+    resources: {
+      subscriptions, resourceGroups: createResourceGroupService(deps),
       operations: createOperationService({ operations: store.operations, clock: systemClock, ids: randomIds }),
     },
+    ...(options.rbac ? { rbac: options.rbac(store) } : {}),
+    ...(options.hosts ? { hosts: options.hosts(store, () => built!) } : {}),
+    ...(options.onIdentitiesChanged ? { onIdentitiesChanged: options.onIdentitiesChanged } : {}),
+  });
+  built = registry;
+  await app.register(armPlugin({
+    subscriptions,
     verifier: tokens.verifier,
     clock: systemClock,
     baseUrl: () => BASE_URL,
     defaultTenantId: tenantId,
-    providers: options.providers?.(deps) ?? [],
+    providers: registry.providers,
   }));
   await app.ready();
   return {
-    app, store, tokens, tenantId, subscriptionId, otherTenantId, otherSubscriptionId,
+    app, store, tokens, registry, tenantId, subscriptionId, otherTenantId, otherSubscriptionId,
     auth: `Bearer ${await tokens.issue(tenantId)}`,
     async close() {
       await app.close();

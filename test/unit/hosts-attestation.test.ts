@@ -8,6 +8,7 @@ import { it } from 'node:test';
 import { createManualClock } from '../../src/core/clock.js';
 import { parseCredential } from '../../src/core/hosts/credential-format.js';
 import { createHostAttestation } from '../../src/core/hosts/host-attestation.js';
+import { createHostTypes } from '../../src/core/hosts/host-types.js';
 import { isHostError } from '../../src/core/hosts/host-errors.js';
 import type { ResourceRecord } from '../../src/core/model.js';
 import type { Store } from '../../src/core/ports.js';
@@ -29,7 +30,7 @@ forEachEngine('host attestation', (open) => {
   const setup = async () => {
     const store: Store = await open();
     const clock = createManualClock();
-    const hosts = createHostAttestation({ repos: store, clock, hasher: clientSecretHasher });
+    const hosts = createHostAttestation({ repos: store, clock, hasher: clientSecretHasher, hostTypes: createHostTypes([{ resourceType: 'Microsoft.Compute/virtualMachines' }]) });
     const vm = vmRecord('vm1', new Date(clock.now()).toISOString());
     await store.resources.insert(vm);
     return { store, clock, hosts, vm };

@@ -13,15 +13,15 @@ import type { Repositories } from '../ports.js';
 import { HOST_KEY_PREFIX, JOIN_TOKEN_PREFIX, newCredential, parseCredential } from './credential-format.js';
 import { HostError } from './host-errors.js';
 import type { HostKeyRecord } from './host-records.js';
+import type { HostTypes } from './host-types.js';
 
 /** Azure-like lifetime for one-time enrolment secrets: long enough to copy to a host, short enough to leak harmlessly. */
 export const JOIN_TOKEN_LIFETIME_SECONDS = 600;
 
-/** Resource types whose instances can run a host agent (each has an `identity` block). */
-export const HOST_RESOURCE_TYPES: readonly string[] = ['Microsoft.Compute/virtualMachines'];
-
 export interface HostAttestationDeps {
   repos: Pick<Repositories, 'resources' | 'hostCredentials'>;
+  /** The host resource types the providers declare. */
+  hostTypes: Pick<HostTypes, 'isHost' | 'types'>;
   clock: Clock;
   /** Salted HMAC of high-entropy secrets (src/crypto/secrets.ts), as for client secrets. */
   hasher: Pick<ClientSecretHasher, 'hash' | 'verify'>;
@@ -49,10 +49,6 @@ export interface HostAttestation {
 // Verified against when the presented id is unknown, so that unknown and wrong keys take the same time.
 const DUMMY_HASH = 'hs256$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
-export function isHostResourceType(type: string): boolean {
-  return HOST_RESOURCE_TYPES.some((t) => t.toLowerCase() === type.toLowerCase());
-}
-
 export function createHostAttestation(deps: HostAttestationDeps): HostAttestation {
   const { repos, clock, hasher } = deps;
   const lifetimeMs = (deps.joinTokenLifetimeSeconds ?? JOIN_TOKEN_LIFETIME_SECONDS) * 1000;
@@ -71,8 +67,8 @@ export function createHostAttestation(deps: HostAttestationDeps): HostAttestatio
 
     async issueJoinToken(resourceId, tenantId) {
       const resource = await repos.resources.get(resourceId);
-      if (!resource || !isHostResourceType(resource.type)) {
-        throw new DomainError('ResourceNotFound', `The host resource '${resourceId}' was not found. Join tokens are issued for: ${HOST_RESOURCE_TYPES.join(', ')}.`);
+      if (!resource || !deps.hostTypes.isHost(resource.type)) {
+        throw new DomainError('ResourceNotFound', `The host resource '${resourceId}' was not found. Join tokens are issued for: ${deps.hostTypes.types.join(', ')}.`);
       }
       const now = clock.now();
       const credential = newCredential(JOIN_TOKEN_PREFIX);

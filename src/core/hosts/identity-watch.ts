@@ -5,7 +5,8 @@
  * sharing the database, so a detach reaches the agent well within the 1 s the agent promises.
  */
 import { createHash } from 'node:crypto';
-import { heldIdentities, type HeldIdentity } from '../identities/stored-identity.js';
+import type { HeldIdentity } from '../identities/stored-identity.js';
+import type { HostTypes } from './host-types.js';
 import type { ResourceRecord } from '../model.js';
 import type { PrincipalRepository } from '../ports.js';
 
@@ -51,6 +52,8 @@ export function snapshotOf(held: readonly HeldIdentity[]): WatchedSnapshot {
 
 export interface IdentityWatchDeps {
   principals: Pick<PrincipalRepository, 'getByResourceId'>;
+  /** Which identities of a host its workloads may use (declared by the providers). */
+  hostTypes: Pick<HostTypes, 'usable'>;
   notifier: IdentityChangeNotifier;
   /** Baseline poll interval, ms. Default 200. */
   pollMs?: number;
@@ -76,7 +79,7 @@ export function createIdentityWatch(deps: IdentityWatchDeps): IdentityWatch {
 
   async function read(load: () => Promise<ResourceRecord | undefined>): Promise<WatchedSnapshot | undefined> {
     const resource = await load();
-    return resource && snapshotOf(await heldIdentities(resource, deps.principals));
+    return resource && snapshotOf(await deps.hostTypes.usable(resource, deps.principals));
   }
 
   return {

@@ -1,34 +1,30 @@
 /**
  * The reusable identity component for tracked resources (ManagedServiceIdentity). A resource type
- * declares its {@link IdentityRules}; its service calls {@link ResourceIdentities.apply} inside the
- * transaction that writes the resource, {@link ResourceIdentities.render} to answer, and
- * {@link ResourceIdentities.release} when the resource is deleted. The system-assigned identity's
- * lifecycle is the resource's: its principal is created when enabled and deleted when disabled or
- * when the resource goes (https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/overview).
+ * declares its {@link IdentityRules} (and any identity references inside its properties); the
+ * tracked-resource kit calls {@link ResourceIdentities.apply} and
+ * {@link ResourceIdentities.checkReferences} inside the transaction that writes the resource, and {@link ResourceIdentities.release} when the
+ * resource is deleted. The system-assigned identity's lifecycle is the resource's: its principal is
+ * created when enabled and deleted when disabled or when the resource goes
+ * (https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/overview).
  */
 import { isoTime, type Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
-import type { ServicePrincipal } from '../model.js';
+import type { ResourceRecord, ServicePrincipal } from '../model.js';
 import type { Repositories, VerifiedCaller } from '../ports.js';
 import { resourceKey } from '../resource-id.js';
+import type { IdentityReferenceRule } from '../resources/tracked/spec.js';
+import { readPath, type JsonObject } from '../resources/tracked/json-paths.js';
 import { USER_ASSIGNED_IDENTITY_TYPE } from './identity-names.js';
 import { planIdentity, type IdentityRules, type IdentityWriteMode, type ManagedServiceIdentityRequest } from './identity-plan.js';
-import { renderIdentityType } from './identity-type.js';
+import type { AuthorizeLinks, LinkingWrite } from './linked-authorization.js';
 import { readStoredIdentity, type StoredResourceIdentity, type StoredUserAssignedIdentity } from './stored-identity.js';
-
-/**
- * Checks that `caller` may attach the user-assigned identity `identityResourceId` to a resource
- * (Azure: `Microsoft.ManagedIdentity/userAssignedIdentities/*\/assign/action`, held by Managed Identity
- * Operator); throws a DomainError (`LinkedAuthorizationFailed`) to refuse.
- */
-export type AuthorizeAttach = (caller: VerifiedCaller, identityResourceId: string) => Promise<void>;
 
 export interface ResourceIdentitiesDeps {
   ids: IdGenerator;
   clock: Clock;
-  /** Called for every newly attached user-assigned identity; absent = allowed. */
-  authorizeAttach?: AuthorizeAttach;
+  /** The linked-authorization rule (Managed Identity Operator); absent = every link allowed. */
+  authorizeLinks?: AuthorizeLinks;
 }
 
 /** The resource that holds the identities. */
@@ -39,6 +35,8 @@ export interface IdentityHost {
   name: string;
   /** The tenant of its subscription: identities live in that tenant's directory. */
   tenantId: string;
+  /** Its region: an identity with `isolationScope: Regional` may only be attached in its own region. */
+  location?: string;
 }
 
 export interface ApplyIdentityInput {
@@ -49,16 +47,22 @@ export interface ApplyIdentityInput {
   /** The `identity` the client sent (undefined when left out). */
   request: ManagedServiceIdentityRequest | null | undefined;
   mode: IdentityWriteMode;
-  /** Who asks; handed to `authorizeAttach`. */
+  /** Who asks; the linked-authorization rule is applied to this caller. */
   caller?: VerifiedCaller;
+  /** The write on the host (for LinkedAuthorizationFailed's message); default `{type}/write` on the host id. */
+  write?: LinkingWrite;
 }
 
-/** ManagedServiceIdentity as ARM answers it. */
-export interface ManagedServiceIdentityWire {
-  type: string;
-  principalId?: string;
-  tenantId?: string;
-  userAssignedIdentities?: Record<string, { principalId: string; clientId: string }>;
+export interface CheckReferencesInput {
+  references: readonly IdentityReferenceRule[];
+  host: IdentityHost;
+  /** The properties about to be stored, and those stored before (references already there are not re-checked). */
+  properties: JsonObject;
+  previous: JsonObject | undefined;
+  /** The identity block about to be stored (for `mustBeAttached`). */
+  identity: Record<string, unknown> | null;
+  caller?: VerifiedCaller;
+  write: LinkingWrite;
 }
 
 export interface ResourceIdentities {
@@ -68,27 +72,52 @@ export interface ResourceIdentities {
    * user-assigned identities. Returns the block to store in `ResourceRecord.identity` (null: none).
    */
   apply(tx: Repositories, input: ApplyIdentityInput): Promise<Record<string, unknown> | null>;
-  /** The ARM `identity` block in the resource type's spelling; undefined when it holds none. */
-  render(rules: IdentityRules, stored: Record<string, unknown> | null): ManagedServiceIdentityWire | undefined;
+  /** Checks the identities named inside `properties`: they exist in the tenant, may be linked, and are attached when required. */
+  checkReferences(tx: Repositories, input: CheckReferencesInput): Promise<void>;
   /** Deletes the managed-identity principals of a deleted resource (and of anything below it). */
   release(tx: Repositories, resourceId: string): Promise<number>;
 }
 
 /** The 400 Azure gives when an attached identity cannot be used (absent, or of another tenant). */
-function identityNotFound(host: IdentityHost, id: string): DomainError {
+function identityNotFound(host: IdentityHost, id: string, target = 'identity.userAssignedIdentities'): DomainError {
   return new DomainError('FailedIdentityOperation',
     `Identity operation for resource '${host.id}' failed: the user assigned identity '${id}' was not found. Create it first, or check the resource id.`,
+    { target });
+}
+
+/**
+ * `isolationScope: Regional` (ManagedIdentity 2024-11-30): the identity may only be assigned to
+ * resources in its own region. Azure's exact error text for this refusal is not documented; the code
+ * and wording here are Keyless's [mem].
+ */
+function regionalMismatch(host: IdentityHost, id: string, identityLocation: string): DomainError {
+  return new DomainError('FailedIdentityOperation',
+    `Identity operation for resource '${host.id}' failed: the user assigned identity '${id}' has isolationScope 'Regional' and is in '${identityLocation}'; `
+    + `it can only be assigned to resources in '${identityLocation}', not '${host.location}'.`,
     { target: 'identity.userAssignedIdentities' });
 }
 
+const lower = (s: string) => s.toLowerCase();
+
 export function createResourceIdentities(deps: ResourceIdentitiesDeps): ResourceIdentities {
-  async function resolveAttached(tx: Repositories, host: IdentityHost, id: string, caller: VerifiedCaller | undefined): Promise<StoredUserAssignedIdentity> {
-    if (caller && deps.authorizeAttach) await deps.authorizeAttach(caller, id);
+  /** The user-assigned identity `id` as the tenant of `host` sees it, with its region rule applied. */
+  async function resolveUserAssigned(tx: Repositories, host: IdentityHost, id: string, target?: string): Promise<{ stored: StoredUserAssignedIdentity; resource: ResourceRecord }> {
     const resource = await tx.resources.get(id);
-    const principal = resource && resource.type.toLowerCase() === USER_ASSIGNED_IDENTITY_TYPE.toLowerCase()
+    const principal = resource && lower(resource.type) === lower(USER_ASSIGNED_IDENTITY_TYPE)
       ? await tx.principals.getByResourceId(id) : undefined;
-    if (!principal || principal.tenantId.toLowerCase() !== host.tenantId.toLowerCase()) throw identityNotFound(host, id);
-    return { principalId: principal.objectId, clientId: principal.appId };
+    if (!resource || !principal || lower(principal.tenantId) !== lower(host.tenantId)) throw identityNotFound(host, id, target);
+    if (resource.properties['isolationScope'] === 'Regional' && host.location && resource.location !== host.location) {
+      throw regionalMismatch(host, id, resource.location);
+    }
+    return { stored: { principalId: principal.objectId, clientId: principal.appId }, resource };
+  }
+
+  /** The user-assigned identity whose principal is `objectId` (Kusto policies name identities so). */
+  async function resolveByObjectId(tx: Repositories, host: IdentityHost, objectId: string, target: string): Promise<string> {
+    const principal = await tx.principals.getByObjectId(host.tenantId, objectId);
+    if (!principal || principal.kind !== 'ManagedIdentity' || !principal.resourceId) throw identityNotFound(host, objectId, target);
+    await resolveUserAssigned(tx, host, principal.resourceId, target);
+    return principal.resourceId;
   }
 
   async function systemPrincipal(tx: Repositories, host: IdentityHost, enabled: boolean): Promise<ServicePrincipal | undefined> {
@@ -106,12 +135,19 @@ export function createResourceIdentities(deps: ResourceIdentitiesDeps): Resource
     return principal;
   }
 
+  async function authorize(caller: VerifiedCaller | undefined, ids: readonly string[], write: LinkingWrite): Promise<void> {
+    if (caller && deps.authorizeLinks && ids.length > 0) await deps.authorizeLinks(caller, ids, write);
+  }
+
   return {
     async apply(tx, input) {
       const current = readStoredIdentity(input.current);
       const plan = planIdentity(input.rules, current, input.request, input.mode);
+      // Linked authorization first: Azure answers 403 for an identity the caller may not assign even
+      // when it does not exist ("or the linked scope(s) are invalid").
+      await authorize(input.caller, plan.attach, input.write ?? { action: 'write', scope: input.host.id });
       const userAssignedIdentities: Record<string, StoredUserAssignedIdentity> = { ...plan.kept };
-      for (const id of plan.attach) userAssignedIdentities[id] = await resolveAttached(tx, input.host, id, input.caller);
+      for (const id of plan.attach) userAssignedIdentities[id] = (await resolveUserAssigned(tx, input.host, id)).stored;
       const system = await systemPrincipal(tx, input.host, plan.systemAssigned);
       if (!system && Object.keys(userAssignedIdentities).length === 0) return null;
       const stored: StoredResourceIdentity = {
@@ -121,38 +157,29 @@ export function createResourceIdentities(deps: ResourceIdentitiesDeps): Resource
       };
       return { ...stored };
     },
-    render: (rules, raw) => renderStoredIdentity(raw, rules.typeSpelling),
+
+    async checkReferences(tx, input) {
+      const attached = new Set(Object.keys(readStoredIdentity(input.identity).userAssignedIdentities).map(resourceKey));
+      for (const rule of input.references) {
+        const target = `properties.${rule.path}`;
+        const before = new Set(input.previous ? readPath(input.previous, rule.path).map((v) => lower(String(v))) : []);
+        const fresh: string[] = [];
+        for (const value of readPath(input.properties, rule.path)) {
+          if (typeof value !== 'string' || value.trim() === '') {
+            throw new DomainError('InvalidParameter', `'${target}' must name a user assigned identity.`, { target });
+          }
+          const id = rule.by === 'objectId' ? await resolveByObjectId(tx, input.host, value, target) : value;
+          if (rule.mustBeAttached && !attached.has(resourceKey(id))) {
+            throw new DomainError('InvalidParameter',
+              `The user assigned identity '${value}' named in '${target}' must also be listed in 'identity.userAssignedIdentities'.`, { target });
+          }
+          if (!before.has(lower(value))) fresh.push(id);
+        }
+        await authorize(input.caller, fresh, input.write);
+        if (rule.by !== 'objectId') for (const id of fresh) await resolveUserAssigned(tx, input.host, id, target);
+      }
+    },
+
     release: (tx, resourceId) => tx.principals.deleteByResourceScope(resourceId),
   };
-}
-
-/**
- * The ARM `identity` block (ManagedServiceIdentity) of a stored identity, in the given spelling of
- * `type`; undefined when the resource holds no identity.
- */
-export function renderStoredIdentity(raw: Record<string, unknown> | null, spelling: IdentityRules['typeSpelling']): ManagedServiceIdentityWire | undefined {
-  const stored = readStoredIdentity(raw);
-  const userAssigned = Object.entries(stored.userAssignedIdentities);
-  if (!stored.systemAssigned && userAssigned.length === 0) return undefined;
-  const wire: ManagedServiceIdentityWire = { type: renderIdentityType({ systemAssigned: stored.systemAssigned, userAssigned: userAssigned.length > 0 }, spelling) };
-  if (stored.systemAssigned) {
-    if (stored.principalId) wire.principalId = stored.principalId;
-    if (stored.tenantId) wire.tenantId = stored.tenantId;
-  }
-  if (userAssigned.length > 0) {
-    wire.userAssignedIdentities = Object.fromEntries(userAssigned.map(([id, v]) => [id, { principalId: v.principalId, clientId: v.clientId }]));
-  }
-  return wire;
-}
-
-/**
- * Older resource providers spell the combined type with a space (`SystemAssigned, UserAssigned`);
- * newer ones use common-types' `SystemAssigned,UserAssigned` (azure-wire-contracts §4.2).
- */
-const SPACED_SPELLING_TYPES = new Set([
-  'microsoft.compute/virtualmachines', 'microsoft.compute/virtualmachinescalesets', 'microsoft.kusto/clusters', 'microsoft.hdinsight/clusters',
-]);
-
-export function identitySpellingOf(resourceType: string): IdentityRules['typeSpelling'] {
-  return SPACED_SPELLING_TYPES.has(resourceType.toLowerCase()) ? 'spaced' : 'compact';
 }

@@ -8,7 +8,8 @@
  */
 import { isGuid } from '../ids.js';
 import { HostError } from '../hosts/host-errors.js';
-import { heldIdentities, sameResource, type HeldIdentity } from '../identities/stored-identity.js';
+import { sameResource, type HeldIdentity } from '../identities/stored-identity.js';
+import type { HostTypes } from '../hosts/host-types.js';
 import type { ResourceRecord } from '../model.js';
 import type { PrincipalRepository } from '../ports.js';
 import type { IssuedToken, TokenService } from './token-service.js';
@@ -21,6 +22,8 @@ export type ManagedIdentitySelector =
 export interface ManagedIdentityTokenDeps {
   tokens: Pick<TokenService, 'issueToken'>;
   principals: Pick<PrincipalRepository, 'getByResourceId'>;
+  /** Which identities of a host its workloads may use (declared by the providers). */
+  hostTypes: Pick<HostTypes, 'usable'>;
   /** `config.managedIdentityTokenLifetimeSeconds` (Azure: about 24 h). */
   lifetimeSeconds: number;
 }
@@ -73,7 +76,7 @@ export function selectIdentity(held: readonly HeldIdentity[], selector: ManagedI
 export function createManagedIdentityTokens(deps: ManagedIdentityTokenDeps): ManagedIdentityTokens {
   return {
     async issue({ host, selector, resource }) {
-      const held = await heldIdentities(host, deps.principals);
+      const held = await deps.hostTypes.usable(host, deps.principals);
       const identity = selectIdentity(held, selector);
       // IMDS says only "Identity not found", whether the id is unknown, of another resource or unassigned.
       if (!identity) throw new HostError('IdentityNotFound', 'Identity not found');

@@ -109,7 +109,7 @@ export function checkApiVersion(route: ArmRoute<any>, query: Map<string, string[
 }
 
 /** Step 5: a `{subscriptionId}` route needs the subscription to exist in the caller's tenant. */
-export async function resolveSubscription(params: Record<string, string>, caller: VerifiedCaller, subscriptions: SubscriptionService): Promise<Subscription | undefined> {
+export async function resolveSubscription(params: Record<string, string>, caller: VerifiedCaller, subscriptions: Pick<SubscriptionService, 'get'>): Promise<Subscription | undefined> {
   const id = params['subscriptionId'];
   return id === undefined ? undefined : subscriptions.get(id, caller.tenantId);
 }

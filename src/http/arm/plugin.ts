@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.js';
 import type { AccessTokenVerifier, VerifiedCaller } from '../../core/ports.js';
-import { resourcesProvider, type ResourcesServices } from '../../providers/resources/index.js';
+import type { SubscriptionService } from '../../core/resources/subscription-service.js';
 import { ArmError, mapArmError } from './arm-error.js';
 import {
   ARM_AUDIENCES, applyReadConditions, assignRequestIds, authenticate, checkApiVersion, matchRoute, normalizeRequest, parseConditions, readBody,
@@ -16,8 +16,8 @@ import { createArmRouteRegistry, isArmMethod } from './route-registry.js';
 import { keepVisibleItems, type ArmAuthorizer, type ArmContext, type ArmProvider, type ArmResponse } from './route.js';
 
 export interface ArmDeps {
-  /** Core services of Microsoft.Resources (always mounted). */
-  services: ResourcesServices;
+  /** Resolves the `{subscriptionId}` of a route (it must exist in the caller's tenant). */
+  subscriptions: Pick<SubscriptionService, 'get'>;
   verifier: AccessTokenVerifier;
   clock: Clock;
   /** The listener's https origin (known only after listen), for `nextLink`, `Location`, `Azure-AsyncOperation`. */
@@ -26,8 +26,8 @@ export interface ArmDeps {
   authorityHost?(): string;
   /** The tenant named in `WWW-Authenticate` (`authorization_uri="<authority>/<tenant>"`). */
   defaultTenantId: string;
-  /** Further resource providers (Microsoft.ManagedIdentity, …), each a folder under src/providers/. */
-  providers?: ArmProvider[];
+  /** The resource providers (src/providers/index.ts builds them), each a folder under src/providers/. */
+  providers: readonly ArmProvider[];
   /**
    * Token audiences accepted besides Azure's ARM audiences: the SDKs ask for `${endpoint}/.default`
    * by default, so a client pointed at this server's endpoint gets tokens for that URL.
@@ -49,8 +49,7 @@ declare module 'fastify' {
 
 export function armPlugin(deps: ArmDeps): FastifyPluginAsync {
   const registry = createArmRouteRegistry();
-  registry.add(resourcesProvider(deps.services));
-  for (const provider of deps.providers ?? []) registry.add(provider);
+  for (const provider of deps.providers) registry.add(provider);
   const audiences = () => (deps.extraAudiences ? [...ARM_AUDIENCES, ...deps.extraAudiences()] : ARM_AUDIENCES);
   const authority = () => `${(deps.authorityHost ?? deps.baseUrl)()}/${deps.defaultTenantId}`;
 
@@ -91,7 +90,7 @@ export function armPlugin(deps: ArmDeps): FastifyPluginAsync {
       const caller = request.armCaller!;
       const { route, params } = matchRoute(registry, method, normalized);                      // 3. route
       const apiVersion = checkApiVersion(route, normalized.query);                             // 4. api-version
-      const subscription = await resolveSubscription(params, caller, deps.services.subscriptions); // 5. scope
+      const subscription = await resolveSubscription(params, caller, deps.subscriptions); // 5. scope
       const grant = await deps.authorize?.({ caller, action: route.actionFor?.(params) ?? route.action, scope: normalized.path, operationId: route.operationId, method }); // 6. RBAC
       const conditions = parseConditions(request.headers);                                    // 7. preconditions
       const body = readBody(route, request.body as Buffer | undefined, request.headers['content-type']); // 8. body

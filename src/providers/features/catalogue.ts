@@ -1,13 +1,10 @@
 /**
- * What Keyless knows about resource providers and preview features, as data. Namespaces Keyless serves
- * list the resource types and api-versions it answers; other well-known namespaces are listed so that
- * `provider register` / `feature register` steps of Azure walkthroughs (e.g. AKS's MSIPreview) run,
- * though Keyless serves none of their resource types.
+ * What Keyless knows about resource providers and preview features. Namespaces Keyless serves are
+ * built from the provider declarations (each lists its own resource types, api-versions and
+ * features); other well-known namespaces are listed here, as data, so that `provider register` /
+ * `feature register` steps of Azure walkthroughs (e.g. AKS's MSIPreview) run before their provider exists.
  */
-import { AUTHORIZATION_API_VERSIONS } from '../authorization/wire.js';
-import { COMPUTE_API_VERSIONS } from '../compute/api-versions.js';
-import { MSI_API_VERSIONS } from '../managed-identity/api-versions.js';
-import { RESOURCES_API_VERSIONS, SUBSCRIPTIONS_API_VERSIONS } from '../resources/api-versions.js';
+import type { CatalogueResourceType, ProviderDeclaration } from '../kit/declaration.js';
 
 /** Microsoft.Features api-versions (`features.json` stable 2015-12-01 and 2021-07-01; az sends 2021-07-01). */
 export const FEATURES_API_VERSIONS = ['2021-07-01', '2015-12-01'] as const;
@@ -21,88 +18,57 @@ export const LISTED_LOCATIONS = [
   'UK South', 'Southeast Asia', 'East Asia', 'Australia East', 'Japan East',
 ] as const;
 
-export interface CatalogueResourceType {
-  resourceType: string;
-  /** Global types (no location) list none, as in Azure. */
-  regional: boolean;
-  apiVersions: readonly string[];
-}
-
 export interface CatalogueProvider {
   namespace: string;
-  /**
-   * `RegistrationFree` namespaces (Microsoft.Resources, Authorization, Features) are always usable,
-   * as in Azure; `RegistrationRequired` ones read as NotRegistered until registered.
-   */
   registrationPolicy: 'RegistrationFree' | 'RegistrationRequired';
   /** True when Keyless answers this namespace's routes; such a namespace starts out Registered. */
   served: boolean;
   resourceTypes: readonly CatalogueResourceType[];
+  features: readonly string[];
 }
-
-const global = (resourceType: string, apiVersions: readonly string[]): CatalogueResourceType => ({ resourceType, regional: false, apiVersions });
-const regional = (resourceType: string, apiVersions: readonly string[]): CatalogueResourceType => ({ resourceType, regional: true, apiVersions });
-const notServed = (namespace: string): CatalogueProvider => ({ namespace, registrationPolicy: 'RegistrationRequired', served: false, resourceTypes: [] });
-
-/** Every namespace `provider list` shows, in order of namespace. */
-export const PROVIDERS: readonly CatalogueProvider[] = [
-  {
-    namespace: 'Microsoft.Authorization', registrationPolicy: 'RegistrationFree', served: true,
-    resourceTypes: [global('roleAssignments', AUTHORIZATION_API_VERSIONS), global('roleDefinitions', AUTHORIZATION_API_VERSIONS), global('permissions', AUTHORIZATION_API_VERSIONS)],
-  },
-  {
-    namespace: 'Microsoft.Compute', registrationPolicy: 'RegistrationRequired', served: true,
-    resourceTypes: [regional('virtualMachines', COMPUTE_API_VERSIONS)],
-  },
-  notServed('Microsoft.ContainerService'),
-  {
-    namespace: 'Microsoft.Features', registrationPolicy: 'RegistrationFree', served: true,
-    resourceTypes: [global('features', FEATURES_API_VERSIONS), global('providers', FEATURES_API_VERSIONS)],
-  },
-  notServed('Microsoft.HDInsight'),
-  notServed('Microsoft.KeyVault'),
-  notServed('Microsoft.Kusto'),
-  {
-    namespace: 'Microsoft.ManagedIdentity', registrationPolicy: 'RegistrationRequired', served: true,
-    resourceTypes: [regional('userAssignedIdentities', MSI_API_VERSIONS), global('Identities', MSI_API_VERSIONS), global('operations', MSI_API_VERSIONS)],
-  },
-  {
-    namespace: 'Microsoft.Resources', registrationPolicy: 'RegistrationFree', served: true,
-    resourceTypes: [
-      global('tenants', SUBSCRIPTIONS_API_VERSIONS), global('subscriptions', SUBSCRIPTIONS_API_VERSIONS),
-      global('resourceGroups', RESOURCES_API_VERSIONS), global('subscriptions/resourceGroups', RESOURCES_API_VERSIONS),
-      global('operationStatuses', RESOURCES_API_VERSIONS),
-    ],
-  },
-  notServed('Microsoft.Storage'),
-  notServed('Microsoft.Web'),
-];
 
 /**
- * Preview features by namespace. Names are Azure's (e.g. the AKS preview walkthrough registers
- * `Microsoft.ContainerService/MSIPreview`). Every one is auto-approved: registering needs no review.
+ * Namespaces Keyless does not serve (yet), with the preview features their walkthroughs register.
+ * Feature names are Azure's (the AKS preview walkthrough registers `Microsoft.ContainerService/MSIPreview`).
  */
-export const FEATURE_CATALOGUE: Readonly<Record<string, readonly string[]>> = {
-  'Microsoft.Compute': ['EncryptionAtHost', 'UseStandardSecurityType'],
-  'Microsoft.ContainerService': [
-    'EnableOIDCIssuerPreview', 'EnableWorkloadIdentityPreview', 'MSIPreview', 'PodIdentityPreview', 'UserAssignedIdentityPreview',
-  ],
+export const UNSERVED_NAMESPACES: Readonly<Record<string, readonly string[]>> = {
+  'Microsoft.ContainerService': ['EnableOIDCIssuerPreview', 'EnableWorkloadIdentityPreview', 'MSIPreview', 'PodIdentityPreview', 'UserAssignedIdentityPreview'],
+  'Microsoft.HDInsight': [],
+  'Microsoft.KeyVault': [],
+  'Microsoft.Kusto': [],
+  'Microsoft.Storage': [],
+  'Microsoft.Web': [],
 };
 
-/** The catalogue entry for a namespace, compared case-insensitively. */
-export function findProvider(namespace: string): CatalogueProvider | undefined {
-  const lower = namespace.toLowerCase();
-  return PROVIDERS.find((p) => p.namespace.toLowerCase() === lower);
+export interface Catalogue {
+  /** Every namespace `provider list` shows, ordered by namespace. */
+  readonly providers: readonly CatalogueProvider[];
+  findProvider(namespace: string): CatalogueProvider | undefined;
+  /** `Namespace/Feature` in catalogue case, or undefined for a feature Keyless does not know. */
+  findFeature(namespace: string, feature: string): { namespace: string; feature: string } | undefined;
+  /** Every known feature as `[namespace, feature]`, ordered by namespace then feature. */
+  allFeatures(): [string, string][];
 }
 
-/** `Namespace/Feature` in catalogue case, or undefined for a feature Keyless does not know. */
-export function findFeature(namespace: string, feature: string): { namespace: string; feature: string } | undefined {
-  const ns = Object.keys(FEATURE_CATALOGUE).find((n) => n.toLowerCase() === namespace.toLowerCase());
-  const name = ns && FEATURE_CATALOGUE[ns]!.find((f) => f.toLowerCase() === feature.toLowerCase());
-  return ns && name ? { namespace: ns, feature: name } : undefined;
-}
-
-/** Every known feature as `[namespace, feature]`, ordered by namespace then feature. */
-export function allFeatures(): [string, string][] {
-  return Object.keys(FEATURE_CATALOGUE).sort().flatMap((ns) => [...FEATURE_CATALOGUE[ns]!].sort().map((f): [string, string] => [ns, f]));
+/** The catalogue of the served providers (their declarations) and the well-known unserved ones. */
+export function createCatalogue(declarations: readonly Pick<ProviderDeclaration, 'namespace' | 'registrationPolicy' | 'resourceTypes' | 'features'>[]): Catalogue {
+  const served: CatalogueProvider[] = declarations.map((d) => ({
+    namespace: d.namespace, registrationPolicy: d.registrationPolicy, served: true, resourceTypes: d.resourceTypes, features: d.features ?? [],
+  }));
+  const servedNames = new Set(served.map((p) => p.namespace.toLowerCase()));
+  const unserved: CatalogueProvider[] = Object.entries(UNSERVED_NAMESPACES)
+    .filter(([ns]) => !servedNames.has(ns.toLowerCase()))
+    .map(([namespace, features]) => ({ namespace, registrationPolicy: 'RegistrationRequired', served: false, resourceTypes: [], features }));
+  const providers = [...served, ...unserved].sort((a, b) => a.namespace.localeCompare(b.namespace));
+  const findProvider = (namespace: string) => providers.find((p) => p.namespace.toLowerCase() === namespace.toLowerCase());
+  return {
+    providers,
+    findProvider,
+    findFeature(namespace, feature) {
+      const provider = findProvider(namespace);
+      const name = provider?.features.find((f) => f.toLowerCase() === feature.toLowerCase());
+      return provider && name ? { namespace: provider.namespace, feature: name } : undefined;
+    },
+    allFeatures: () => providers.flatMap((p) => [...p.features].sort().map((f): [string, string] => [p.namespace, f])),
+  };
 }

@@ -3,8 +3,10 @@
  * examples write them: `Identity` (a TrackedResource with read-only `properties`) and
  * `SystemAssignedIdentity` (a ProxyResource named `default` with location and tags).
  */
-import type { SystemAssignedIdentityView, UserAssignedIdentity } from '../../core/identities/user-assigned-identity-service.js';
 import { USER_ASSIGNED_IDENTITY_TYPE } from '../../core/identities/identity-names.js';
+import { userAssignedIdentityProperties, type SystemAssignedIdentityView } from '../../core/identities/user-assigned-identities.js';
+import type { ResourceRecord } from '../../core/model.js';
+import type { RenderContext } from '../../http/arm/tracked-routes.js';
 import { supportsIsolationScope } from './api-versions.js';
 
 export interface UserAssignedIdentityWire {
@@ -29,19 +31,19 @@ export interface SystemAssignedIdentityWire {
  * An identity as the RP answers it. `id` is the request path for single-resource answers (Azure
  * echoes the path's case, e.g. `resourcegroups`), the stored id in lists.
  */
-export function toUserAssignedIdentityWire(identity: UserAssignedIdentity, apiVersion: string, id = identity.resource.id): UserAssignedIdentityWire {
-  const r = identity.resource;
+export function toUserAssignedIdentityWire(resource: ResourceRecord, ctx: RenderContext): UserAssignedIdentityWire {
+  const identity = userAssignedIdentityProperties(resource);
   return {
-    id,
-    name: r.name,
+    id: ctx.path ?? resource.id,
+    name: resource.name,
     type: USER_ASSIGNED_IDENTITY_TYPE,
-    location: r.location,
-    tags: r.tags,
+    location: resource.location,
+    tags: resource.tags,
     properties: {
       tenantId: identity.tenantId,
       principalId: identity.principalId,
       clientId: identity.clientId,
-      ...(supportsIsolationScope(apiVersion) ? { isolationScope: identity.isolationScope } : {}),
+      ...(supportsIsolationScope(ctx.apiVersion) ? { isolationScope: identity.isolationScope } : {}),
     },
   };
 }

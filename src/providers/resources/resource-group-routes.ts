@@ -10,7 +10,7 @@ import { acceptedOperation } from '../../http/arm/long-running.js';
 import { decodeSkipToken, readTop, toArmList } from '../../http/arm/paging.js';
 import { defineRoute, type ArmContext, type ArmRoute } from '../../http/arm/route.js';
 import { RESOURCES_API_VERSIONS } from './api-versions.js';
-import { toGenericResourceWire, toResourceGroupWire } from './wire.js';
+import { toGenericResourceWire, toResourceGroupWire, type IdentityRulesOf } from './wire.js';
 
 const GROUP = '/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}';
 const ACTION = 'Microsoft.Resources/subscriptions/resourceGroups';
@@ -23,7 +23,7 @@ function withEtag(group: ResourceGroup): Record<string, string> {
 const sub = (ctx: ArmContext<unknown>) => ctx.subscription!.id;
 const groupName = (ctx: ArmContext<unknown>) => ctx.params['resourceGroupName']!;
 
-export function resourceGroupRoutes(groups: ResourceGroupService): ArmRoute<any>[] {
+export function resourceGroupRoutes(groups: ResourceGroupService, rulesOf: IdentityRulesOf): ArmRoute<any>[] {
   return [
     defineRoute({
       method: 'HEAD', path: GROUP, operationId: 'ResourceGroups_CheckExistence', action: `${ACTION}/read`,
@@ -78,7 +78,7 @@ export function resourceGroupRoutes(groups: ResourceGroupService): ArmRoute<any>
         const filter = parseListFilter(ctx.query('$filter'), ['tagname', 'tagvalue', 'resourcetype']);
         const expand = new Set((ctx.query('$expand') ?? '').split(',').map((s) => s.trim().toLowerCase()));
         const page = await groups.listResources(sub(ctx), groupName(ctx), { filter, top: readTop(ctx), after: decodeSkipToken(ctx.query('$skiptoken')) });
-        return { status: 200, body: toArmList(ctx, page, (r) => toGenericResourceWire(r, expand)) };
+        return { status: 200, body: toArmList(ctx, page, (r) => toGenericResourceWire(r, expand, rulesOf)) };
       },
     }),
   ];

@@ -5,7 +5,9 @@
 import type {
   ArmErrorDetail, GenericResourceWire, OperationStatusWire, ResourceGroupWire, SubscriptionWire, TenantWire,
 } from '../../contract/arm.js';
-import { identitySpellingOf, renderStoredIdentity, type ManagedServiceIdentityWire } from '../../core/identities/resource-identities.js';
+import type { ManagedServiceIdentityWire } from '../../contract/arm.js';
+import type { IdentityRules } from '../../core/identities/identity-plan.js';
+import { renderIdentity } from '../../http/arm/identity-wire.js';
 import type { OperationRecord, ResourceGroup, ResourceRecord, Subscription, Tenant } from '../../core/model.js';
 import { resourceGroupResourceId, subscriptionResourceId } from '../../core/resource-id.js';
 
@@ -21,14 +23,18 @@ export function toResourceGroupWire(group: ResourceGroup): ResourceGroupWire {
   };
 }
 
+/** A resource type's identity rules as its provider declares them (undefined: the type holds none). */
+export type IdentityRulesOf = (resourceType: string) => Pick<IdentityRules, 'typeSpelling'> | undefined;
+
 /** The ARM identity block of any resource type, as its own provider renders it. */
-function identityOf(resource: ResourceRecord): { identity?: ManagedServiceIdentityWire } {
-  const identity = renderStoredIdentity(resource.identity, identitySpellingOf(resource.type));
+function identityOf(resource: ResourceRecord, rulesOf: IdentityRulesOf): { identity?: ManagedServiceIdentityWire } {
+  const rules = rulesOf(resource.type);
+  const identity = rules ? renderIdentity(rules, resource.identity) : undefined;
   return identity ? { identity } : {};
 }
 
 /** `$expand` may ask for `createdTime`, `changedTime`, `provisioningState` (comma-separated). */
-export function toGenericResourceWire(resource: ResourceRecord, expand: ReadonlySet<string>): GenericResourceWire {
+export function toGenericResourceWire(resource: ResourceRecord, expand: ReadonlySet<string>, rulesOf: IdentityRulesOf): GenericResourceWire {
   return {
     id: resource.id,
     name: resource.name,
@@ -37,7 +43,7 @@ export function toGenericResourceWire(resource: ResourceRecord, expand: Readonly
     tags: resource.tags,
     ...(resource.kind ? { kind: resource.kind } : {}),
     ...(resource.sku ? { sku: resource.sku } : {}),
-    ...identityOf(resource),
+    ...identityOf(resource, rulesOf),
     ...(expand.has('createdtime') ? { createdTime: resource.createdAt } : {}),
     ...(expand.has('changedtime') ? { changedTime: resource.updatedAt } : {}),
     ...(expand.has('provisioningstate') ? { provisioningState: resource.provisioningState } : {}),

@@ -181,6 +181,8 @@ export interface Store extends Repositories {
   readonly engine: 'sqlite' | 'postgres';
   /** Runs `work` all-or-nothing: any throw rolls back every write made through `tx`. */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** One round trip to the database (readiness); rejects with ServiceUnavailableError when it is down. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -11,6 +11,7 @@ import { armPlugin, type ArmDeps } from './arm/plugin.js';
 import { agentApiPlugin, type AgentApiDeps } from './agent-api/index.js';
 import { createBaseFastify, type BaseOptions } from './base.js';
 import { GRAPH_PREFIX, graphPlugin, type GraphDeps } from './graph/index.js';
+import { healthPlugin, type HealthDeps } from './health/index.js';
 import { metadataPlugin, type MetadataDeps } from './metadata/index.js';
 import { oauthPlugin, type OAuthDeps } from './oauth/index.js';
 import type { DataPlanes } from '../dataplanes/index.js';
@@ -23,6 +24,8 @@ export interface AppDeps {
   agentApi?: AgentApiDeps;
   /** The Microsoft Graph directory read surface (`/v1.0/…`); absent = not mounted. */
   graph?: GraphDeps;
+  /** Liveness and readiness (`/keyless/health/…`) for load balancers; absent = not mounted. */
+  health?: HealthDeps;
   /** ARM's cloud metadata (`/metadata/endpoints`), unauthenticated; absent = not mounted. */
   metadata?: MetadataDeps;
   /** Blob / Data Lake and Key Vault data planes (src/dataplanes/); absent = not mounted. */
@@ -42,6 +45,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(oauthPlugin(deps.oauth));
   await app.register(armPlugin(deps.arm));
   if (deps.agentApi) await app.register(agentApiPlugin(deps.agentApi));
+  if (deps.health) await app.register(healthPlugin(deps.health));
   if (deps.graph) {
     await app.register(graphPlugin(deps.graph), { prefix: GRAPH_PREFIX });
     // The same surface where az looks for it: `<microsoftGraphResourceId>v1.0/…` (src/core/cloud/cloud-metadata.ts).

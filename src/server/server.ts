@@ -140,6 +140,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         authorize: createArmAuthorizer(rbac.access, registry.openActions),
       },
       agentApi,
+      health: { ping: () => store.ping() },
       // Graph's directory reads (az resolves principal names and `--assignee` through them).
       graph: {
         directory: createDirectoryReader(store.principals), verifier, baseUrl, defaultTenantId: identity.tenantId,

@@ -12,7 +12,7 @@
  * for the single connection; on PostgreSQL they use another pooled one.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Repositories, Store } from '../core/ports.js';
 import { createRepositories } from './repositories/index.js';
 import type { Engine, Schema } from './schema.js';
@@ -59,6 +59,8 @@ export function createKyselyStore(db: Kysely<Schema>, engine: Engine): Store {
     engine,
     ...createRepositories(current),
     transaction,
+    // The readiness probe: one round trip to the database.
+    ping: async () => { await sql`select 1`.execute(db); },
     // Idempotent: shutdown paths may close the store more than once.
     close: () => (closing ??= db.destroy()),
   };

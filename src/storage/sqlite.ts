@@ -7,6 +7,7 @@ import type { Store } from '../core/ports.js';
 import { migrateToLatest } from './migrations.js';
 import type { Schema } from './schema.js';
 import { createKyselyStore } from './kysely-store.js';
+import { describeFault, withFaultTranslation } from './faults.js';
 
 export interface SqliteStoreOptions {
   /** Path of the database file; created (with its directory) when missing. */
@@ -21,7 +22,12 @@ export interface SqliteStoreOptions {
  */
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   mkdirSync(dirname(options.file), { recursive: true });
-  const database = new Database(options.file);
+  let database: Database.Database;
+  try {
+    database = new Database(options.file);
+  } catch (error) {
+    throw openError(options.file, error);
+  }
   try {
     // WAL: readers do not block the writer and a commit is one append. synchronous=NORMAL is durable
     // across process crashes in WAL mode (only an OS crash can lose the last commits).
@@ -31,16 +37,22 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     database.pragma('synchronous = NORMAL');
   } catch (error) {
     database.close();
-    throw error;
+    throw openError(options.file, error);
   }
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const db = new Kysely<Schema>({ dialect: withFaultTranslation(new SqliteDialect({ database: withStatementCache(database) })) });
   try {
     await migrateToLatest(db, 'sqlite');
   } catch (error) {
     await db.destroy();
-    throw error;
+    throw openError(options.file, error);
   }
   return createKyselyStore(db, 'sqlite');
+}
+
+/** A start-up failure that says which file and, for the usual causes (read-only, full disk), what to fix. */
+function openError(file: string, error: unknown): Error {
+  const reason = describeFault(error) ?? (error instanceof Error ? error.message : String(error));
+  return new Error(`cannot open the SQLite store at ${file}: ${reason}`, { cause: error });
 }
 
 /** How many prepared statements to keep; the queries are a fixed set, so this is never reached in use. */

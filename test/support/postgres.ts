@@ -21,6 +21,10 @@ export interface RunningPostgres {
   url: string;
   /** Stops the server and deletes its files. */
   stop(): Promise<void>;
+  /** Stops the server as an outage would (`pg_ctl stop -m immediate`), keeping its files. */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the same port and data. */
+  restart(): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -58,10 +62,13 @@ export async function startPostgres(): Promise<RunningPostgres> {
       `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', '-c synchronous_commit=off',
       '-c full_page_writes=off', '-c max_connections=200', '-c shared_buffers=32MB',
     ].join(' ');
-    await asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', settings, '-w', '-t', '60', 'start']);
+    const start = () => asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', settings, '-w', '-t', '60', 'start']);
+    await start();
     let stopped = false;
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      halt: () => asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']),
+      restart: start,
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -8,7 +8,9 @@
 /** The OAuth 2.0 error codes the token authority produces (RFC 6749 §5.2, plus Entra's `invalid_resource`). */
 export type OAuthErrorCode =
   | 'invalid_request' | 'invalid_client' | 'unauthorized_client' | 'invalid_grant'
-  | 'invalid_scope' | 'invalid_resource' | 'unsupported_grant_type' | 'invalid_tenant' | 'server_error';
+  | 'invalid_scope' | 'invalid_resource' | 'unsupported_grant_type' | 'invalid_tenant' | 'server_error'
+  /** The directory is unreachable for a while (503 with Retry-After); MSAL retries it. */
+  | 'temporarily_unavailable';
 
 export class OAuthError extends Error {
   readonly error: OAuthErrorCode;

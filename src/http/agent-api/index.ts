@@ -12,6 +12,7 @@ import type { AuthenticatedHost, HostAttestation } from '../../core/hosts/host-a
 import { HostError, isHostError } from '../../core/hosts/host-errors.js';
 import type { IdentityWatch } from '../../core/hosts/identity-watch.js';
 import type { ManagedIdentityTokens } from '../../core/tokens/managed-identity.js';
+import { unavailableCause } from '../../core/unavailable.js';
 import { parseTokenRequest, parseWatchQuery, readJoinRequest } from './requests.js';
 import { AGENT_API_PREFIX, HOST_AUTH_SCHEME, type AgentApiErrorBody, type IdentitiesResponse, type JoinResponse, type TokenResponse } from '../../contract/agent-api.js';
 
@@ -37,6 +38,12 @@ export function agentApiPlugin(deps: AgentApiDeps): FastifyPluginAsync {
       const status = (error as { statusCode?: number }).statusCode;
       if (status !== undefined && status >= 400 && status < 500) {
         return sendError(reply, new HostError('InvalidRequest', status === 413 ? 'The request body is too large.' : 'The request body must be a JSON object.'), status);
+      }
+      const unavailable = unavailableCause(error);
+      if (unavailable) {
+        // The agent maps any 5xx to `Unavailable` and keeps serving the tokens it holds.
+        return reply.code(503).header('retry-after', String(unavailable.retryAfterSeconds)).type('application/json; charset=utf-8')
+          .send({ error: { code: 'ServiceUnavailable', message: unavailable.message } });
       }
       request.log.error({ err: error }, 'agent API request failed');
       return reply.code(500).type('application/json; charset=utf-8').send({ error: { code: 'InternalError', message: 'The Keyless server failed; try again.' } });

@@ -6,6 +6,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ArmErrorBody } from '../../contract/arm.js';
 import { isDomainError, type ErrorKind } from '../../core/errors.js';
+import { unavailableCause } from '../../core/unavailable.js';
 
 /** An ARM protocol error with its status and Azure code. */
 export class ArmError extends Error {
@@ -73,6 +74,9 @@ export function mapArmError(error: unknown, log: FastifyBaseLogger, requestId: s
     return { status: statusForKind(error.kind), body: { error: detail }, headers: {} };
   }
   if (error instanceof ArmError) return { status: error.status, body: { error: { code: error.code, message: error.message } }, headers: error.headers };
+  // The database is down (src/storage/faults.ts): 503 with Retry-After, which ARM clients retry.
+  const unavailable = unavailableCause(error);
+  if (unavailable) return { status: 503, body: { error: { code: 'ServiceUnavailable', message: unavailable.message } }, headers: { 'retry-after': String(unavailable.retryAfterSeconds) } };
   const framework = typeof error === 'object' && error !== null ? mapFrameworkError(error as Record<string, unknown>) : undefined;
   if (framework) return framework;
   log.error({ err: error }, 'unexpected error while serving an ARM request');

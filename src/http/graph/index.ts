@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { isDirectoryError, toPasswordCredential, type ApplicationRecord, type ApplicationService, type DirectoryError, type PasswordCredential } from '../../core/directory/applications.js';
 import { servicePrincipalNames, type DirectoryReader } from '../../core/directory/directory-reader.js';
 import { isDomainError } from '../../core/errors.js';
+import { unavailableCause } from '../../core/unavailable.js';
 import type { ServicePrincipal } from '../../core/model.js';
 import type { AccessTokenVerifier, VerifiedCaller } from '../../core/ports.js';
 import { authenticate, wwwAuthenticate } from '../arm/pipeline.js';
@@ -68,6 +69,11 @@ export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
 
     app.setErrorHandler(async (error, request, reply) => {
       if (error instanceof GraphError) return sendError(reply, request, error);
+      const unavailable = unavailableCause(error);
+      if (unavailable) {
+        reply.header('retry-after', String(unavailable.retryAfterSeconds));
+        return sendError(reply, request, new GraphError(503, 'serviceNotAvailable', unavailable.message));
+      }
       if (isDirectoryError(error)) return sendError(reply, request, fromDirectoryError(error));
       if (isDomainError(error) && error.kind === 'unauthenticated') {
         // Graph answers every token failure with 401 InvalidAuthenticationToken and a challenge.

@@ -6,6 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { isGuid } from '../../core/ids.js';
+import { unavailableCause } from '../../core/unavailable.js';
 import { OAuthError, isOAuthError, oauthErrors } from '../../core/tokens/oauth-error.js';
 
 export interface OAuthErrorBody {
@@ -48,6 +49,8 @@ export function oauthErrorBody(error: OAuthError, request: FastifyRequest, now: 
 export function sendOAuthError(error: unknown, request: FastifyRequest, reply: FastifyReply, now: number): FastifyReply {
   const oauth = isOAuthError(error) ? error : fromFrameworkError(error, request);
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+  const unavailable = unavailableCause(error);
+  if (unavailable) reply.header('retry-after', String(unavailable.retryAfterSeconds));
   return reply.status(oauth.status).send(oauthErrorBody(oauth, request, now));
 }
 
@@ -61,6 +64,8 @@ function fromFrameworkError(error: unknown, request: FastifyRequest): OAuthError
     const message = status === 413 ? 'The request body is too large.' : `The request could not be read: ${(error as Error).message}`;
     return new OAuthError('invalid_request', 900144, message, status);
   }
+  // The database is down (src/storage/faults.ts): Entra's transient error, 503, which MSAL retries.
+  if (unavailableCause(error)) return new OAuthError('temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.', 503);
   request.log.error({ err: error }, 'unexpected error in the token authority');
   return new OAuthError('server_error', 90100, 'An unexpected error occurred while processing the request.', 500);
 }

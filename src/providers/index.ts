@@ -66,7 +66,10 @@ export function createProviders(deps: ProvidersDeps): ProviderRegistry {
   const identities = createResourceIdentities({
     ids: deps.ids, clock: deps.clock, ...(deps.rbac ? { authorizeLinks: createLinkedAuthorization(deps.rbac.access) } : {}),
   });
-  const kitDeps: ProviderDeps = { store: deps.store, clock: deps.clock, ids: deps.ids, identities, ...(deps.onIdentitiesChanged ? { onIdentitiesChanged: deps.onIdentitiesChanged } : {}) };
+  const kitDeps: ProviderDeps = {
+    store: deps.store, clock: deps.clock, ids: deps.ids, identities,
+    ...(deps.onIdentitiesChanged ? { onIdentitiesChanged: deps.onIdentitiesChanged } : {}), ...(deps.rbac ? { rbac: deps.rbac } : {}),
+  };
   const kitProviders = PROVIDER_FACTORIES.map((factory) => factory(kitDeps));
   const trackedTypes = kitProviders.flatMap((p) => p.trackedTypes ?? []);
   const rules = new Map(trackedTypes.filter((t) => t.identity).map((t) => [resourceTypeOf(t).toLowerCase(), t.identity!.rules]));

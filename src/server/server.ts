@@ -118,8 +118,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     hosts = createHostAttestation({ repos: store, clock, hasher: clientSecretHasher, hostTypes: registry.hostTypes });
     const agentApi = {
       hosts,
-      tokens: createManagedIdentityTokens({ tokens, principals: store.principals, hostTypes: registry.hostTypes, lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds }),
-      watch: createIdentityWatch({ principals: store.principals, hostTypes: registry.hostTypes, notifier: identityChanges }),
+      tokens: createManagedIdentityTokens({ tokens, principals: store.principals, resources: store.resources, hostTypes: registry.hostTypes, lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds }),
+      watch: createIdentityWatch({ principals: store.principals, resources: store.resources, hostTypes: registry.hostTypes, notifier: identityChanges }),
     };
     // Blob / Data Lake and Key Vault data planes: bearer tokens of this server, RBAC data actions.
     const planes = createDataPlaneWiring({ store, clock, sealing, access: rbac.access, verifier, baseUrl, dnsSuffix: config.dnsSuffix });

@@ -90,8 +90,8 @@ export async function createAgentApiFixture(engine: EngineName, options: { issue
   }));
   await app.register(agentApiPlugin({
     hosts,
-    tokens: createManagedIdentityTokens({ tokens, principals: store.principals, hostTypes: registry.hostTypes, lifetimeSeconds: 86399 }),
-    watch: createIdentityWatch({ principals: store.principals, hostTypes: registry.hostTypes, notifier, ...(options.pollMs ? { pollMs: options.pollMs } : {}) }),
+    tokens: createManagedIdentityTokens({ tokens, principals: store.principals, resources: store.resources, hostTypes: registry.hostTypes, lifetimeSeconds: 86399 }),
+    watch: createIdentityWatch({ principals: store.principals, resources: store.resources, hostTypes: registry.hostTypes, notifier, ...(options.pollMs ? { pollMs: options.pollMs } : {}) }),
   }));
   await app.ready();
   const auth = `Bearer ${await armTokens.issue(tenantId)}`;

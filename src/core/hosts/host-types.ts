@@ -6,7 +6,7 @@
  * resource type is hard-coded here.
  */
 import type { ResourceRecord } from '../model.js';
-import type { PrincipalRepository } from '../ports.js';
+import type { PrincipalRepository, ResourceRepository } from '../ports.js';
 import { readStoredIdentity, type HeldIdentity } from '../identities/stored-identity.js';
 
 /** The identities of a host resource that workloads on it may use. */
@@ -19,8 +19,11 @@ export interface UsableIdentities {
 export interface HostTypeDeclaration {
   /** `Namespace/type`, e.g. `Microsoft.Compute/virtualMachines`. */
   resourceType: string;
-  /** Default: every identity in the resource's identity block. */
-  usableIdentities?(resource: ResourceRecord): UsableIdentities;
+  /**
+   * Default: every identity in the resource's identity block. `resources` reads other resources (an
+   * AKS node pool's usable identities are its cluster's kubelet and add-on identities).
+   */
+  usableIdentities?(resource: ResourceRecord, resources: Pick<ResourceRepository, 'get'>): UsableIdentities | Promise<UsableIdentities>;
 }
 
 export interface HostTypes {
@@ -28,7 +31,7 @@ export interface HostTypes {
   readonly types: readonly string[];
   isHost(resourceType: string): boolean;
   /** The identities workloads on `host` may use now, each with its principal (deleted identities drop out). */
-  usable(host: ResourceRecord, principals: Pick<PrincipalRepository, 'getByResourceId'>): Promise<HeldIdentity[]>;
+  usable(host: ResourceRecord, repos: { principals: Pick<PrincipalRepository, 'getByResourceId'>; resources: Pick<ResourceRepository, 'get'> }): Promise<HeldIdentity[]>;
 }
 
 /** Every identity of the resource's identity block. */
@@ -42,10 +45,10 @@ export function createHostTypes(declarations: readonly HostTypeDeclaration[]): H
   return {
     types: declarations.map((d) => d.resourceType),
     isHost: (type) => byType.has(type.toLowerCase()),
-    async usable(host, principals) {
+    async usable(host, repos) {
       const declaration = byType.get(host.type.toLowerCase());
       if (!declaration) return [];
-      return resolveUsable(host, (declaration.usableIdentities ?? allHeldIdentities)(host), principals);
+      return resolveUsable(host, await (declaration.usableIdentities ?? allHeldIdentities)(host, repos.resources), repos.principals);
     },
   };
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { HeldIdentity } from '../identities/stored-identity.js';
 import type { HostTypes } from './host-types.js';
 import type { ResourceRecord } from '../model.js';
-import type { PrincipalRepository } from '../ports.js';
+import type { PrincipalRepository, ResourceRepository } from '../ports.js';
 
 /** One identity as the agent sees it (`AssignedIdentity` of src/agent/upstream.ts). */
 export interface WatchedIdentity {
@@ -52,6 +52,7 @@ export function snapshotOf(held: readonly HeldIdentity[]): WatchedSnapshot {
 
 export interface IdentityWatchDeps {
   principals: Pick<PrincipalRepository, 'getByResourceId'>;
+  resources: Pick<ResourceRepository, 'get'>;
   /** Which identities of a host its workloads may use (declared by the providers). */
   hostTypes: Pick<HostTypes, 'usable'>;
   notifier: IdentityChangeNotifier;
@@ -79,7 +80,7 @@ export function createIdentityWatch(deps: IdentityWatchDeps): IdentityWatch {
 
   async function read(load: () => Promise<ResourceRecord | undefined>): Promise<WatchedSnapshot | undefined> {
     const resource = await load();
-    return resource && snapshotOf(await deps.hostTypes.usable(resource, deps.principals));
+    return resource && snapshotOf(await deps.hostTypes.usable(resource, deps));
   }
 
   return {

@@ -11,7 +11,7 @@ import { HostError } from '../hosts/host-errors.js';
 import { sameResource, type HeldIdentity } from '../identities/stored-identity.js';
 import type { HostTypes } from '../hosts/host-types.js';
 import type { ResourceRecord } from '../model.js';
-import type { PrincipalRepository } from '../ports.js';
+import type { PrincipalRepository, ResourceRepository } from '../ports.js';
 import type { IssuedToken, TokenService } from './token-service.js';
 
 /** Which identity of the host is asked for (IMDS `client_id` / `object_id` / `msi_res_id`, or none). */
@@ -22,6 +22,7 @@ export type ManagedIdentitySelector =
 export interface ManagedIdentityTokenDeps {
   tokens: Pick<TokenService, 'issueToken'>;
   principals: Pick<PrincipalRepository, 'getByResourceId'>;
+  resources: Pick<ResourceRepository, 'get'>;
   /** Which identities of a host its workloads may use (declared by the providers). */
   hostTypes: Pick<HostTypes, 'usable'>;
   /** `config.managedIdentityTokenLifetimeSeconds` (Azure: about 24 h). */
@@ -76,7 +77,7 @@ export function selectIdentity(held: readonly HeldIdentity[], selector: ManagedI
 export function createManagedIdentityTokens(deps: ManagedIdentityTokenDeps): ManagedIdentityTokens {
   return {
     async issue({ host, selector, resource }) {
-      const held = await deps.hostTypes.usable(host, deps.principals);
+      const held = await deps.hostTypes.usable(host, deps);
       const identity = selectIdentity(held, selector);
       // IMDS says only "Identity not found", whether the id is unknown, of another resource or unassigned.
       if (!identity) throw new HostError('IdentityNotFound', 'Identity not found');

@@ -8,6 +8,7 @@ import type { Clock } from '../../core/clock.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { ResourceIdentities } from '../../core/identities/resource-identities.js';
 import type { Store } from '../../core/ports.js';
+import type { Rbac } from '../../core/rbac/rbac.js';
 import type { TrackedTypeSpec } from '../../core/resources/tracked/spec.js';
 import { resourceTypeOf } from '../../core/resources/tracked/spec.js';
 import { createTrackedResourceService, type TrackedResourceService } from '../../core/resources/tracked/tracked-resource-service.js';
@@ -25,6 +26,8 @@ export interface ProviderDeps {
   identities: ResourceIdentities;
   /** Called after every committed write, so host agents re-read what they hold. */
   onIdentitiesChanged?: () => void;
+  /** RBAC, for providers whose writes grant roles (AKS gives its control-plane identity Contributor on the node group). */
+  rbac?: Pick<Rbac, 'assignments' | 'access'>;
 }
 
 /** One tracked type: its spec and the wire facts of its routes. */

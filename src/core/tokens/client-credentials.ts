@@ -1,9 +1,14 @@
 /**
  * The client-credentials grant (RFC 6749 §4.4 as Entra runs it), written as a chain of small named
- * steps: tenant → request → client → secret → resource. Each step reads what earlier ones found and
- * either adds to the state or throws an OAuthError with Entra's code. Claims and signing follow in
- * the token service, shared with the other grants.
+ * steps: tenant → request → client → client authentication → resource. Each step reads what earlier
+ * ones found and either adds to the state or throws an OAuthError with Entra's code. Claims and
+ * signing follow in the token service, shared with the other grants.
+ *
+ * Client authentication is a registry of {@link ClientAuthenticator}s (the seam of
+ * docs/adr/0009-seams.md): `client_secret` today; `client_assertion` (a federated credential's JWT,
+ * RFC 7523) plugs in as a second authenticator without touching the steps.
  */
+import type { ClientAuthentication } from './claims.js';
 import type { Clock } from '../clock.js';
 import type { ClientSecretHasher } from '../directory/secrets-port.js';
 import type { ServicePrincipal, Tenant } from '../model.js';
@@ -37,9 +42,23 @@ export interface GrantState {
   tenant?: Tenant;
   principal?: ServicePrincipal;
   audience?: string;
+  /** How the client authenticated (set by the authenticator that accepted it). */
+  clientAuthentication?: ClientAuthentication;
 }
 
 export type GrantStep = (state: GrantState, deps: GrantDeps) => Promise<void> | void;
+
+/** One way a client proves who it is at the token endpoint. */
+export interface ClientAuthenticator {
+  /** e.g. `client_secret`, `client_assertion`. */
+  name: string;
+  /** True when the request carries this kind of proof. */
+  presentIn(params: ClientCredentialsParams): boolean;
+  /** Checks the proof for `state.principal`; throws an OAuthError. */
+  authenticate: GrantStep;
+  /** What the token's `appidacr`/`azpacr` says about it. */
+  clientAuthentication: ClientAuthentication;
+}
 
 /** The tenant in the URL exists (GUID or domain; `common` & co. are refused for app-only tokens). */
 export const resolveTenantStep: GrantStep = async (state, deps) => {
@@ -66,8 +85,8 @@ export const findClient: GrantStep = async (state, deps) => {
 
 /** The client proves itself with one of its live secrets. */
 export const checkSecret: GrantStep = async (state, deps) => {
-  const { clientSecret, clientAssertion } = state.params;
-  if (!clientSecret) throw clientAssertion ? oauthErrors.unsupportedClientAssertion() : oauthErrors.missingClientAuthentication();
+  const { clientSecret } = state.params;
+  if (!clientSecret) throw oauthErrors.missingClientAuthentication();
   const principal = state.principal!;
   const records = await deps.repos.clientSecrets.listByApp(principal.tenantId, principal.appId);
   const now = deps.clock.now();
@@ -78,26 +97,53 @@ export const checkSecret: GrantStep = async (state, deps) => {
   if (!matched) throw oauthErrors.invalidClientSecret(principal.appId);
 };
 
+/** `client_secret` (form body or HTTP Basic). */
+export const clientSecretAuthenticator: ClientAuthenticator = {
+  name: 'client_secret',
+  presentIn: (params) => params.clientSecret !== undefined && params.clientSecret !== '',
+  authenticate: checkSecret,
+  clientAuthentication: 'secret',
+};
+
+/**
+ * The step that runs the authenticator whose proof the request carries. A request with no proof, or
+ * with a kind of proof no authenticator handles, is refused with Entra's `invalid_client`.
+ */
+export function authenticateClient(authenticators: readonly ClientAuthenticator[]): GrantStep {
+  return async (state, deps) => {
+    const found = authenticators.find((a) => a.presentIn(state.params));
+    if (!found) throw state.params.clientAssertion ? oauthErrors.unsupportedClientAssertion() : oauthErrors.missingClientAuthentication();
+    await found.authenticate(state, deps);
+    state.clientAuthentication = found.clientAuthentication;
+  };
+}
+
 /** The audience: `scope=<resource>/.default` on v2, `resource=` on v1. */
 export const resolveAudience: GrantStep = (state) => {
   const p = state.params;
   state.audience = p.endpoint === 'v2' ? parseScope(p.scope) : parseResource(p.resource, state.tenant!.id);
 };
 
-/** The steps in the order Entra applies them. */
-export const CLIENT_CREDENTIALS_STEPS: readonly (readonly [name: string, step: GrantStep])[] = [
-  ['tenant', resolveTenantStep],
-  ['request', checkRequest],
-  ['client', findClient],
-  ['secret', checkSecret],
-  ['scope', resolveAudience],
-];
+/** The steps in the order Entra applies them, for a registry of client authenticators. */
+export function clientCredentialsSteps(authenticators: readonly ClientAuthenticator[]): readonly (readonly [name: string, step: GrantStep])[] {
+  return [
+    ['tenant', resolveTenantStep],
+    ['request', checkRequest],
+    ['client', findClient],
+    ['authentication', authenticateClient(authenticators)],
+    ['scope', resolveAudience],
+  ];
+}
+
+/** The client authenticators Keyless has built in. */
+export const DEFAULT_CLIENT_AUTHENTICATORS: readonly ClientAuthenticator[] = [clientSecretAuthenticator];
 
 /** Runs the steps; returns the authenticated principal, its tenant and the requested audience. */
 export async function runClientCredentials(
   tenantSegment: string, params: ClientCredentialsParams, deps: GrantDeps,
+  authenticators: readonly ClientAuthenticator[] = DEFAULT_CLIENT_AUTHENTICATORS,
 ): Promise<Required<GrantState>> {
   const state: GrantState = { tenantSegment, params };
-  for (const [, step] of CLIENT_CREDENTIALS_STEPS) await step(state, deps);
+  for (const [, step] of clientCredentialsSteps(authenticators)) await step(state, deps);
   return state as Required<GrantState>;
 }

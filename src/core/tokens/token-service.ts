@@ -9,7 +9,7 @@ import type { ClientSecretHasher } from '../directory/secrets-port.js';
 import type { ServicePrincipal } from '../model.js';
 import type { Repositories, TokenSigner } from '../ports.js';
 import { buildAppTokenClaims, type ClientAuthentication } from './claims.js';
-import { runClientCredentials, type ClientCredentialsParams } from './client-credentials.js';
+import { DEFAULT_CLIENT_AUTHENTICATORS, runClientCredentials, type ClientAuthenticator, type ClientCredentialsParams } from './client-credentials.js';
 import { createIssuerPolicy, type IssuerMode, type IssuerPolicy, type TokenVersion } from './issuer.js';
 import { resolveTenant, type TenantResolution } from './tenant-resolution.js';
 
@@ -33,6 +33,11 @@ export interface TokenServiceDeps {
    * `accessTokenAcceptedVersion: 2`, which no Azure resource does; default: always v1.
    */
   acceptedVersion?: (audience: string) => TokenVersion;
+  /**
+   * How clients may authenticate (the grant registry's seam): default `client_secret` only. A
+   * `client_assertion` authenticator (federated credentials) is added here by the composition root.
+   */
+  clientAuthenticators?: readonly ClientAuthenticator[];
 }
 
 export interface IssueTokenInput {
@@ -112,13 +117,14 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     issuers,
     resolveTenant: (segment) => resolveTenant(deps.repos.tenants, segment),
     async clientCredentials(tenant, params) {
-      const grant = await runClientCredentials(tenant, params, { repos: deps.repos, secrets: deps.secrets, clock: deps.clock });
+      const grant = await runClientCredentials(tenant, params, { repos: deps.repos, secrets: deps.secrets, clock: deps.clock },
+        deps.clientAuthenticators ?? DEFAULT_CLIENT_AUTHENTICATORS);
       return issueToken({
         principal: grant.principal,
         audience: grant.audience,
         version: acceptedVersion(grant.audience),
         lifetimeSeconds: deps.config.appTokenLifetimeSeconds,
-        clientAuthentication: 'secret',
+        clientAuthentication: grant.clientAuthentication,
       });
     },
     issueToken,

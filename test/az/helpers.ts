@@ -38,7 +38,7 @@ export interface AzSession {
 }
 
 /** A fresh az configuration directory bound to one server's CA. */
-export async function azSession(server: Pick<RunningKeyless, 'dataDir'>, extraEnv: Record<string, string> = {}): Promise<AzSession> {
+export async function azSession(server: Pick<RunningKeyless, 'dataDir'>, extraEnv: Record<string, string> = {}, netns?: string): Promise<AzSession> {
   if (!existsSync(join(AZ_COMPAT, 'sitecustomize.py'))) throw new Error(`${AZ_COMPAT}/sitecustomize.py is missing: the role commands need it on Debian's az`);
   const configDir = await mkdtemp(join(tmpdir(), 'keyless-az-'));
   await mkdir(configDir, { recursive: true });
@@ -52,7 +52,9 @@ export async function azSession(server: Pick<RunningKeyless, 'dataDir'>, extraEn
     PYTHONPATH: AZ_COMPAT,
     ...extraEnv,
   };
-  const run = (file: string, args: string[], more: Record<string, string> = {}) => new Promise<AzResult>((done) => {
+  const run = (command: string, commandArgs: string[], more: Record<string, string> = {}) => new Promise<AzResult>((done) => {
+    // Inside a network namespace (`ip netns exec <name> …`) when one is given.
+    const [file, args] = netns ? ['ip', ['netns', 'exec', netns, command, ...commandArgs]] : [command, commandArgs];
     execFile(file, args, { env: { ...env, ...more }, cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
       let json: any;

@@ -97,14 +97,21 @@ export function trackedResourceRoutes(options: TrackedRoutesOptions): ArmRoute<a
   const targetOf = (ctx: ArmContext<unknown>): ResourceTarget => ({ ...scopeOf(ctx), resourceGroup: ctx.params['resourceGroupName']!, name: ctx.params[params.name]! });
   const listQuery = (ctx: ArmContext<unknown>) => ({ top: readTop(ctx), after: decodeSkipToken(ctx.query('$skiptoken')) });
 
+  // The resource's entity tag travels as the `ETag` header (the body models have none), so that a
+  // client can make its next write conditional with `If-Match`.
+  const etagOf = (resource: ResourceRecord) => ({ etag: `"${resource.etag}"` });
+
   function writeAnswer(ctx: ArmContext<unknown>, resource: ResourceRecord, created: boolean, operation: OperationRecord) {
-    if (options.write === 'accepted') return acceptedOperation(ctx, operation);
+    if (options.write === 'accepted') {
+      const accepted = acceptedOperation(ctx, operation);
+      return { ...accepted, headers: { ...accepted.headers, ...etagOf(resource) } };
+    }
     const status = created ? 201 : 200;
-    if (options.write === 'sync') return { status, body: render(resource, { apiVersion: ctx.apiVersion, path: ctx.path }) };
+    if (options.write === 'sync') return { status, body: render(resource, { apiVersion: ctx.apiVersion, path: ctx.path }), headers: etagOf(resource) };
     return {
       status,
       body: render(resource, { apiVersion: ctx.apiVersion, path: ctx.path, provisioningState: created ? 'Creating' : 'Updating' }),
-      headers: { 'azure-asyncoperation': asyncOperationUrl(ctx.baseUrl, operation, ctx.apiVersion) },
+      headers: { 'azure-asyncoperation': asyncOperationUrl(ctx.baseUrl, operation, ctx.apiVersion), ...etagOf(resource) },
     };
   }
 
@@ -118,7 +125,10 @@ export function trackedResourceRoutes(options: TrackedRoutesOptions): ArmRoute<a
     }),
     defineRoute({
       method: 'GET', path: item, operationId: ops.get, action: `${type}/read`, apiVersions,
-      handler: async (ctx) => ({ status: 200, body: render(await service.get(targetOf(ctx)), { apiVersion: ctx.apiVersion, path: ctx.path }) }),
+      handler: async (ctx) => {
+        const resource = await service.get(targetOf(ctx));
+        return { status: 200, body: render(resource, { apiVersion: ctx.apiVersion, path: ctx.path }), headers: etagOf(resource) };
+      },
     }),
     defineRoute({
       method: 'DELETE', path: item, operationId: ops.delete, action: `${type}/delete`, apiVersions,
@@ -138,7 +148,9 @@ export function trackedResourceRoutes(options: TrackedRoutesOptions): ArmRoute<a
       method: 'PATCH', path: item, operationId: ops.update, action: `${type}/write`, apiVersions, body: trackedBody,
       handler: async (ctx) => {
         const { resource, operation } = await service.update(targetOf(ctx), ctx.body, { caller: ctx.caller, conditions: ctx.conditions });
-        return options.write === 'sync' ? { status: 200, body: render(resource, { apiVersion: ctx.apiVersion, path: ctx.path }) } : writeAnswer(ctx, resource, false, operation);
+        return options.write === 'sync'
+          ? { status: 200, body: render(resource, { apiVersion: ctx.apiVersion, path: ctx.path }), headers: etagOf(resource) }
+          : writeAnswer(ctx, resource, false, operation);
       },
     }));
   }

@@ -17,6 +17,7 @@ import type { HostCredentialRepository } from './hosts/host-records.js';
 import type { RegistrationRepository } from './features/registrations.js';
 import type { BlobRepository } from './blob/model.js';
 import type { StorageAccountKeyRepository } from './dataplanes/storage-keys.js';
+import type { VaultObjectRepository } from './keyvault/model.js';
 import type { ApplicationRepository } from './directory/applications.js';
 
 export interface TenantRepository {
@@ -174,6 +175,8 @@ export interface Repositories {
   blobs: BlobRepository;
   /** Sealed storage account keys (src/core/dataplanes/storage-keys.ts). */
   storageAccountKeys: StorageAccountKeyRepository;
+  /** Key Vault secrets and keys, every version, sealed (src/core/keyvault/). */
+  vaultObjects: VaultObjectRepository;
 }
 
 /** The whole store: repositories plus transactions. Nested calls to `transaction` join the outer one. */

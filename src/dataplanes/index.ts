@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import type { DataPlaneAddressing } from '../core/dataplanes/addressing.js';
 import { blobPlanePlugin, HOST_STYLE_PREFIX, type BlobPlaneDeps } from './blob/plugin.js';
+import { keyVaultPlugin, type KeyVaultPlaneDeps } from './keyvault/plugin.js';
 
 export interface DataPlanes {
   plugins: FastifyPluginAsync[];
@@ -20,19 +21,19 @@ export interface DataPlanes {
 export interface DataPlaneDeps {
   addressing: DataPlaneAddressing;
   blob?: Omit<BlobPlaneDeps, 'addressing'>;
-  extraPlugins?: FastifyPluginAsync[];
+  keyVault?: Omit<KeyVaultPlaneDeps, 'addressing'>;
 }
 
 export function createDataPlanes(deps: DataPlaneDeps): DataPlanes {
   const plugins: FastifyPluginAsync[] = [];
   if (deps.blob) plugins.push(blobPlanePlugin({ ...deps.blob, addressing: deps.addressing }));
-  plugins.push(...(deps.extraPlugins ?? []));
+  if (deps.keyVault) plugins.push(keyVaultPlugin({ ...deps.keyVault, addressing: deps.addressing }));
   return {
     plugins,
     rewrite(request) {
       const target = deps.addressing.hostStyle(request.headers.host);
       if (!target || request.url === undefined) return;
-      if (target.endpoint === 'vault' ? false : !deps.blob) return;
+      if (target.endpoint === 'vault' ? !deps.keyVault : !deps.blob) return;
       request.originalUrl = request.url;
       const path = request.url.startsWith('/') ? request.url : `/${request.url}`;
       request.url = `${HOST_STYLE_PREFIX}/${target.endpoint}/${target.name}${path}`;

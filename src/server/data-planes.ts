@@ -12,6 +12,7 @@ import type { AccessTokenVerifier, Store } from '../core/ports.js';
 import type { AccessService } from '../core/rbac/access-service.js';
 import { createDataAuthorizer } from '../dataplanes/auth.js';
 import { createDataPlanes, type DataPlanes } from '../dataplanes/index.js';
+import { createVaultService } from '../core/keyvault/vault-service.js';
 
 export interface DataPlaneWiring {
   dataPlanes: DataPlanes;
@@ -34,6 +35,10 @@ export function createDataPlaneWiring(deps: {
     blob: {
       blobs: createBlobService({ store: deps.store, clock: deps.clock }), directory, verifier: deps.verifier, authorizer,
       accountKeys: (account) => storageKeys.values(account), clock: deps.clock, authorityHost: deps.baseUrl,
+    },
+    keyVault: {
+      vaults: createVaultService({ objects: deps.store.vaultObjects, sealing: deps.sealing, clock: deps.clock }),
+      directory, verifier: deps.verifier, authorizer, authorityHost: deps.baseUrl,
     },
   });
   return {

@@ -12,6 +12,7 @@ import { hostCredentialsMigration } from './migration-host-credentials.js';
 import { registrationsMigration } from './migration-registrations.js';
 import { applicationsMigration } from './migration-applications.js';
 import { blobMigration } from './migration-blob.js';
+import { keyVaultMigration } from './migration-keyvault.js';
 
 /** One schema change. `up` receives the connection that holds the migration lock. */
 export interface Migration {
@@ -158,7 +159,7 @@ const initialSchema: Migration = {
 };
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, hostCredentialsMigration, rbacMigration, registrationsMigration, applicationsMigration, blobMigration];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, hostCredentialsMigration, rbacMigration, registrationsMigration, applicationsMigration, blobMigration, keyVaultMigration];
 
 /**
  * Brings the database up to the latest version. Safe to call from several processes at once.

@@ -271,6 +271,32 @@ export interface StorageAccountKeyTable {
   created_at: string;
 }
 
+/** Key Vault object versions (migration 7). */
+export interface VaultObjectTable {
+  vault_key: string;
+  kind: string;
+  name_key: string;
+  version: string;
+  name: string;
+  sealed_value: string;
+  /** JSON public JWK with key_ops (keys); null for secrets. */
+  public_key: string | null;
+  content_type: string | null;
+  attributes: string;
+  tags: string;
+  created_seq: number | string;
+}
+
+/** Soft-deleted Key Vault names (migration 7). */
+export interface VaultDeletedObjectTable {
+  vault_key: string;
+  kind: string;
+  name_key: string;
+  name: string;
+  deleted_date: number | string;
+  scheduled_purge_date: number | string;
+}
+
 export interface Schema {
   keyless_migrations: MigrationTable;
   tenants: TenantTable;
@@ -289,6 +315,8 @@ export interface Schema {
   blobs: BlobTable;
   blob_blocks: BlobBlockTable;
   storage_account_keys: StorageAccountKeyTable;
+  vault_objects: VaultObjectTable;
+  vault_deleted_objects: VaultDeletedObjectTable;
   host_join_tokens: HostJoinTokenTable;
   host_keys: HostKeyTable;
   registrations: RegistrationTable;

@@ -17,6 +17,7 @@ import type { DbSource } from './shared.js';
 import { createSigningKeyRepository } from './signing-keys.js';
 import { createSubscriptionRepository } from './subscriptions.js';
 import { createTenantRepository } from './tenants.js';
+import { createVaultObjectRepository } from './vault-objects.js';
 
 /** Builds the repositories; each query asks `db` which connection to use. */
 export function createRepositories(db: DbSource): Repositories {
@@ -38,5 +39,6 @@ export function createRepositories(db: DbSource): Repositories {
     applications: createApplicationRepository(db),
     blobs: createBlobRepository(db),
     storageAccountKeys: createStorageAccountKeyRepository(db),
+    vaultObjects: createVaultObjectRepository(db),
   };
 }

@@ -32,8 +32,9 @@ console.info = (...args: unknown[]) => { if (!quiet.some((q) => String(args[0]).
 const { default: Provider } = await import('oidc-provider');
 
 const tls = await createBaselineTls('oidc-provider baseline');
-let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-const server = createServer({ key: tls.keyPem, cert: tls.certPem, keepAliveTimeout: 30_000 }, (req, res) => handler!(req, res));
+// The provider is built once the port is known; requests reach it through this slot.
+const slot: { handler?: (req: IncomingMessage, res: ServerResponse) => void } = {};
+const server = createServer({ key: tls.keyPem, cert: tls.certPem, keepAliveTimeout: 30_000 }, (req, res) => slot.handler!(req, res));
 await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
 const { port } = server.address() as AddressInfo;
 const issuer = `https://127.0.0.1:${port}`;
@@ -69,7 +70,7 @@ const provider = new Provider(issuer, {
     },
   },
 });
-handler = provider.callback();
+slot.handler = provider.callback();
 
 const ready: OidcProviderReady = { type: 'ready', tokenUrl: `${issuer}/token`, clientId, clientSecret, caPem: tls.caPem };
 process.send!(ready);

@@ -104,7 +104,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const identityChanges = createIdentityChangeNotifier();
     // Resource providers (src/providers/index.ts): each declares itself once; the dispatcher, the
     // authorizer, attestation and the catalogue read the declarations.
-    let hosts: HostAttestation | undefined;
+    // Attestation needs the host types the providers declare; the join routes need attestation.
+    const attestation: { current?: HostAttestation } = {};
     const registry = createProviders({
       store, clock, ids, registrations: store.registrations, rbac,
       resources: {
@@ -112,10 +113,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         resourceGroups: createResourceGroupService({ store, clock, ids }),
         operations: createOperationService({ operations: store.operations, clock, ids }),
       },
-      hosts: { issueJoinToken: (id, tenantId) => hosts!.issueJoinToken(id, tenantId) },
+      hosts: { issueJoinToken: (id, tenantId) => attestation.current!.issueJoinToken(id, tenantId) },
       onIdentitiesChanged: () => identityChanges.notify(),
     });
-    hosts = createHostAttestation({ repos: store, clock, hasher: clientSecretHasher, hostTypes: registry.hostTypes });
+    const hosts = (attestation.current = createHostAttestation({ repos: store, clock, hasher: clientSecretHasher, hostTypes: registry.hostTypes }));
     const agentApi = {
       hosts,
       tokens: createManagedIdentityTokens({ tokens, principals: store.principals, resources: store.resources, hostTypes: registry.hostTypes, lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds }),

@@ -47,7 +47,7 @@ describe('RBAC propagation between servers sharing PostgreSQL', () => {
     const ports = [await freePort(), await freePort()];
     const publicUrl = `https://127.0.0.1:${ports[0]}`;
     servers.push(...await Promise.all(ports.map((port) => startKeyless({ databaseUrl: db.url, via: 'node', port, extraArgs: ['--public-url', publicUrl], env: { KEYLESS_KEY_ENCRYPTION_KEY: sharedKek } }))));
-    const [a, b] = servers as [RunningKeyless, RunningKeyless];
+    const [a] = servers as [RunningKeyless, RunningKeyless];
     const direct = (i: number) => `https://127.0.0.1:${ports[i]}`;
     const sub = a.bootstrap.subscriptionId;
     const app = await addTestApp(a, 'propagation-app', db.url);

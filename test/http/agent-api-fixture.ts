@@ -70,7 +70,7 @@ export async function createAgentApiFixture(engine: EngineName, options: { issue
   });
   const notifier = createIdentityChangeNotifier();
   // The providers as the server builds them; the join action of each host type comes with its provider.
-  let hosts: HostAttestation | undefined;
+  const attestation: { current?: HostAttestation } = {};
   const subscriptions = createSubscriptionService(store);
   const registry = createProviders({
     store, clock: systemClock, ids: randomIds, registrations: store.registrations,
@@ -78,10 +78,10 @@ export async function createAgentApiFixture(engine: EngineName, options: { issue
       subscriptions, resourceGroups: createResourceGroupService({ store, clock: systemClock, ids: randomIds }),
       operations: createOperationService({ operations: store.operations, clock: systemClock, ids: randomIds }),
     },
-    hosts: { issueJoinToken: (id, tenant) => hosts!.issueJoinToken(id, tenant) },
+    hosts: { issueJoinToken: (id, tenant) => attestation.current!.issueJoinToken(id, tenant) },
     onIdentitiesChanged: () => notifier.notify(),
   });
-  hosts = createHostAttestation({ repos: store, clock: systemClock, hasher: clientSecretHasher, hostTypes: registry.hostTypes });
+  const hosts = (attestation.current = createHostAttestation({ repos: store, clock: systemClock, hasher: clientSecretHasher, hostTypes: registry.hostTypes }));
   const armTokens = await createTestTokens();
   const app = createBaseFastify({ frameworkErrors: armFrameworkErrors });
   await app.register(armPlugin({

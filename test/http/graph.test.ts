@@ -17,8 +17,6 @@ import { createKeyRing, type KeyRing } from '../../src/crypto/key-ring.js';
 import { clientSecretHasher } from '../../src/crypto/secrets.js';
 import { createSignerPool, type SignerPool } from '../../src/crypto/signer-pool.js';
 import { buildApp } from '../../src/http/app.js';
-import { createOperationService } from '../../src/core/resources/operation-service.js';
-import { createResourceGroupService } from '../../src/core/resources/resource-group-service.js';
 import { createSubscriptionService } from '../../src/core/resources/subscription-service.js';
 import { forEachEngine } from '../support/stores.js';
 

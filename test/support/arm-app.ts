@@ -56,7 +56,7 @@ export async function createArmTestApp(engine: 'sqlite' | 'postgres' = 'sqlite',
   const deps = { store, clock: systemClock, ids: randomIds };
   const app = createBaseFastify({ frameworkErrors: armFrameworkErrors });
   const subscriptions = createSubscriptionService(store);
-  let built: ProviderRegistry | undefined;
+  const built: { current?: ProviderRegistry } = {};
   const registry = createProviders({
     ...deps, registrations: store.registrations,
     resources: {
@@ -64,10 +64,10 @@ export async function createArmTestApp(engine: 'sqlite' | 'postgres' = 'sqlite',
       operations: createOperationService({ operations: store.operations, clock: systemClock, ids: randomIds }),
     },
     ...(options.rbac ? { rbac: options.rbac(store) } : {}),
-    ...(options.hosts ? { hosts: options.hosts(store, () => built!) } : {}),
+    ...(options.hosts ? { hosts: options.hosts(store, () => built.current!) } : {}),
     ...(options.onIdentitiesChanged ? { onIdentitiesChanged: options.onIdentitiesChanged } : {}),
   });
-  built = registry;
+  built.current = registry;
   await app.register(armPlugin({
     subscriptions,
     verifier: tokens.verifier,

@@ -56,6 +56,20 @@ export const DOMAIN_ERROR_CODES = {
   InvalidAssignableScope: 'invalid',
   InvalidFilter: 'invalid',
   ConditionNotSupported: 'invalid',
+  // Microsoft.Storage and Microsoft.KeyVault (docs/adr/0011-data-planes.md).
+  AccountNameInvalid: 'invalid',
+  StorageAccountAlreadyTaken: 'conflict',
+  VaultAlreadyExists: 'conflict',
+  // AKS (Microsoft.ContainerService), codes as the AKS resource provider returns them (shared/reference/aks-wire.md §1.6).
+  BadRequest: 'invalid',
+  CustomKubeletIdentityMissingPermissionError: 'invalid',
+  CustomKubeletIdentityOnlySupportedOnUserAssignedMSICluster: 'invalid',
+  NodeResourceGroupAlreadyExists: 'invalid',
+  NodeResourceGroupSameAsResourceGroup: 'invalid',
+  PropertyChangeNotAllowed: 'invalid',
+  OIDCIssuerCannotBeDisabled: 'invalid',
+  OperationNotAllowed: 'invalid',
+  SubnetNotFound: 'invalid',
 } as const satisfies Record<string, ErrorKind>;
 
 export type DomainErrorCode = keyof typeof DOMAIN_ERROR_CODES;

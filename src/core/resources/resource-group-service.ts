@@ -148,7 +148,9 @@ export function createResourceGroupService(deps: ResourceGroupServiceDeps): Reso
       const size = checkPageSize(query.top);
       const type = query.filter?.resourceType;
       return readFilteredPage((page) => store.resources.listByGroup(subscriptionId, group.name, page, type),
-        (r) => matchesTagFilter(r.tags, query.filter), size, query.after);
+        // Resources_ListByResourceGroup lists top-level resources; child (proxy) resources such as an
+        // identity's federated credentials are listed by their parent's own API.
+        (r) => r.type.split('/').length === 2 && matchesTagFilter(r.tags, query.filter), size, query.after);
     },
   };
 }

@@ -22,6 +22,7 @@ import { resourceTypeOf, type TrackedTypeSpec } from '../core/resources/tracked/
 import type { TrackedResourceService } from '../core/resources/tracked/tracked-resource-service.js';
 import { authorizationProvider } from './authorization/index.js';
 import { computeProvider } from './compute/index.js';
+import { containerServiceProvider } from './container-service/index.js';
 import { featuresProvider } from './features/index.js';
 import type { ProviderDeclaration } from './kit/declaration.js';
 import { hostJoinRoute } from './kit/host-join.js';
@@ -33,6 +34,7 @@ import { resourcesProvider } from './resources/index.js';
 const PROVIDER_FACTORIES: readonly ((deps: ProviderDeps) => ProviderDeclaration)[] = [
   managedIdentityProvider,
   computeProvider,
+  containerServiceProvider,
 ];
 
 export interface ProvidersDeps {

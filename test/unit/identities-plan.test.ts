@@ -18,6 +18,8 @@ const VM_RULES: IdentityRules = { allowSystemAssigned: true, allowUserAssigned: 
 const USER_ONLY: IdentityRules = { allowSystemAssigned: false, allowUserAssigned: true, typeSpelling: 'compact' };
 /** AKS-like: at most one user-assigned identity. */
 const ONE_USER: IdentityRules = { allowSystemAssigned: true, allowUserAssigned: true, maxUserAssigned: 1, typeSpelling: 'compact' };
+/** AKS: one or the other, never both. */
+const AKS_RULES: IdentityRules = { ...ONE_USER, exclusive: true };
 
 const NONE: StoredResourceIdentity = { systemAssigned: false, userAssignedIdentities: {} };
 const SYSTEM: StoredResourceIdentity = { systemAssigned: true, principalId: 'p-sys', tenantId: 't', clientId: 'c-sys', userAssignedIdentities: {} };
@@ -94,6 +96,8 @@ describe('identity requests refused', () => {
     ['system-assigned on a user-assigned-only type', USER_ONLY, NONE, { type: 'SystemAssigned' }, 'replace', /does not support a system assigned identity/],
     ['system-assigned kept by PATCH on a user-assigned-only type', USER_ONLY, NONE, { type: 'SystemAssigned,UserAssigned', userAssignedIdentities: { [A]: {} } }, 'merge', /does not support a system assigned/],
     ['two identities where one is allowed', ONE_USER, NONE, { type: 'UserAssigned', userAssignedIdentities: { [A]: {}, [B]: {} } }, 'replace', /at most 1 user assigned identity; 2 were given/],
+    ['both kinds at once where they are exclusive (AKS)', AKS_RULES, NONE, { type: 'SystemAssigned,UserAssigned', userAssignedIdentities: { [A]: {} } }, 'replace', /either 'SystemAssigned' or 'UserAssigned'/],
+    ['PATCH adding a user-assigned identity to a system-assigned one where exclusive', AKS_RULES, SYSTEM, { userAssignedIdentities: { [A]: {} } }, 'merge', /either 'SystemAssigned' or 'UserAssigned'/],
     ['PATCH adding a second where one is allowed', ONE_USER, { systemAssigned: false, userAssignedIdentities: { [A]: { principalId: 'p', clientId: 'c' } } }, { userAssignedIdentities: { [B]: {} } }, 'merge', /at most 1/],
   ];
   for (const [name, rules, current, request, mode, message] of refused) {

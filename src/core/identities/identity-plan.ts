@@ -18,6 +18,8 @@ export interface IdentityRules {
   allowUserAssigned: boolean;
   /** At most this many user-assigned identities (AKS: 1); no limit when absent. */
   maxUserAssigned?: number;
+  /** Either a system-assigned identity or user-assigned ones, never both at once (AKS: its `identity.type` enum has no combined value). */
+  exclusive?: boolean;
   /** `SystemAssigned,UserAssigned` (common-types) or `SystemAssigned, UserAssigned` (Compute, Kusto, HDInsight). */
   typeSpelling: IdentityTypeSpelling;
 }
@@ -100,6 +102,10 @@ function checkRules(rules: IdentityRules, plan: IdentityPlan, flags: IdentityTyp
   }
   if (count > 0 && !rules.allowUserAssigned) {
     throw new DomainError('InvalidParameter', "This resource type does not support user assigned identities; use 'SystemAssigned'.", { target: 'identity.type' });
+  }
+  if (rules.exclusive && plan.systemAssigned && count > 0) {
+    throw new DomainError('InvalidParameter',
+      "'identity.type' must be either 'SystemAssigned' or 'UserAssigned': this resource type cannot hold a system assigned identity and user assigned identities at once.", { target: 'identity.type' });
   }
   if (rules.maxUserAssigned !== undefined && count > rules.maxUserAssigned) {
     throw new DomainError('InvalidParameter',

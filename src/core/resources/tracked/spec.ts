@@ -136,6 +136,12 @@ export interface TrackedTypeSpec {
   sku?: 'optional' | 'required';
   kind?: 'optional' | 'required';
   hooks?: TrackedHooks;
+  /**
+   * Rewrites the body before the kit reads it, knowing the stored resource: AKS keeps the current
+   * `identity` when a PUT leaves it out (az round-trips the cluster through its own older model), and
+   * defaults a new cluster to a system-assigned identity. Absent: the body is used as sent.
+   */
+  prepare?(input: TrackedInput, ctx: { existing: ResourceRecord | undefined; mode: 'replace' | 'merge' }): TrackedInput;
 }
 
 /** `Namespace/type` of a spec, e.g. `Microsoft.Compute/virtualMachines`. */

@@ -178,6 +178,7 @@ export function createTrackedResourceService(spec: TrackedTypeSpec, deps: Tracke
     if (mode === 'merge' && !existing) throw resourceNotFound(resourceType, target.name, group.name);
     checkWriteConditions(existing?.etag, options.conditions);
     if (!isJsonObject(input)) throw new DomainError('InvalidRequestContent', 'The request content must be a JSON object.');
+    if (spec.prepare) input = spec.prepare(input, { existing, mode });
     const location = writeLocation(input, existing, mode);
     const tags = writeTags(input, existing, mode);
     const properties = writeProperties(input, located, target, location, mode);

@@ -66,6 +66,21 @@ Example:
     await runAzSetup(opts);
   });
 
+program
+  .command('check')
+  .description('Check a Keyless database for broken invariants (half-made objects); exits 1 when any is found. Opens the database read-only.')
+  .option('--data-dir <dir>', 'the data dir whose SQLite database to check (env KEYLESS_DATA_DIR; default ./.keyless)', undefined)
+  .option('--database-url <url>', 'check this PostgreSQL database instead (env KEYLESS_DATABASE_URL)', undefined)
+  .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
+  .addHelpText('after', `
+Examples:
+  keyless check --data-dir /var/lib/keyless
+  keyless check --database-url postgres://keyless@db/keyless --output json`)
+  .action(async (opts: import('./check.js').CheckCommandOptions) => {
+    const { runCheck } = await import('./check.js');
+    await runCheck(opts);
+  });
+
 // az-compatible groups (login, account, group, identity, …): only the one named is loaded.
 const { registerCommandGroups } = await import('./groups.js');
 await registerCommandGroups(program, process.argv.slice(2));

@@ -5,7 +5,8 @@
 import type { ServicePrincipal } from '../../core/model.js';
 import type { PrincipalRepository } from '../../core/ports.js';
 import { resourceKey } from '../../core/resource-id.js';
-import type { PrincipalTable } from '../schema.js';
+import type { ExpressionBuilder } from 'kysely';
+import type { PrincipalTable, Schema } from '../schema.js';
 import { countOf, insertOnce, keyOf, type DbSource } from './shared.js';
 
 function toPrincipal(row: PrincipalTable): ServicePrincipal {
@@ -17,6 +18,21 @@ function toPrincipal(row: PrincipalTable): ServicePrincipal {
 
 export function createPrincipalRepository(db: DbSource): PrincipalRepository {
   const select = () => db().selectFrom('principals').selectAll();
+  /**
+   * A principal takes its role assignments with it (an assignment to a deleted principal is a
+   * half-made object: docs/adr/0010-reliability.md; Azure would keep it as "Identity not found").
+   * The assignments go first, so a crash between the two statements outside a transaction leaves a
+   * principal without assignments, never assignments without a principal. Each removal is recorded
+   * in the RBAC change feed so every server's index drops it.
+   */
+  const deleteAssignmentsOf = async (objectKeys: string[]) => {
+    if (objectKeys.length === 0) return;
+    const names = await db().selectFrom('role_assignments').select('name').where('principal_key', 'in', objectKeys).execute();
+    if (names.length === 0) return;
+    await db().deleteFrom('role_assignments').where('principal_key', 'in', objectKeys).execute();
+    const at = new Date().toISOString();
+    await db().insertInto('rbac_changes').values(names.map((n) => ({ kind: 'assignment', name: n.name, at }))).execute();
+  };
   return {
     async getByObjectId(tenantId, objectId) {
       const row = await select().where('tenant_key', '=', keyOf(tenantId)).where('object_key', '=', keyOf(objectId)).executeTakeFirst();
@@ -40,6 +56,7 @@ export function createPrincipalRepository(db: DbSource): PrincipalRepository {
         + (p.resourceId === null ? '' : ` or resource id '${p.resourceId}'`) + ' already exists.');
     },
     async delete(tenantId, objectId) {
+      await deleteAssignmentsOf([keyOf(objectId)]);
       const result = await db().deleteFrom('principals')
         .where('tenant_key', '=', keyOf(tenantId)).where('object_key', '=', keyOf(objectId)).executeTakeFirst();
       return countOf(result) > 0;
@@ -48,12 +65,13 @@ export function createPrincipalRepository(db: DbSource): PrincipalRepository {
       const key = resourceKey(resourceId);
       // Keys below `key` start with `key/`; '0' is the character after '/', so the range is exact
       // (keys compare byte-wise on both engines, see migrations.ts).
-      const result = await db().deleteFrom('principals')
-        .where((eb) => eb.or([
-          eb('resource_key', '=', key),
-          eb.and([eb('resource_key', '>', `${key}/`), eb('resource_key', '<', `${key}0`)]),
-        ]))
-        .executeTakeFirst();
+      const inScope = (eb: ExpressionBuilder<Schema, 'principals'>) => eb.or([
+        eb('resource_key', '=', key),
+        eb.and([eb('resource_key', '>', `${key}/`), eb('resource_key', '<', `${key}0`)]),
+      ]);
+      const doomed = await db().selectFrom('principals').select('object_key').where(inScope).execute();
+      await deleteAssignmentsOf(doomed.map((p) => p.object_key));
+      const result = await db().deleteFrom('principals').where(inScope).executeTakeFirst();
       return countOf(result);
     },
   };

@@ -6,7 +6,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import {
-  AGENT_API_PREFIX, DEFAULT_WATCH_MS, HOST_AUTH_SCHEME, type IdentitiesResponse, type JoinResponse, type TokenResponse,
+  AGENT_API_PREFIX, DEFAULT_WATCH_MS, HOST_AUTH_SCHEME, type HostErrorCode, type IdentitiesResponse, type JoinResponse, type TokenResponse,
 } from '../contract/agent-api.js';
 import { UpstreamError, type AgentUpstream, type UpstreamErrorCode } from './upstream.js';
 
@@ -70,15 +70,19 @@ function unavailable(cause: unknown): UpstreamError {
   return new UpstreamError('Unavailable', `The Keyless server could not be reached: ${(cause as Error).message ?? String(cause)}`, { cause });
 }
 
-/** The server's error, mapped to the agent's codes; 5xx and unexpected answers are `Unavailable`. */
+/** The agent API's refusal codes (HostErrorCode) and what the agent makes of each; 401s are `HostUnauthorized`. */
+const SERVER_CODES: Partial<Record<HostErrorCode, UpstreamErrorCode>> = {
+  IdentityNotFound: 'IdentityNotFound',
+  InvalidResource: 'InvalidResource',
+  InvalidRequest: 'InvalidRequest',
+};
+
+/** The server's error, mapped to the agent's codes by code; 5xx and unexpected answers are `Unavailable`. */
 export function toUpstreamError(response: JsonResponse): UpstreamError {
   const error = (response.body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
   const code = typeof error?.code === 'string' ? error.code : '';
   const message = typeof error?.message === 'string' ? error.message : `HTTP ${response.status}`;
-  const mapped: UpstreamErrorCode = response.status === 401 ? 'HostUnauthorized'
-    : code === 'IdentityNotFound' ? 'IdentityNotFound'
-      : code === 'InvalidResource' || code === 'InvalidRequest' ? 'InvalidResource'
-        : 'Unavailable';
+  const mapped: UpstreamErrorCode = response.status === 401 ? 'HostUnauthorized' : (SERVER_CODES[code as HostErrorCode] ?? 'Unavailable');
   return new UpstreamError(mapped, mapped === 'IdentityNotFound' ? 'Identity not found' : message);
 }
 

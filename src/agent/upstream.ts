@@ -54,7 +54,8 @@ export interface IdentitySnapshot {
  *   the agent drops every cached token and answers `Identity not found`.
  * - `Unavailable`: the server could not be reached or failed → 500 JSON, the SDKs retry.
  */
-export type UpstreamErrorCode = 'IdentityNotFound' | 'InvalidResource' | 'HostUnauthorized' | 'Unavailable';
+/** What the server refused, carried by code from the agent API's error body (src/contract/agent-api.ts). */
+export type UpstreamErrorCode = 'IdentityNotFound' | 'InvalidResource' | 'InvalidRequest' | 'HostUnauthorized' | 'Unavailable';
 
 /** A refusal from the server; `message` is safe to show to the local caller. */
 export class UpstreamError extends Error {

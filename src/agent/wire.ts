@@ -49,6 +49,8 @@ export function toWireError(error: unknown): WireError {
         return IDENTITY_NOT_FOUND;
       case 'InvalidResource':
         return { status: 400, error: 'invalid_resource', description: error.message };
+      case 'InvalidRequest':
+        return { status: 400, error: 'invalid_request', description: error.message };
       case 'Unavailable':
         break;
     }

@@ -35,6 +35,9 @@ export interface IdentitiesResponse {
   identities: Array<{ clientId: string; objectId: string; resourceId: string; system: boolean }>;
 }
 
+/** The refusal codes of the agent API (a closed union shared by server and agent). */
+export type { HostErrorCode };
+
 /** Every error: `{"error":{"code","message"}}`, like ARM's envelope. */
 export interface AgentApiErrorBody {
   error: { code: HostErrorCode; message: string };

@@ -18,6 +18,10 @@ import { createOperationService } from '../core/resources/operation-service.js';
 import { createResourceGroupService } from '../core/resources/resource-group-service.js';
 import { createSubscriptionService } from '../core/resources/subscription-service.js';
 import { createTokenService } from '../core/tokens/token-service.js';
+import { DEFAULT_CLIENT_AUTHENTICATORS } from '../core/tokens/client-credentials.js';
+import { createClientAssertionAuthenticator } from '../core/workload-identity/client-assertion.js';
+import { createFederatedCredentialSource } from '../core/workload-identity/credential-source.js';
+import { createAssertionKeys } from '../crypto/assertion-keys.js';
 import { createRbac, ensureBootstrapOwner } from '../core/rbac/rbac.js';
 import { createArmAuthorizer } from '../providers/authorization/index.js';
 import { createProviders } from '../providers/index.js';
@@ -97,7 +101,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     // `acrLoginServer`, …): each data-plane surface adds its own here; `/metadata/endpoints` and
     // az-cloud.json publish them.
     const cloudSuffixes: Record<string, string> = {} satisfies CloudSuffixes;
-    const tokens = createTokenService({ repos: directoryReads, signer, clock, config, baseUrl, secrets: clientSecretHasher });
+    // Workload identity federation (docs/adr/0013-workload-identity.md): `client_assertion` checked
+    // against the client's federated credentials, outside issuers' keys fetched over HTTPS.
+    const federatedCredentials = createFederatedCredentialSource({ repos: store, clock });
+    const clientAssertions = createClientAssertionAuthenticator({
+      credentialsOf: (principal) => federatedCredentials.credentialsOf(principal), keys: createAssertionKeys({ clock }), clock,
+      ownIssuers: (tenantId) => tokens.issuers.accepted(tenantId), managedIdentityLifetimeSeconds: config.managedIdentityTokenLifetimeSeconds,
+    });
+    const tokens = createTokenService({
+      repos: directoryReads, signer, clock, config, baseUrl, secrets: clientSecretHasher,
+      clientAuthenticators: [...DEFAULT_CLIENT_AUTHENTICATORS, clientAssertions],
+    });
     const verifier = createAccessTokenVerifier({ keys: keyRing, issuers: tokens.issuers, clock });
     // Host agents (docs/adr/0004-host-attestation.md). Writers of identities call
     // `identityChanges.notify()` to wake agents at once; the watch polls the store regardless.
@@ -114,7 +128,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         operations: createOperationService({ operations: store.operations, clock, ids }),
       },
       hosts: { issueJoinToken: (id, tenantId) => attestation.current!.issueJoinToken(id, tenantId) },
-      onIdentitiesChanged: () => identityChanges.notify(),
+      // Agents re-read what they hold; the token path forgets cached principals and federated credentials.
+      onIdentitiesChanged: () => { identityChanges.notify(); directoryReads.invalidate(); federatedCredentials.invalidate(); },
     });
     const hosts = (attestation.current = createHostAttestation({ repos: store, clock, hasher: clientSecretHasher, hostTypes: registry.hostTypes }));
     const agentApi = {

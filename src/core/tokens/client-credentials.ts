@@ -25,6 +25,8 @@ export interface ClientCredentialsParams {
   clientId?: string;
   clientSecret?: string;
   clientAssertion?: string;
+  /** `client_assertion_type` (RFC 7523: `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`). */
+  clientAssertionType?: string;
   scope?: string;
   resource?: string;
 }
@@ -44,6 +46,11 @@ export interface GrantState {
   audience?: string;
   /** How the client authenticated (set by the authenticator that accepted it). */
   clientAuthentication?: ClientAuthentication;
+  /**
+   * What the token of this client differs in, set by an authenticator: a user-assigned identity
+   * signing in with a federated credential gets its managed-identity token (lifetime, `xms_mirid`).
+   */
+  token?: { lifetimeSeconds?: number; extraClaims?: Record<string, unknown> };
 }
 
 export type GrantStep = (state: GrantState, deps: GrantDeps) => Promise<void> | void;
@@ -75,11 +82,17 @@ export const checkRequest: GrantStep = (state) => {
   if (p.endpoint === 'v1' && !p.resource?.trim()) throw oauthErrors.missingParameter('resource');
 };
 
-/** The client is an application of the tenant. */
+/**
+ * The client is an application of the tenant, or — for a client assertion only (workload identity
+ * federation) — a user-assigned identity by its client id. A managed identity has no secret to sign
+ * in with, so with a secret it is not found, as in Entra.
+ */
 export const findClient: GrantStep = async (state, deps) => {
   const clientId = state.params.clientId!;
   const principal = await deps.repos.principals.getByAppId(state.tenant!.id, clientId);
-  if (!principal || principal.kind !== 'Application') throw oauthErrors.applicationNotFound(clientId, state.tenant!.id);
+  const assertion = !state.params.clientSecret && !!state.params.clientAssertion;
+  const allowed = principal?.kind === 'Application' || (assertion && principal?.kind === 'ManagedIdentity' && principal.resourceId !== null);
+  if (!principal || !allowed) throw oauthErrors.applicationNotFound(clientId, state.tenant!.id);
   state.principal = principal;
 };
 

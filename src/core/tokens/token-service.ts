@@ -123,8 +123,9 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         principal: grant.principal,
         audience: grant.audience,
         version: acceptedVersion(grant.audience),
-        lifetimeSeconds: deps.config.appTokenLifetimeSeconds,
+        lifetimeSeconds: grant.token?.lifetimeSeconds ?? deps.config.appTokenLifetimeSeconds,
         clientAuthentication: grant.clientAuthentication,
+        ...(grant.token?.extraClaims ? { extraClaims: grant.token.extraClaims } : {}),
       });
     },
     issueToken,

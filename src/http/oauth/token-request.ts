@@ -44,6 +44,7 @@ export function clientCredentialsParams(endpoint: 'v1' | 'v2', body: FormBody, a
     clientId: basic?.clientId ?? body.client_id,
     clientSecret: basic?.clientSecret ?? body.client_secret,
     clientAssertion: body.client_assertion,
+    clientAssertionType: body.client_assertion_type,
     scope: body.scope,
     resource: body.resource,
   };

@@ -3,6 +3,7 @@
  * request ids → authentication → route match → api-version → subscription scope → authorization →
  * preconditions → body → handler → read preconditions; the plugin's error handler maps what is thrown.
  */
+import { bearerToken } from '../bearer.js';
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from '../../core/model.js';
 import type { AccessTokenVerifier, VerifiedCaller } from '../../core/ports.js';
@@ -41,13 +42,16 @@ export function assignRequestIds(requestId: string, headers: Record<string, stri
 
 /** Step 2: verifies the bearer token for an ARM audience. */
 export async function authenticate(authorization: string | undefined, verifier: AccessTokenVerifier, audiences: readonly string[] = ARM_AUDIENCES): Promise<VerifiedCaller> {
-  if (authorization === undefined || authorization.trim() === '') {
-    throw new DomainError('AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
-  }
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  if (!m) throw new DomainError('AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.");
+  // The header is read as every surface reads it (src/http/bearer.ts); ARM keeps the verifier's own codes.
+  let token: string | undefined;
   try {
-    return await verifier.verify(m[1]!, audiences);
+    token = bearerToken(authorization);
+  } catch {
+    throw new DomainError('AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.");
+  }
+  if (token === undefined) throw new DomainError('AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
+  try {
+    return await verifier.verify(token, audiences);
   } catch (e) {
     if (isDomainError(e)) throw e;
     // A verifier that trips over a malformed token must still answer 401, not 500.

@@ -68,7 +68,7 @@ async function joinTokenAsAdmin(bootstrap: BootstrapFile, resourceId: string, ca
   const joined = await requestJson(joinUrl, { method: 'POST', headers: { authorization: `Bearer ${accessToken}` }, body: {}, ca, timeoutMs: 30_000 })
     .catch((e: Error) => { throw new AgentCliError(e.message); });
   const joinToken = (joined.body as { joinToken?: string } | undefined)?.joinToken;
-  if (joined.status === 404) throw new AgentCliError(`the virtual machine '${resourceId}' was not found: ${describe(joined.body)}`);
+  if (joined.status === 404) throw new AgentCliError(`the host resource '${resourceId}' was not found (a virtual machine or an AKS agent pool): ${describe(joined.body)}`);
   if (joined.status !== 200 || !joinToken) throw new AgentCliError(`the join action on '${resourceId}' failed (HTTP ${joined.status}): ${describe(joined.body)}`);
   return joinToken;
 }

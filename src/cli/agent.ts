@@ -42,10 +42,12 @@ function usage(message: string): AgentCliError {
 }
 
 function checkOptions(opts: AgentCommandOptions): { resourceId: string; port: number } {
-  if (!opts.resource) throw usage('--resource <vm-id> is required (the ARM id of the virtual machine this agent serves)');
+  if (!opts.resource) throw usage('--resource <id> is required (the ARM id of the host this agent serves: a virtual machine, or an AKS agent pool for a node)');
+  // Which resource types are hosts is the server's to say (its join action answers 404 for others);
+  // here the id only has to be a resource below a group: a VM, or a child such as an agent pool.
   const parts = parseResourceId(opts.resource);
-  if (!parts || !parts.subscriptionId || !parts.resourceGroup || fullResourceType(parts)?.toLowerCase() !== 'microsoft.compute/virtualmachines' || parts.names.length !== 1) {
-    throw usage(`--resource must be a virtual machine id (/subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Compute/virtualMachines/{name}), got '${opts.resource}'`);
+  if (!parts || !parts.subscriptionId || !parts.resourceGroup || !fullResourceType(parts) || parts.names.length !== parts.types.length || parts.names.length === 0) {
+    throw usage(`--resource must be the ARM id of a virtual machine (/subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Compute/virtualMachines/{name}) or of an AKS agent pool (…/providers/Microsoft.ContainerService/managedClusters/{cluster}/agentPools/{pool}), got '${opts.resource}'`);
   }
   const port = Number(opts.port ?? '0');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port must be a whole number from 0 to 65535, got '${opts.port}'`);

@@ -34,9 +34,9 @@ Examples:
 
 program
   .command('agent')
-  .description('Run the host agent for one virtual machine: serves managed-identity tokens locally like Azure IMDS.')
+  .description('Run the host agent for one virtual machine or AKS node (agent pool): serves managed-identity tokens locally like Azure IMDS.')
   .option('--data-dir <dir>', 'where bootstrap.json and the saved host key live (default ./.keyless)', undefined)
-  .option('--resource <vm-id>', 'ARM id of the virtual machine this agent serves')
+  .option('--resource <id>', 'ARM id of the host this agent serves: a virtual machine, or an AKS agent pool')
   .option('--port <port>', 'local port; 0 takes a free port (default 0)', undefined)
   .option('--host <host>', 'local address to listen on (default 127.0.0.1)', undefined)
   .option('--join-token <token>', 'one-time join token from the keylessAgentJoin action on the VM (default: obtained with bootstrap.json)', undefined)

@@ -197,9 +197,9 @@ for (const engine of ['sqlite', 'postgres'] as const) describe(`keyless agent wi
   it('usage errors exit 2 with a clear message', async () => {
     const missing = await runAgentExpectingFailure(['--data-dir', kl.dataDir]);
     assert.equal(missing.code, 2);
-    assert.match(missing.output, /--resource <vm-id> is required/);
+    assert.match(missing.output, /--resource <id> is required/);
     const bad = await runAgentExpectingFailure(['--data-dir', kl.dataDir, '--resource', '/subscriptions/x/resourceGroups/rg']);
     assert.equal(bad.code, 2);
-    assert.match(bad.output, /must be a virtual machine id/);
+    assert.match(bad.output, /must be the ARM id of a virtual machine/);
   });
 });

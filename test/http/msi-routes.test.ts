@@ -49,7 +49,12 @@ describe('Microsoft.ManagedIdentity ARM routes', () => {
 
     const old = await req('GET', `${uami('web-id')}?api-version=2018-11-30`);
     assert.equal(old.statusCode, 200);
-    assert.deepEqual(Object.keys(old.json().properties), ['tenantId', 'principalId', 'clientId'], 'no isolationScope before 2024-11-30');
+    assert.deepEqual(Object.keys(old.json().properties), ['tenantId', 'principalId', 'clientId', 'clientSecretUrl'], 'no isolationScope before 2024-11-30');
+    // `az identity create` prints clientSecretUrl (seed 003): the identity's credentials URL, shaped as Azure's.
+    const secretUrl = new URL(old.json().properties.clientSecretUrl);
+    assert.equal(secretUrl.pathname, `${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/web-id/credentials`);
+    assert.deepEqual([...secretUrl.searchParams.keys()], ['tid', 'oid', 'aid']);
+    assert.equal(secretUrl.searchParams.get('oid'), body.properties.principalId);
   });
 
   it('answers errors as Azure does', async () => {

@@ -26,6 +26,8 @@ export type DeleteStyle = 'sync' | 'accepted';
 /** What a renderer is told about the answer it builds. */
 export interface RenderContext {
   apiVersion: string;
+  /** The server's origin (for URLs in bodies). */
+  baseUrl?: string;
   /** The request path, for single-resource answers (some providers echo its case in `id`); undefined in lists. */
   path?: string;
   /** The state to show instead of the stored one (`Creating`/`Updating` in the first answer to a write). */
@@ -49,6 +51,11 @@ export interface TrackedRoutesOptions {
   /** Path parameter names: the parents' (outermost first) and the resource's own. */
   params: { parents?: readonly string[]; name: string };
   write: WriteStyle;
+  /**
+   * Status of the first answer to a create with `sync` / `async-operation` writes; default 201.
+   * HDInsight answers its create PUT with 200 (hdinsight-wire §3.1, recorded from Azure).
+   */
+  createdStatus?: 200 | 201;
   delete: DeleteStyle;
   /** The wire body of a resource; default {@link renderTrackedResource}. */
   render?(resource: ResourceRecord, ctx: RenderContext): unknown;
@@ -106,11 +113,11 @@ export function trackedResourceRoutes(options: TrackedRoutesOptions): ArmRoute<a
       const accepted = acceptedOperation(ctx, operation);
       return { ...accepted, headers: { ...accepted.headers, ...etagOf(resource) } };
     }
-    const status = created ? 201 : 200;
-    if (options.write === 'sync') return { status, body: render(resource, { apiVersion: ctx.apiVersion, path: ctx.path }), headers: etagOf(resource) };
+    const status = created ? options.createdStatus ?? 201 : 200;
+    if (options.write === 'sync') return { status, body: render(resource, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl, path: ctx.path }), headers: etagOf(resource) };
     return {
       status,
-      body: render(resource, { apiVersion: ctx.apiVersion, path: ctx.path, provisioningState: created ? 'Creating' : 'Updating' }),
+      body: render(resource, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl, path: ctx.path, provisioningState: created ? 'Creating' : 'Updating' }),
       headers: { 'azure-asyncoperation': asyncOperationUrl(ctx.baseUrl, operation, ctx.apiVersion), ...etagOf(resource) },
     };
   }
@@ -127,7 +134,7 @@ export function trackedResourceRoutes(options: TrackedRoutesOptions): ArmRoute<a
       method: 'GET', path: item, operationId: ops.get, action: `${type}/read`, apiVersions,
       handler: async (ctx) => {
         const resource = await service.get(targetOf(ctx));
-        return { status: 200, body: render(resource, { apiVersion: ctx.apiVersion, path: ctx.path }), headers: etagOf(resource) };
+        return { status: 200, body: render(resource, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl, path: ctx.path }), headers: etagOf(resource) };
       },
     }),
     defineRoute({
@@ -140,7 +147,7 @@ export function trackedResourceRoutes(options: TrackedRoutesOptions): ArmRoute<a
     }),
     defineRoute({
       method: 'GET', path: collection, operationId: ops.list, action: `${type}/read`, apiVersions,
-      handler: async (ctx) => ({ status: 200, body: toArmList(ctx, await service.list(scopeOf(ctx), listQuery(ctx)), (r) => render(r, { apiVersion: ctx.apiVersion })) }),
+      handler: async (ctx) => ({ status: 200, body: toArmList(ctx, await service.list(scopeOf(ctx), listQuery(ctx)), (r) => render(r, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl })) }),
     }),
   ];
   if (ops.update) {
@@ -149,7 +156,7 @@ export function trackedResourceRoutes(options: TrackedRoutesOptions): ArmRoute<a
       handler: async (ctx) => {
         const { resource, operation } = await service.update(targetOf(ctx), ctx.body, { caller: ctx.caller, conditions: ctx.conditions });
         return options.write === 'sync'
-          ? { status: 200, body: render(resource, { apiVersion: ctx.apiVersion, path: ctx.path }), headers: etagOf(resource) }
+          ? { status: 200, body: render(resource, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl, path: ctx.path }), headers: etagOf(resource) }
           : writeAnswer(ctx, resource, false, operation);
       },
     }));
@@ -158,7 +165,7 @@ export function trackedResourceRoutes(options: TrackedRoutesOptions): ArmRoute<a
     const bySubscription = `/subscriptions/{subscriptionId}/providers/${service.spec.namespace}/${leafTypeOf(service.spec)}`;
     routes.push(defineRoute({
       method: 'GET', path: bySubscription, operationId: ops.listBySubscription, action: `${type}/read`, apiVersions,
-      handler: async (ctx) => ({ status: 200, body: toArmList(ctx, await service.list(scopeOf(ctx), listQuery(ctx)), (r) => render(r, { apiVersion: ctx.apiVersion })) }),
+      handler: async (ctx) => ({ status: 200, body: toArmList(ctx, await service.list(scopeOf(ctx), listQuery(ctx)), (r) => render(r, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl })) }),
     }));
   }
   return routes;

@@ -15,7 +15,7 @@ export interface UserAssignedIdentityWire {
   type: typeof USER_ASSIGNED_IDENTITY_TYPE;
   location: string;
   tags: Record<string, string>;
-  properties: { tenantId: string; principalId: string; clientId: string; isolationScope?: string };
+  properties: { tenantId: string; principalId: string; clientId: string; clientSecretUrl?: string; isolationScope?: string };
 }
 
 export interface SystemAssignedIdentityWire {
@@ -25,6 +25,17 @@ export interface SystemAssignedIdentityWire {
   location: string;
   tags: Record<string, string>;
   properties: { tenantId: string; principalId: string; clientId: string };
+}
+
+/**
+ * `clientSecretUrl`: in Azure, the MSI data-plane URL (`https://control-{region}.identity.azure.net/{id}/credentials?tid=…&oid=…&aid=…`)
+ * that Azure's own hosts use to fetch the identity's credentials; `az identity create` prints it (seed
+ * 003). Keyless hosts get tokens through the agent instead, so the URL names the identity on Keyless's
+ * origin in the same shape and serves nothing there (a GET answers ARM's 404).
+ */
+function clientSecretUrl(baseUrl: string, resource: ResourceRecord, identity: { tenantId: string; principalId: string; clientId: string }): string {
+  const query = new URLSearchParams({ tid: identity.tenantId, oid: identity.principalId, aid: identity.clientId });
+  return `${baseUrl}${resource.id}/credentials?${query.toString()}`;
 }
 
 /**
@@ -43,6 +54,7 @@ export function toUserAssignedIdentityWire(resource: ResourceRecord, ctx: Render
       tenantId: identity.tenantId,
       principalId: identity.principalId,
       clientId: identity.clientId,
+      ...(ctx.baseUrl ? { clientSecretUrl: clientSecretUrl(ctx.baseUrl, resource, identity) } : {}),
       ...(supportsIsolationScope(ctx.apiVersion) ? { isolationScope: identity.isolationScope } : {}),
     },
   };

@@ -22,12 +22,14 @@ import { resourceTypeOf, type TrackedTypeSpec } from '../core/resources/tracked/
 import type { TrackedResourceService } from '../core/resources/tracked/tracked-resource-service.js';
 import { authorizationProvider } from './authorization/index.js';
 import { computeProvider } from './compute/index.js';
+import { containerRegistryProvider } from './container-registry/index.js';
 import { containerServiceProvider } from './container-service/index.js';
 import { featuresProvider } from './features/index.js';
 import type { ProviderDeclaration } from './kit/declaration.js';
 import { hostJoinRoute } from './kit/host-join.js';
 import type { ProviderDeps, TrackedProviderDeclaration } from './kit/tracked-provider.js';
 import { managedIdentityProvider } from './managed-identity/index.js';
+import { networkProvider } from './network/index.js';
 import { resourcesProvider } from './resources/index.js';
 
 /** The resource providers built on the kit: one line each. */
@@ -35,6 +37,8 @@ const PROVIDER_FACTORIES: readonly ((deps: ProviderDeps) => ProviderDeclaration)
   managedIdentityProvider,
   computeProvider,
   containerServiceProvider,
+  networkProvider,
+  containerRegistryProvider,
 ];
 
 export interface ProvidersDeps {

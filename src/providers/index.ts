@@ -31,11 +31,13 @@ import type { ProviderDeps, TrackedProviderDeclaration } from './kit/tracked-pro
 import { managedIdentityProvider } from './managed-identity/index.js';
 import { networkProvider } from './network/index.js';
 import { resourcesProvider } from './resources/index.js';
+import { kustoProvider } from './kusto/index.js';
 
 /** The resource providers built on the kit: one line each. */
 const PROVIDER_FACTORIES: readonly ((deps: ProviderDeps) => ProviderDeclaration)[] = [
   managedIdentityProvider,
   computeProvider,
+  kustoProvider,
   containerServiceProvider,
   networkProvider,
   containerRegistryProvider,

@@ -297,6 +297,27 @@ export interface VaultDeletedObjectTable {
   scheduled_purge_date: number | string;
 }
 
+/** Kusto engine entities: table schemas, external tables, continuous exports, policies (migration 12). */
+export interface KustoEntityTable {
+  cluster_key: string;
+  database_key: string;
+  kind: string;
+  name_key: string;
+  name: string;
+  body: string;
+}
+
+/** Kusto extents: rows appended by one ingestion, as JSON (migration 12). */
+export interface KustoExtentTable {
+  cluster_key: string;
+  database_key: string;
+  table_key: string;
+  extent_id: string;
+  columns: string;
+  rows: string;
+  created_at: string;
+}
+
 export interface Schema {
   keyless_migrations: MigrationTable;
   tenants: TenantTable;
@@ -317,6 +338,8 @@ export interface Schema {
   storage_account_keys: StorageAccountKeyTable;
   vault_objects: VaultObjectTable;
   vault_deleted_objects: VaultDeletedObjectTable;
+  kusto_entities: KustoEntityTable;
+  kusto_extents: KustoExtentTable;
   host_join_tokens: HostJoinTokenTable;
   host_keys: HostKeyTable;
   registrations: RegistrationTable;

@@ -27,6 +27,8 @@ interface ConformanceCase {
   identity?: { systemAssigned: boolean; userAssigned: boolean; spelling: 'spaced' | 'compact' };
   /** The type is itself an identity with a principal of its own (user-assigned identities). */
   ownPrincipal?: boolean;
+  /** Maps the suite's resource names (`conf-a`) for types with a stricter name rule. */
+  name?(name: string): string;
 }
 
 const CASES: readonly ConformanceCase[] = [
@@ -38,6 +40,13 @@ const CASES: readonly ConformanceCase[] = [
     type: 'Microsoft.Compute/virtualMachines', apiVersion: '2024-07-01', write: 'async-operation', delete: 'accepted',
     identity: { systemAssigned: true, userAssigned: true, spelling: 'spaced' },
     body: () => ({ location: 'westus2', tags: { env: 'test' }, properties: { hardwareProfile: { vmSize: 'Standard_B1s' } } }),
+  },
+  {
+    type: 'Microsoft.Kusto/clusters', apiVersion: '2023-08-15', write: 'async-operation', delete: 'accepted',
+    identity: { systemAssigned: true, userAssigned: true, spelling: 'spaced' },
+    body: () => ({ location: 'westus2', tags: { env: 'test' }, sku: { name: 'Standard_E2ads_v5', tier: 'Standard', capacity: 2 } }),
+    // Kusto cluster names are lower-case letters and digits only.
+    name: (name) => name.replace(/-/g, ''),
   },
 ];
 
@@ -96,57 +105,59 @@ for (const engine of ENGINES) {
     for (const c of CASES) {
       describe(c.type, () => {
         const v = `api-version=${c.apiVersion}`;
+        // Types whose names allow no dash (Kusto clusters) map the suite's names.
+        const n = (name: string) => c.name?.(name) ?? name;
         const item = (name: string) => `${group()}/providers/${c.type}/${name}?${v}`;
         const auth = () => operatorAuth;
         const createdStatus = c.write === 'accepted' ? 202 : 201;
         const updatedStatus = c.write === 'accepted' ? 202 : 200;
 
         it('PUT creates (then replaces), GET reads it back with its envelope and an ETag', async () => {
-          const created = await call('PUT', item('conf-a'), auth(), c.body());
+          const created = await call('PUT', item(n('conf-a')), auth(), c.body());
           assert.equal(created.status, createdStatus, JSON.stringify(created.body));
           if (c.write === 'async-operation') assert.match(String(created.headers['azure-asyncoperation']), /operationStatuses/);
-          const got = await call('GET', item('conf-a'), auth());
+          const got = await call('GET', item(n('conf-a')), auth());
           assert.equal(got.status, 200);
-          assert.equal(got.body.name, 'conf-a');
+          assert.equal(got.body.name, n('conf-a'));
           assert.equal(got.body.type.toLowerCase(), c.type.toLowerCase());
           assert.equal(got.body.location, 'westus2');
           assert.deepEqual(got.body.tags, { env: 'test' });
           assert.match(String(got.headers['etag']), /^"[^"]+"$/);
-          const replaced = await call('PUT', item('conf-a'), auth(), { ...c.body(), tags: { env: 'second' } });
+          const replaced = await call('PUT', item(n('conf-a')), auth(), { ...c.body(), tags: { env: 'second' } });
           assert.equal(replaced.status, updatedStatus);
-          assert.deepEqual((await call('GET', item('conf-a'), auth())).body.tags, { env: 'second' });
+          assert.deepEqual((await call('GET', item(n('conf-a')), auth())).body.tags, { env: 'second' });
         });
 
         it('PATCH replaces tags and keeps the rest; the location cannot move', async () => {
-          const patched = await call('PATCH', item('conf-a'), auth(), { tags: { patched: 'yes' } });
+          const patched = await call('PATCH', item(n('conf-a')), auth(), { tags: { patched: 'yes' } });
           assert.equal(patched.status, 200, JSON.stringify(patched.body));
-          const got = (await call('GET', item('conf-a'), auth())).body;
+          const got = (await call('GET', item(n('conf-a')), auth())).body;
           assert.deepEqual(got.tags, { patched: 'yes' });
           assert.equal(got.location, 'westus2');
-          const moved = await call('PUT', item('conf-a'), auth(), { ...c.body(), location: 'eastus' });
+          const moved = await call('PUT', item(n('conf-a')), auth(), { ...c.body(), location: 'eastus' });
           assert.equal(moved.status, 409);
           assert.equal(moved.body.error.code, 'InvalidResourceLocation');
-          assert.equal((await call('PATCH', item('conf-missing'), auth(), { tags: {} })).status, 404);
+          assert.equal((await call('PATCH', item(n('conf-missing')), auth(), { tags: {} })).status, 404);
         });
 
         it('If-Match and If-None-Match guard writes (412, nothing changed)', async () => {
-          const etag = String((await call('GET', item('conf-a'), auth())).headers['etag']);
-          const stale = await call('PUT', item('conf-a'), auth(), { ...c.body(), tags: { stale: 'x' } }, { 'if-match': '"not-the-etag"' });
+          const etag = String((await call('GET', item(n('conf-a')), auth())).headers['etag']);
+          const stale = await call('PUT', item(n('conf-a')), auth(), { ...c.body(), tags: { stale: 'x' } }, { 'if-match': '"not-the-etag"' });
           assert.equal(stale.status, 412);
           assert.equal(stale.body.error.code, 'PreconditionFailed');
-          const createOnly = await call('PUT', item('conf-a'), auth(), c.body(), { 'if-none-match': '*' });
+          const createOnly = await call('PUT', item(n('conf-a')), auth(), c.body(), { 'if-none-match': '*' });
           assert.equal(createOnly.status, 412);
-          assert.deepEqual((await call('GET', item('conf-a'), auth())).body.tags, { patched: 'yes' }, 'refused writes changed nothing');
-          const fresh = await call('PUT', item('conf-a'), auth(), { ...c.body(), tags: { fresh: 'y' } }, { 'if-match': etag });
+          assert.deepEqual((await call('GET', item(n('conf-a')), auth())).body.tags, { patched: 'yes' }, 'refused writes changed nothing');
+          const fresh = await call('PUT', item(n('conf-a')), auth(), { ...c.body(), tags: { fresh: 'y' } }, { 'if-match': etag });
           assert.equal(fresh.status, updatedStatus);
-          assert.notEqual(String((await call('GET', item('conf-a'), auth())).headers['etag']), etag, 'every write changes the ETag');
+          assert.notEqual(String((await call('GET', item(n('conf-a')), auth())).headers['etag']), etag, 'every write changes the ETag');
         });
 
         it('lists by group and by subscription, with paging', async () => {
-          assert.equal((await call('PUT', item('conf-b'), auth(), c.body())).status, createdStatus);
+          assert.equal((await call('PUT', item(n('conf-b')), auth(), c.body())).status, createdStatus);
           const collection = `${group()}/providers/${c.type}?${v}`;
           const all = await call('GET', collection, auth());
-          assert.deepEqual(all.body.value.map((r: { name: string }) => r.name).filter((n: string) => n.startsWith('conf-')).sort(), ['conf-a', 'conf-b']);
+          assert.deepEqual(all.body.value.map((r: { name: string }) => r.name).filter((name: string) => name.startsWith(n('conf-'))).sort(), [n('conf-a'), n('conf-b')]);
           const first = await call('GET', `${collection}&$top=1`, auth());
           assert.equal(first.body.value.length, 1);
           assert.ok(first.body.nextLink, 'a first page of one has a nextLink');
@@ -156,7 +167,7 @@ for (const engine of ENGINES) {
           assert.notEqual(second.body.value[0].id, first.body.value[0].id);
           const [namespace, type] = c.type.split('/');
           const bySubscription = await call('GET', `/subscriptions/${t.subscriptionId}/providers/${namespace}/${type}?${v}`, auth());
-          assert.ok(bySubscription.body.value.some((r: { name: string }) => r.name === 'conf-b'));
+          assert.ok(bySubscription.body.value.some((r: { name: string }) => r.name === n('conf-b')));
         });
 
         it('refuses malformed bodies with ARM\'s envelope and writes nothing', async () => {
@@ -164,52 +175,52 @@ for (const engine of ENGINES) {
             { ...c.body(), properties: 'x' }, { ...c.body(), tags: { k: 1 } }, { tags: {} }, { ...c.body(), location: 'not a region!' }];
           if (c.identity) bad.push({ ...c.body(), identity: 'SystemAssigned' }, { ...c.body(), identity: { type: 'Everything' } });
           for (const body of bad) {
-            const res = await call('PUT', item('conf-bad'), auth(), body);
+            const res = await call('PUT', item(n('conf-bad')), auth(), body);
             assert.ok(res.status >= 400 && res.status < 500, `${JSON.stringify(body)} → ${res.status}`);
             assert.equal(typeof res.body?.error?.code, 'string');
             assert.equal(typeof res.body?.error?.message, 'string');
           }
-          assert.equal((await call('GET', item('conf-bad'), auth())).status, 404, 'nothing was written');
+          assert.equal((await call('GET', item(n('conf-bad')), auth())).status, 404, 'nothing was written');
         });
 
         it('deletes in the provider\'s style, then answers 404 and a second delete 204; agents are told', async () => {
-          assert.equal((await call('PUT', item('conf-del'), auth(), c.body())).status, createdStatus);
+          assert.equal((await call('PUT', item(n('conf-del')), auth(), c.body())).status, createdStatus);
           const principalOf = async (id: string) => t.store.principals.getByResourceId(id);
-          const id = (await call('GET', item('conf-del'), auth())).body.id;
+          const id = (await call('GET', item(n('conf-del')), auth())).body.id;
           if (c.ownPrincipal) assert.ok(await principalOf(id), 'the identity has its principal');
           const before = notified;
-          const deleted = await call('DELETE', item('conf-del'), auth());
+          const deleted = await call('DELETE', item(n('conf-del')), auth());
           assert.equal(deleted.status, c.delete === 'accepted' ? 202 : 200);
           if (c.delete === 'accepted') assert.ok(deleted.headers['location'] && deleted.headers['azure-asyncoperation']);
           assert.ok(notified > before, 'host agents are told to re-read');
-          assert.equal((await call('GET', item('conf-del'), auth())).status, 404);
+          assert.equal((await call('GET', item(n('conf-del')), auth())).status, 404);
           assert.equal(await principalOf(id), undefined, 'no principal outlives its resource');
-          assert.equal((await call('DELETE', item('conf-del'), auth())).status, 204);
+          assert.equal((await call('DELETE', item(n('conf-del')), auth())).status, 204);
         });
 
         if (c.identity) {
           const identity = c.identity;
           it('follows its identity rules: system-assigned principal created, shown, removed with the resource', async () => {
             const body = { ...c.body(), identity: { type: 'SystemAssigned' } };
-            const res = await call('PUT', item('conf-sys'), auth(), body);
+            const res = await call('PUT', item(n('conf-sys')), auth(), body);
             if (!identity.systemAssigned) {
               assert.equal(res.status, 400);
-              assert.equal((await call('GET', item('conf-sys'), auth())).status, 404);
+              assert.equal((await call('GET', item(n('conf-sys')), auth())).status, 404);
               return;
             }
             assert.equal(res.status, createdStatus);
-            const got = (await call('GET', item('conf-sys'), auth())).body;
+            const got = (await call('GET', item(n('conf-sys')), auth())).body;
             assert.equal(got.identity.type, 'SystemAssigned');
             const principal = await t.store.principals.getByResourceId(got.id);
             assert.equal(principal?.objectId, got.identity.principalId);
-            assert.equal((await call('PUT', item('conf-sys'), auth(), { ...c.body(), identity: { type: 'None' } })).status, updatedStatus);
+            assert.equal((await call('PUT', item(n('conf-sys')), auth(), { ...c.body(), identity: { type: 'None' } })).status, updatedStatus);
             assert.equal(await t.store.principals.getByResourceId(got.id), undefined, 'disabling removes the principal');
           });
 
           it('attaches a user-assigned identity only for a caller allowed to assign it (LinkedAuthorizationFailed, nothing written)', async () => {
             const type = identity.spelling === 'spaced' && identity.systemAssigned ? 'SystemAssigned, UserAssigned' : 'UserAssigned';
             const body = { ...c.body(), identity: { type, userAssignedIdentities: { [uamiId]: {} } } };
-            const refused = await call('PUT', item('conf-linked'), strangerAuth, body);
+            const refused = await call('PUT', item(n('conf-linked')), strangerAuth, body);
             if (!identity.userAssigned) {
               assert.equal(refused.status, 400);
               return;
@@ -217,12 +228,12 @@ for (const engine of ENGINES) {
             assert.equal(refused.status, 403);
             assert.equal(refused.body.error.code, 'LinkedAuthorizationFailed');
             assert.ok(refused.body.error.message.includes(uamiId) && refused.body.error.message.includes('assign/action'));
-            assert.equal((await call('GET', item('conf-linked'), auth())).status, 404, 'nothing was written');
+            assert.equal((await call('GET', item(n('conf-linked')), auth())).status, 404, 'nothing was written');
             const id = `${group()}/providers/${c.type}/conf-linked`;
             assert.equal(await t.store.principals.getByResourceId(id), undefined, 'no system-assigned principal left behind (rolled back)');
-            const allowed = await call('PUT', item('conf-linked'), operatorAuth, body);
+            const allowed = await call('PUT', item(n('conf-linked')), operatorAuth, body);
             assert.equal(allowed.status, createdStatus, JSON.stringify(allowed.body));
-            const got = (await call('GET', item('conf-linked'), auth())).body;
+            const got = (await call('GET', item(n('conf-linked')), auth())).body;
             assert.equal(got.identity.type, type);
             assert.ok(got.identity.userAssignedIdentities[uamiId].clientId);
           });

@@ -90,4 +90,6 @@ function stripPort(host: string): string {
  */
 export const RESERVED_ACCOUNT_NAMES: ReadonlySet<string> = new Set([
   'subscriptions', 'providers', 'tenants', 'discovery', 'common', 'organizations', 'consumers', 'keyless', 'metadata', 'oauth2', 'msi',
+  // The Kusto data plane's path-style clusters (`/kusto/{cluster}`, docs/adr/0015-kusto.md).
+  'kusto',
 ]);

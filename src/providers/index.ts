@@ -25,6 +25,9 @@ import { computeProvider } from './compute/index.js';
 import { containerRegistryProvider } from './container-registry/index.js';
 import { containerServiceProvider } from './container-service/index.js';
 import { featuresProvider } from './features/index.js';
+import { domainServicesProvider } from './hdinsight/domain-services.js';
+import { hdInsightProvider } from './hdinsight/index.js';
+import type { ServiceCalls } from '../core/tokens/service-identity.js';
 import type { ProviderDeclaration } from './kit/declaration.js';
 import { hostJoinRoute } from './kit/host-join.js';
 import type { ProviderDeps, TrackedProviderDeclaration } from './kit/tracked-provider.js';
@@ -41,6 +44,8 @@ const PROVIDER_FACTORIES: readonly ((deps: ProviderDeps) => ProviderDeclaration)
   containerServiceProvider,
   networkProvider,
   containerRegistryProvider,
+  hdInsightProvider,
+  domainServicesProvider,
 ];
 
 export interface ProvidersDeps {
@@ -55,6 +60,8 @@ export interface ProvidersDeps {
   /** Issues join tokens for the host types' join actions. Absent: no join actions. */
   hosts?: Pick<HostAttestation, 'issueJoinToken'>;
   onIdentitiesChanged?: () => void;
+  /** Providers acting as a resource's managed identity on the data planes (HDInsight). */
+  services?: ServiceCalls;
 }
 
 export interface ProviderRegistry {
@@ -76,7 +83,7 @@ export function createProviders(deps: ProvidersDeps): ProviderRegistry {
   });
   const kitDeps: ProviderDeps = {
     store: deps.store, clock: deps.clock, ids: deps.ids, identities,
-    ...(deps.onIdentitiesChanged ? { onIdentitiesChanged: deps.onIdentitiesChanged } : {}), ...(deps.rbac ? { rbac: deps.rbac } : {}),
+    ...(deps.onIdentitiesChanged ? { onIdentitiesChanged: deps.onIdentitiesChanged } : {}), ...(deps.rbac ? { rbac: deps.rbac } : {}), ...(deps.services ? { services: deps.services } : {}),
   };
   const kitProviders = PROVIDER_FACTORIES.map((factory) => factory(kitDeps));
   const trackedTypes = kitProviders.flatMap((p) => p.trackedTypes ?? []);

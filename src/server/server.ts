@@ -34,6 +34,8 @@ import { createKeySealing, loadKeyEncryptionKey } from '../crypto/key-sealing.js
 import { clientSecretHasher } from '../crypto/secrets.js';
 import { createSignerPool } from '../crypto/signer-pool.js';
 import { buildApp } from '../http/app.js';
+import { createServiceCalls } from './service-calls.js';
+import type { FastifyInstance } from 'fastify';
 import { dataPlaneCertificateNames } from '../core/dataplanes/addressing.js';
 import { createDataPlaneWiring } from './data-planes.js';
 import { openStore } from '../storage/store.js';
@@ -120,8 +122,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     // authorizer, attestation and the catalogue read the declarations.
     // Attestation needs the host types the providers declare; the join routes need attestation.
     const attestation: { current?: HostAttestation } = {};
+    // HDInsight acts as its clusters' identities on the data planes (docs/adr/0014-hdinsight.md).
+    const appRef: { current?: FastifyInstance } = {};
+    const services = createServiceCalls({ tokens, principals: store.principals, app: () => appRef.current, sealing });
     const registry = createProviders({
-      store, clock, ids, registrations: store.registrations, rbac,
+      store, clock, ids, registrations: store.registrations, rbac, services,
       resources: {
         subscriptions: createSubscriptionService({ tenants: store.tenants, subscriptions: store.subscriptions }),
         resourceGroups: createResourceGroupService({ store, clock, ids }),
@@ -172,6 +177,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       dataPlanes: planes.dataPlanes,
     });
     cleanup.push(() => app.close());
+    appRef.current = app;
 
     await app.listen({ host: config.host, port: config.port });
     const port = (app.server.address() as AddressInfo).port;

@@ -27,6 +27,8 @@ interface ConformanceCase {
   identity?: { systemAssigned: boolean; userAssigned: boolean; spelling: 'spaced' | 'compact' };
   /** The type is itself an identity with a principal of its own (user-assigned identities). */
   ownPrincipal?: boolean;
+  /** The first answer to a create when it is not the style's usual one (HDInsight: 200 with Azure-AsyncOperation). */
+  createdStatus?: number;
   /** Maps the suite's resource names (`conf-a`) for types with a stricter name rule. */
   name?(name: string): string;
 }
@@ -47,6 +49,24 @@ const CASES: readonly ConformanceCase[] = [
     body: () => ({ location: 'westus2', tags: { env: 'test' }, sku: { name: 'Standard_E2ads_v5', tier: 'Standard', capacity: 2 } }),
     // Kusto cluster names are lower-case letters and digits only.
     name: (name) => name.replace(/-/g, ''),
+  },
+  {
+    type: 'Microsoft.HDInsight/clusters', apiVersion: '2021-06-01', write: 'async-operation', createdStatus: 200, delete: 'accepted',
+    identity: { systemAssigned: false, userAssigned: true, spelling: 'spaced' },
+    // Blob storage with a key: no identity of its own to check (test/compat/hdinsight-sdk.test.ts covers Data Lake with identities).
+    body: () => ({
+      location: 'westus2', tags: { env: 'test' },
+      properties: {
+        clusterVersion: '5.1', osType: 'Linux',
+        clusterDefinition: { kind: 'spark', configurations: { gateway: { 'restAuthCredential.isEnabled': 'true', 'restAuthCredential.username': 'admin', 'restAuthCredential.password': 'Conformance-Pw1!' } } },
+        computeProfile: { roles: [{ name: 'headnode', targetInstanceCount: 2 }, { name: 'workernode', targetInstanceCount: 3 }] },
+        storageProfile: { storageaccounts: [{ name: 'confstore.blob.core.windows.net', isDefault: true, container: 'conf', key: 'a2V5' }] },
+      },
+    }),
+  },
+  {
+    type: 'Microsoft.AAD/domainServices', apiVersion: '2022-12-01', write: 'sync', delete: 'sync',
+    body: () => ({ location: 'westus2', tags: { env: 'test' }, properties: { domainName: 'conformance.example.com' } }),
   },
 ];
 
@@ -109,7 +129,7 @@ for (const engine of ENGINES) {
         const n = (name: string) => c.name?.(name) ?? name;
         const item = (name: string) => `${group()}/providers/${c.type}/${name}?${v}`;
         const auth = () => operatorAuth;
-        const createdStatus = c.write === 'accepted' ? 202 : 201;
+        const createdStatus = c.createdStatus ?? (c.write === 'accepted' ? 202 : 201);
         const updatedStatus = c.write === 'accepted' ? 202 : 200;
 
         it('PUT creates (then replaces), GET reads it back with its envelope and an ETag', async () => {

@@ -20,6 +20,7 @@ export const BUILT_IN_ROLE_SOURCES: Readonly<Record<string, { source: FactSource
   '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1': { source: 'mem', note: 'GUID seen in samples; permissions from memory' }, // Storage Blob Data Reader
   'ba92f5b4-2d11-453d-a403-e96b0029c9fe': { source: 'doc', note: '`blobs/add/action` from memory of recent docs' }, // Storage Blob Data Contributor
   'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': { source: 'mem', note: 'GUID seen in samples; permissions from memory' }, // Storage Blob Data Owner
+  '8d8d5a11-05d3-4bda-a417-a08778121c7c': { source: 'doc', note: 'shared/reference/hdinsight-wire.md §8 (MicrosoftDocs built-in-roles.md)' }, // HDInsight Domain Services Contributor
   '4633458b-17de-408a-b874-0445c86b69e6': { source: 'doc' }, // Key Vault Secrets User
   'b86a8fe4-44ce-4948-aee5-eccb2c155cd7': { source: 'mem', note: 'GUID seen in samples; permissions from memory' }, // Key Vault Secrets Officer
   '21090545-7ca7-4776-b22c-e363652d74d2': { source: 'mem', note: 'GUID seen in samples; permissions from memory' }, // Key Vault Reader

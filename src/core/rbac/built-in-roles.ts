@@ -44,6 +44,9 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
   role('befefa01-2a29-4197-83a8-272ff33ce314', 'DNS Zone Contributor', 'Lets you manage DNS zones and record sets in Azure DNS, but does not let you control who has access to them.', {
     actions: [AUTH_READ, ALERT_RULES, 'Microsoft.Network/dnsZones/*', 'Microsoft.ResourceHealth/availabilityStatuses/read', DEPLOYMENTS, RG_READ, SUPPORT],
   }),
+  role('8d8d5a11-05d3-4bda-a417-a08778121c7c', 'HDInsight Domain Services Contributor', 'Can Read, Create, Modify and Delete Domain Services related operations needed for HDInsight Enterprise Security Package', {
+    actions: ['Microsoft.AAD/*/read', 'Microsoft.AAD/domainServices/*/read', 'Microsoft.AAD/domainServices/oucontainer/*'],
+  }),
   role('00482a5a-887f-4fb3-b363-3b7fe8e74483', 'Key Vault Administrator', 'Perform all data plane operations on a key vault and all objects in it, including certificates, keys, and secrets.', {
     actions: KEY_VAULT_CONTROL, dataActions: ['Microsoft.KeyVault/vaults/*'],
   }),

@@ -9,6 +9,7 @@ import type { IdGenerator } from '../../core/ids.js';
 import type { ResourceIdentities } from '../../core/identities/resource-identities.js';
 import type { Store } from '../../core/ports.js';
 import type { Rbac } from '../../core/rbac/rbac.js';
+import type { ServiceCalls } from '../../core/tokens/service-identity.js';
 import type { TrackedTypeSpec } from '../../core/resources/tracked/spec.js';
 import { resourceTypeOf } from '../../core/resources/tracked/spec.js';
 import { createTrackedResourceService, type TrackedResourceService } from '../../core/resources/tracked/tracked-resource-service.js';
@@ -28,6 +29,8 @@ export interface ProviderDeps {
   onIdentitiesChanged?: () => void;
   /** RBAC, for providers whose writes grant roles (AKS gives its control-plane identity Contributor on the node group). */
   rbac?: Pick<Rbac, 'assignments' | 'access'>;
+  /** A provider acting as a resource's managed identity on the data planes (HDInsight); absent: no such calls. */
+  services?: ServiceCalls;
 }
 
 /** One tracked type: its spec and the wire facts of its routes. */

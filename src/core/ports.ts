@@ -18,6 +18,7 @@ import type { RegistrationRepository } from './features/registrations.js';
 import type { BlobRepository } from './blob/model.js';
 import type { StorageAccountKeyRepository } from './dataplanes/storage-keys.js';
 import type { VaultObjectRepository } from './keyvault/model.js';
+import type { AppFederatedCredentialRepository } from './directory/app-federated-credentials.js';
 import type { KustoRepository } from './kusto/model.js';
 import type { ApplicationRepository } from './directory/applications.js';
 
@@ -178,6 +179,8 @@ export interface Repositories {
   storageAccountKeys: StorageAccountKeyRepository;
   /** Key Vault secrets and keys, every version, sealed (src/core/keyvault/). */
   vaultObjects: VaultObjectRepository;
+  /** Federated identity credentials of app registrations (src/core/directory/app-federated-credentials.ts). */
+  appFederatedCredentials: AppFederatedCredentialRepository;
   /** The Kusto engine's table schemas, policies and extents (src/core/kusto/). */
   kusto: KustoRepository;
 }

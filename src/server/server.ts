@@ -21,6 +21,7 @@ import { createTokenService } from '../core/tokens/token-service.js';
 import { DEFAULT_CLIENT_AUTHENTICATORS } from '../core/tokens/client-credentials.js';
 import { createClientAssertionAuthenticator } from '../core/workload-identity/client-assertion.js';
 import { createFederatedCredentialSource } from '../core/workload-identity/credential-source.js';
+import { createAppFederatedCredentialService } from '../core/directory/app-federated-credentials.js';
 import { createAssertionKeys } from '../crypto/assertion-keys.js';
 import { createRbac, ensureBootstrapOwner } from '../core/rbac/rbac.js';
 import { createArmAuthorizer } from '../providers/authorization/index.js';
@@ -105,7 +106,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const cloudSuffixes: Record<string, string> = {} satisfies CloudSuffixes;
     // Workload identity federation (docs/adr/0013-workload-identity.md): `client_assertion` checked
     // against the client's federated credentials, outside issuers' keys fetched over HTTPS.
-    const federatedCredentials = createFederatedCredentialSource({ repos: store, clock });
+    const appFederatedCredentials = createAppFederatedCredentialService({
+      store, ids, clock, administrators: () => [identity.objectId], onChange: () => federatedCredentials.invalidate(),
+    });
+    const federatedCredentials = createFederatedCredentialSource({ repos: store, apps: appFederatedCredentials, clock });
     const clientAssertions = createClientAssertionAuthenticator({
       credentialsOf: (principal) => federatedCredentials.credentialsOf(principal), keys: createAssertionKeys({ clock }), clock,
       ownIssuers: (tenantId) => tokens.issuers.accepted(tenantId), managedIdentityLifetimeSeconds: config.managedIdentityTokenLifetimeSeconds,
@@ -170,6 +174,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         applications: createApplicationService({
           store, ids, clock, secrets: clientSecretHasher, administrators: () => [identity.objectId], onChange: () => directoryReads.invalidate(),
         }),
+        federatedCredentials: appFederatedCredentials,
         extraAudiences: () => [`${publicUrl}${GRAPH_PATH}/`],
       },
       // Cloud metadata (`/metadata/endpoints`) naming this server's endpoints and the data-plane suffixes.

@@ -13,6 +13,7 @@ import { registrationsMigration } from './migration-registrations.js';
 import { applicationsMigration } from './migration-applications.js';
 import { blobMigration } from './migration-blob.js';
 import { keyVaultMigration } from './migration-keyvault.js';
+import { appFederatedCredentialsMigration } from './migration-app-federated-credentials.js';
 import { kustoMigration } from './migration-kusto.js';
 
 /** One schema change. `up` receives the connection that holds the migration lock. */
@@ -160,7 +161,7 @@ const initialSchema: Migration = {
 };
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, hostCredentialsMigration, rbacMigration, registrationsMigration, applicationsMigration, blobMigration, keyVaultMigration, kustoMigration];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, hostCredentialsMigration, rbacMigration, registrationsMigration, applicationsMigration, blobMigration, keyVaultMigration, appFederatedCredentialsMigration, kustoMigration];
 
 /**
  * Brings the database up to the latest version. Safe to call from several processes at once.

@@ -202,6 +202,24 @@ export interface RegistrationTable {
   updated_at: string;
 }
 
+/** Federated identity credentials of applications (migration 10). */
+export interface AppFederatedCredentialTable {
+  tenant_key: string;
+  app_object_key: string;
+  id_key: string;
+  name_key: string;
+  tenant_id: string;
+  app_object_id: string;
+  id: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  /** JSON array of strings. */
+  audiences: string;
+  description: string | null;
+  created_at: string;
+}
+
 /** Graph application objects (migration 5). */
 export interface ApplicationTable {
   tenant_key: string;
@@ -320,6 +338,7 @@ export interface KustoExtentTable {
 
 export interface Schema {
   keyless_migrations: MigrationTable;
+  app_federated_credentials: AppFederatedCredentialTable;
   tenants: TenantTable;
   subscriptions: SubscriptionTable;
   principals: PrincipalTable;

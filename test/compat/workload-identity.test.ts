@@ -16,6 +16,8 @@ import { ClientAssertionCredential, ClientSecretCredential, WorkloadIdentityCred
 import { SignJWT } from 'jose';
 import { freePort, startKeyless, type RunningKeyless } from '../support/keyless.js';
 import { startTestIssuer, type TestIssuer } from '../support/oidc-issuer.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { ENGINES } from '../support/stores.js';
 
 const RG = 'wi-rg';
 const SUBJECT = 'system:serviceaccount:default:workload';
@@ -23,8 +25,9 @@ const ARM = 'https://management.azure.com/.default';
 
 interface Exchange { status: number; body: any }
 
-describe('workload identity federation (keyless serve, real SDKs)', { timeout: 180_000 }, () => {
+for (const engine of ENGINES) describe(`workload identity federation (keyless serve on ${engine}, real SDKs)`, { timeout: 180_000 }, () => {
   let server: RunningKeyless;
+  let db: TestDatabase | undefined;
   let issuer: TestIssuer;
   let other: TestIssuer;
   let msi: ManagedServiceIdentityClient;
@@ -62,7 +65,8 @@ describe('workload identity federation (keyless serve, real SDKs)', { timeout: 1
     es = await issuer.newKey('ES256');
     issuer.published.push(es);
     other = await startTestIssuer({ path: '/other-cluster/' });
-    server = await startKeyless({ via: 'node' });
+    db = engine === 'postgres' ? await createTestDatabase() : undefined;
+    server = await startKeyless({ via: 'node', ...(db ? { databaseUrl: db.url } : {}) });
     const b = server.bootstrap;
     const admin = new ClientSecretCredential(b.tenantId, b.clientId, b.clientSecret, { authorityHost: b.authorityHost, disableInstanceDiscovery: true });
     await new ResourceManagementClient(admin, b.subscriptionId, { endpoint: b.armEndpoint }).resourceGroups.createOrUpdate(RG, { location: 'westus2' });
@@ -76,6 +80,7 @@ describe('workload identity federation (keyless serve, real SDKs)', { timeout: 1
   });
   after(async () => {
     await server?.dispose();
+    await db?.drop();
     await issuer?.close();
     await other?.close();
   });
@@ -225,6 +230,86 @@ describe('workload identity federation (keyless serve, real SDKs)', { timeout: 1
       const b = server.bootstrap;
       const credential = new ClientAssertionCredential(b.tenantId, identity.clientId, () => issuer.sign({ sub: 'system:serviceaccount:kube-system:other' }), { authorityHost: b.authorityHost, disableInstanceDiscovery: true });
       await assert.rejects(credential.getToken(ARM), /AADSTS700213/);
+    });
+  });
+
+  describe('an app registration with a federated credential (Graph)', () => {
+    let graphAuth: string;
+    let app: { id: string; appId: string };
+    const graph = async (method: string, path: string, body?: unknown, auth = graphAuth) => {
+      const res = await fetch(`${server.bootstrap.armEndpoint}/v1.0${path}`, {
+        method, headers: { authorization: auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    };
+    const ficBody = (name: string, subject: string) => ({ name, issuer: issuer.issuer, subject, audiences: ['api://AzureADTokenExchange'], description: `for ${subject}` });
+
+    before(async () => {
+      const b = server.bootstrap;
+      const admin = new ClientSecretCredential(b.tenantId, b.clientId, b.clientSecret, { authorityHost: b.authorityHost, disableInstanceDiscovery: true });
+      graphAuth = `Bearer ${(await admin.getToken('https://graph.microsoft.com/.default')).token}`;
+      app = (await graph('POST', '/applications', { displayName: 'ci-app' })).body;
+      assert.equal((await graph('POST', '/servicePrincipals', { appId: app.appId })).status, 201);
+    });
+
+    it('creates (201), lists, reads by id or name, updates (204) and deletes (204) credentials with Graph\'s shapes', async () => {
+      const created = await graph('POST', `/applications/${app.id}/federatedIdentityCredentials`, ficBody('main', 'repo:contoso/app:ref:refs/heads/main'));
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.deepEqual(Object.keys(created.body).filter((k) => !k.startsWith('@')).sort(), ['audiences', 'description', 'id', 'issuer', 'name', 'subject']);
+      assert.equal((await graph('GET', `/applications/${app.id}/federatedIdentityCredentials/main`)).body.id, created.body.id);
+      assert.equal((await graph('GET', `/applications/${app.id}/federatedIdentityCredentials/${created.body.id}`)).body.name, 'main');
+      assert.equal((await graph('PATCH', `/applications/${app.id}/federatedIdentityCredentials/main`, { description: 'changed' })).status, 204);
+      const listed = await graph('GET', `/applications/${app.id}/federatedIdentityCredentials`);
+      assert.deepEqual(listed.body.value.map((c: any) => [c.name, c.description]), [['main', 'changed']]);
+    });
+
+    it('ClientAssertionCredential signs in as the application (an app token, appidacr 2)', async () => {
+      const b = server.bootstrap;
+      const credential = new ClientAssertionCredential(b.tenantId, app.appId, () => issuer.sign({ sub: 'repo:contoso/app:ref:refs/heads/main' }), { authorityHost: b.authorityHost, disableInstanceDiscovery: true });
+      const claims = claimsOf((await credential.getToken(ARM)).token);
+      assert.equal(claims.appid, app.appId);
+      assert.equal(claims.appidacr, '2');
+      assert.equal(claims.xms_mirid, undefined);
+      refused(await exchange(app.appId, await issuer.sign({ sub: 'repo:contoso/app:pull_request' })), 700213, 401);
+    });
+
+    it('refuses what Graph refuses (no name, http issuer, two audiences, duplicates, the 21st, non-admins) and writes nothing', async () => {
+      const path = `/applications/${app.id}/federatedIdentityCredentials`;
+      const cases: [body: unknown, message: RegExp][] = [
+        [{ issuer: issuer.issuer, subject: 's', audiences: ['api://AzureADTokenExchange'] }, /'name' is required/],
+        [{ ...ficBody('plain', 's'), issuer: 'http://example.test/' }, /https/],
+        [{ ...ficBody('two', 's'), audiences: ['a', 'b'] }, /exactly one audience/],
+        [ficBody('dup', 'repo:contoso/app:ref:refs/heads/main'), /Issuer and subject combination already exists/],
+        [ficBody('main', 'other'), /already exists/],
+        [ficBody('x', 's'), /is invalid/],
+      ];
+      for (const [body, message] of cases) {
+        const res = await graph('POST', path, body);
+        assert.equal(res.status, 400, JSON.stringify(res.body));
+        assert.equal(res.body.error.code, 'Request_BadRequest');
+        assert.match(res.body.error.message, message);
+      }
+      for (let i = 1; i < 20; i++) assert.equal((await graph('POST', path, ficBody(`extra-${i}`, `s-${i}`))).status, 201);
+      const over = await graph('POST', path, ficBody('extra-20', 's-20'));
+      assert.equal(over.status, 400);
+      assert.match(over.body.error.message, /maximum allowed \(20\)/);
+      const b = server.bootstrap;
+      const ownToken = await new ClientAssertionCredential(b.tenantId, app.appId, () => issuer.sign({ sub: 'repo:contoso/app:ref:refs/heads/main' }), { authorityHost: b.authorityHost, disableInstanceDiscovery: true })
+        .getToken('https://graph.microsoft.com/.default');
+      const denied = await graph('POST', path, ficBody('by-app', 's-app'), `Bearer ${ownToken.token}`);
+      assert.equal(denied.status, 403);
+      assert.equal((await graph('GET', path)).body.value.length, 20, 'nothing more was written');
+    });
+
+    it('deleting the application\'s credential stops its exchanges within a second', async () => {
+      const assertion = await issuer.sign({ sub: 'repo:contoso/app:ref:refs/heads/main' });
+      assert.equal((await exchange(app.appId, assertion)).status, 200);
+      assert.equal((await graph('DELETE', `/applications/${app.id}/federatedIdentityCredentials/main`)).status, 204);
+      const deleted = Date.now();
+      let got = await exchange(app.appId, assertion);
+      while (got.status === 200 && Date.now() - deleted < 1000) got = await exchange(app.appId, assertion);
+      refused(got, 700213, 401);
     });
   });
 

@@ -167,6 +167,7 @@ export function createApplicationService(deps: ApplicationServiceDeps) {
       await deps.store.transaction(async (tx) => {
         for (const secret of await tx.clientSecrets.listByApp(app.tenantId, app.appId)) await tx.clientSecrets.delete(app.tenantId, secret.id);
         if (principal) await tx.principals.delete(app.tenantId, principal.objectId);
+        await tx.appFederatedCredentials.deleteByApp(app.tenantId, app.objectId);
         await tx.applications.delete(app.tenantId, app.objectId);
       });
       changed();

@@ -16,6 +16,8 @@ import { unavailableCause } from '../../core/unavailable.js';
 import type { ServicePrincipal } from '../../core/model.js';
 import type { AccessTokenVerifier, VerifiedCaller } from '../../core/ports.js';
 import { authenticate, wwwAuthenticate } from '../arm/pipeline.js';
+import type { AppFederatedCredentialService } from '../../core/directory/app-federated-credentials.js';
+import { registerFederatedCredentialRoutes } from './federated-credentials.js';
 import { GraphError, matchesFilter, parseFilterTerms, parseGetByIds, parsePrincipalFilter, readJsonObject } from './requests.js';
 
 /** The prefix buildApp registers this plugin under. */
@@ -36,6 +38,8 @@ export interface GraphDeps {
    * delete, `addPassword` / `removePassword`). Absent = the read-only surface.
    */
   applications?: ApplicationService;
+  /** Applications' federated identity credentials (workload identity federation). Absent: not routed. */
+  federatedCredentials?: AppFederatedCredentialService;
   /**
    * Audiences accepted besides Microsoft Graph's: az uses the cloud's `microsoftGraphResourceId` as
    * both Graph's URL and its token audience (src/core/cloud/cloud-metadata.ts), i.e. `<base>/graph/`.
@@ -127,6 +131,7 @@ export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
 
     const service = deps.applications;
     if (!service) return;
+    if (deps.federatedCredentials) registerFederatedCredentialRoutes(app, deps.federatedCredentials, context);
 
     const applicationWithPasswords = async (a: ApplicationRecord) => applicationBody(a, await service.passwordsOf(a));
 

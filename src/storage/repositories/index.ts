@@ -18,6 +18,7 @@ import { createSigningKeyRepository } from './signing-keys.js';
 import { createSubscriptionRepository } from './subscriptions.js';
 import { createTenantRepository } from './tenants.js';
 import { createVaultObjectRepository } from './vault-objects.js';
+import { createAppFederatedCredentialRepository } from './app-federated-credentials.js';
 import { createKustoRepository } from './kusto.js';
 
 /** Builds the repositories; each query asks `db` which connection to use. */
@@ -41,6 +42,7 @@ export function createRepositories(db: DbSource): Repositories {
     blobs: createBlobRepository(db),
     storageAccountKeys: createStorageAccountKeyRepository(db),
     vaultObjects: createVaultObjectRepository(db),
+    appFederatedCredentials: createAppFederatedCredentialRepository(db),
     kusto: createKustoRepository(db),
   };
 }

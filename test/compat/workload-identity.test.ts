@@ -14,7 +14,9 @@ import { ManagedServiceIdentityClient } from '@azure/arm-msi';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { ClientAssertionCredential, ClientSecretCredential, WorkloadIdentityCredential } from '@azure/identity';
 import { SignJWT } from 'jose';
-import { freePort, startKeyless, type RunningKeyless } from '../support/keyless.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { freePort, ROOT, startKeyless, type RunningKeyless } from '../support/keyless.js';
 import { startTestIssuer, type TestIssuer } from '../support/oidc-issuer.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { ENGINES } from '../support/stores.js';
@@ -106,6 +108,27 @@ for (const engine of ENGINES) describe(`workload identity federation (keyless se
     const res = await fetch(`${b.armEndpoint}/subscriptions/${b.subscriptionId}/resourcegroups?api-version=2021-04-01`, { headers: { authorization: `Bearer ${token.token}` } });
     assert.equal(res.status, 403);
     assert.match(((await res.json()) as any).error.message, new RegExp(identity.principalId));
+  });
+
+  it('ManagedIdentityCredential and DefaultAzureCredential switch to workload identity on the webhook\'s variables', async () => {
+    const b = server.bootstrap;
+    const file = join(dir, 'projected-token');
+    await writeFile(file, await issuer.sign({}));
+    const env = {
+      ...process.env, AZURE_TENANT_ID: b.tenantId, AZURE_CLIENT_ID: identity.clientId, AZURE_FEDERATED_TOKEN_FILE: file, AZURE_AUTHORITY_HOST: b.authorityHost,
+      AZURE_CLIENT_SECRET: '', IDENTITY_ENDPOINT: '', MSI_ENDPOINT: '',
+    };
+    // A process of its own: MSAL keeps the managed-identity source in a static.
+    const script = `import { ManagedIdentityCredential, DefaultAzureCredential } from '@azure/identity';
+      const a = await new ManagedIdentityCredential().getToken('${ARM}');
+      const d = await new DefaultAzureCredential({ disableInstanceDiscovery: true }).getToken('${ARM}');
+      console.log(JSON.stringify([a.token.split('.')[1], d.token.split('.')[1]]));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { env, cwd: ROOT });
+    for (const part of JSON.parse(stdout) as string[]) {
+      const claims = JSON.parse(Buffer.from(part, 'base64url').toString());
+      assert.equal(claims.appid, identity.clientId);
+      assert.equal(claims.xms_mirid.toLowerCase(), identity.id.toLowerCase());
+    }
   });
 
   it('ClientAssertionCredential with an ES256 key, and the v1 endpoint', async () => {

@@ -39,6 +39,7 @@ import { createServiceCalls } from './service-calls.js';
 import type { FastifyInstance } from 'fastify';
 import { dataPlaneCertificateNames } from '../core/dataplanes/addressing.js';
 import { createDataPlaneWiring } from './data-planes.js';
+import { createKustoWiring } from './kusto.js';
 import { openStore } from '../storage/store.js';
 import {
   bootstrapFile, ensureDataDir, ensureTls, readBootstrapFile, sqliteFile, writeAzCloudFile, writeBootstrapFile, type BootstrapFile,
@@ -148,6 +149,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     };
     // Blob / Data Lake and Key Vault data planes: bearer tokens of this server, RBAC data actions.
     const planes = createDataPlaneWiring({ store, clock, sealing, access: rbac.access, verifier, baseUrl, dnsSuffix: config.dnsSuffix });
+    // Kusto (Azure Data Explorer) data plane (docs/adr/0015-kusto.md): mounted with the other data planes.
+    const kusto = await createKustoWiring({
+      store, clock, ids, tokens, verifier, addressing: planes.addressing, baseUrl, caCertFile: tls.caCertFile, lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds,
+    });
+    planes.dataPlanes.plugins.push(kusto.plugin);
+    cleanup.push(() => kusto.stop());
     const app = await buildApp({
       base: {
         logger: config.logLevel === 'silent' ? false : { level: config.logLevel }, https: { key: tls.key, cert: tls.cert },
@@ -185,6 +192,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     appRef.current = app;
 
     await app.listen({ host: config.host, port: config.port });
+    kusto.start();
     const port = (app.server.address() as AddressInfo).port;
     if (!config.publicUrl) publicUrl = `https://${urlHost(config.host)}:${port}`;
     Object.assign(cloudSuffixes, planes.suffixes());

@@ -34,12 +34,17 @@ import type { ProviderDeps, TrackedProviderDeclaration } from './kit/tracked-pro
 import { managedIdentityProvider } from './managed-identity/index.js';
 import { networkProvider } from './network/index.js';
 import { resourcesProvider } from './resources/index.js';
+import { storageProvider } from './storage/index.js';
+import { keyVaultProvider } from './keyvault/index.js';
+import type { DataPlaneProviderDeps } from '../core/dataplanes/provider-deps.js';
 import { kustoProvider } from './kusto/index.js';
 
 /** The resource providers built on the kit: one line each. */
 const PROVIDER_FACTORIES: readonly ((deps: ProviderDeps) => ProviderDeclaration)[] = [
   managedIdentityProvider,
   computeProvider,
+  storageProvider,
+  keyVaultProvider,
   kustoProvider,
   containerServiceProvider,
   networkProvider,
@@ -60,6 +65,8 @@ export interface ProvidersDeps {
   /** Issues join tokens for the host types' join actions. Absent: no join actions. */
   hosts?: Pick<HostAttestation, 'issueJoinToken'>;
   onIdentitiesChanged?: () => void;
+  /** The data planes' addressing and sealing (Microsoft.Storage, Microsoft.KeyVault). */
+  dataPlanes?: DataPlaneProviderDeps;
   /** Providers acting as a resource's managed identity on the data planes (HDInsight). */
   services?: ServiceCalls;
 }
@@ -83,7 +90,8 @@ export function createProviders(deps: ProvidersDeps): ProviderRegistry {
   });
   const kitDeps: ProviderDeps = {
     store: deps.store, clock: deps.clock, ids: deps.ids, identities,
-    ...(deps.onIdentitiesChanged ? { onIdentitiesChanged: deps.onIdentitiesChanged } : {}), ...(deps.rbac ? { rbac: deps.rbac } : {}), ...(deps.services ? { services: deps.services } : {}),
+    ...(deps.onIdentitiesChanged ? { onIdentitiesChanged: deps.onIdentitiesChanged } : {}), ...(deps.rbac ? { rbac: deps.rbac } : {}),
+    ...(deps.dataPlanes ? { dataPlanes: deps.dataPlanes } : {}), ...(deps.services ? { services: deps.services } : {}),
   };
   const kitProviders = PROVIDER_FACTORIES.map((factory) => factory(kitDeps));
   const trackedTypes = kitProviders.flatMap((p) => p.trackedTypes ?? []);

@@ -130,6 +130,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     // HDInsight acts as its clusters' identities on the data planes (docs/adr/0014-hdinsight.md).
     const appRef: { current?: FastifyInstance } = {};
     const services = createServiceCalls({ tokens, principals: store.principals, app: () => appRef.current, sealing });
+    // Blob / Data Lake and Key Vault data planes: bearer tokens of this server, RBAC data actions.
+    const planes = createDataPlaneWiring({ store, clock, sealing, access: rbac.access, verifier, baseUrl, dnsSuffix: config.dnsSuffix });
     const registry = createProviders({
       store, clock, ids, registrations: store.registrations, rbac, services,
       resources: {
@@ -140,6 +142,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       hosts: { issueJoinToken: (id, tenantId) => attestation.current!.issueJoinToken(id, tenantId) },
       // Agents re-read what they hold; the token path forgets cached principals and federated credentials.
       onIdentitiesChanged: () => { identityChanges.notify(); directoryReads.invalidate(); federatedCredentials.invalidate(); },
+      dataPlanes: { addressing: planes.addressing, sealing },
     });
     const hosts = (attestation.current = createHostAttestation({ repos: store, clock, hasher: clientSecretHasher, hostTypes: registry.hostTypes }));
     const agentApi = {
@@ -147,8 +150,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       tokens: createManagedIdentityTokens({ tokens, principals: store.principals, resources: store.resources, hostTypes: registry.hostTypes, lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds }),
       watch: createIdentityWatch({ principals: store.principals, resources: store.resources, hostTypes: registry.hostTypes, notifier: identityChanges }),
     };
-    // Blob / Data Lake and Key Vault data planes: bearer tokens of this server, RBAC data actions.
-    const planes = createDataPlaneWiring({ store, clock, sealing, access: rbac.access, verifier, baseUrl, dnsSuffix: config.dnsSuffix });
     // Kusto (Azure Data Explorer) data plane (docs/adr/0015-kusto.md): mounted with the other data planes.
     const kusto = await createKustoWiring({
       store, clock, ids, tokens, verifier, addressing: planes.addressing, baseUrl, caCertFile: tls.caCertFile, lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds,

@@ -68,6 +68,22 @@ const CASES: readonly ConformanceCase[] = [
     type: 'Microsoft.AAD/domainServices', apiVersion: '2022-12-01', write: 'sync', delete: 'sync',
     body: () => ({ location: 'westus2', tags: { env: 'test' }, properties: { domainName: 'conformance.example.com' } }),
   },
+  {
+    // AKS refuses `identity.type: None` on a managed-identity cluster (no way back to a service principal), so the
+    // suite's identity steps do not apply; its identity rules are tested in test/http/aks-clusters.test.ts and test/az/aks.test.ts.
+    type: 'Microsoft.ContainerService/managedClusters', apiVersion: '2022-11-01', write: 'async-operation', delete: 'accepted',
+    body: () => ({ location: 'westus2', tags: { env: 'test' }, properties: { dnsPrefix: 'conf', agentPoolProfiles: [{ name: 'nodepool1', count: 1, mode: 'System' }] } }),
+  },
+  {
+    type: 'Microsoft.Network/virtualNetworks', apiVersion: '2022-01-01', write: 'async-operation', delete: 'accepted',
+    body: () => ({ location: 'westus2', tags: { env: 'test' }, properties: { addressSpace: { addressPrefixes: ['10.0.0.0/16'] } } }),
+  },
+  {
+    type: 'Microsoft.ContainerRegistry/registries', apiVersion: '2022-02-01-preview', write: 'async-operation', delete: 'accepted',
+    body: () => ({ location: 'westus2', tags: { env: 'test' }, sku: { name: 'Basic' } }),
+    // Registry names are 5 to 50 letters and digits.
+    name: (name) => `acr${name.replace(/-/g, '')}`,
+  },
 ];
 
 const MANAGED_IDENTITY_OPERATOR = 'f1a07417-d97a-45cb-824c-7a7467783830';

@@ -30,25 +30,33 @@ function client(name: string): any {
   else if (name.startsWith('crypto:')) c = new CryptographyClient(name.slice('crypto:'.length), credential);
   else if (name === 'blob') c = new BlobServiceClient(env.RUNNER_BLOB_URL!, credential);
   else if (name.startsWith('container:')) c = client('blob').getContainerClient(name.slice('container:'.length));
+  else if (name.startsWith('blobtext:')) {
+    // `blobtext:{container}/{blob}`: `read` downloads the blob as text.
+    const [container, ...rest] = name.slice('blobtext:'.length).split('/');
+    const blob = client('blob').getContainerClient(container).getBlobClient(rest.join('/'));
+    return { read: async () => (await blob.downloadToBuffer()).toString('utf8') };
+  }
   else throw new Error(`unknown client ${name}`);
   clients.set(name, c);
   return c;
 }
 
 /** Turns SDK results into JSON: Uint8Arrays as base64url, pollers run to completion, paged lists collected. */
-async function settle(value: any): Promise<unknown> {
-  if (value && typeof value.pollUntilDone === 'function') return settle(await value.pollUntilDone());
+async function settle(value: any, depth = 0): Promise<unknown> {
+  // SDK results are plain data; clients and pipelines (deep, cyclic) are not sent back.
+  if (depth > 8 || (value && typeof value === 'object' && 'pipeline' in value)) return undefined;
+  if (value && typeof value.pollUntilDone === 'function') return settle(await value.pollUntilDone(), depth + 1);
   if (value && typeof value[Symbol.asyncIterator] === 'function' && typeof value.byPage === 'function') {
     const out: unknown[] = [];
-    for await (const item of value) out.push(await settle(item));
+    for await (const item of value) out.push(await settle(item, depth + 1));
     return out;
   }
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64url');
   if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return Promise.all(value.map(settle));
+  if (Array.isArray(value)) return Promise.all(value.map((v) => settle(v, depth + 1)));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (typeof v !== 'function' && k !== '_response') out[k] = await settle(v);
+    for (const [k, v] of Object.entries(value)) if (typeof v !== 'function' && k !== '_response') out[k] = await settle(v, depth + 1);
     return out;
   }
   return value;

@@ -8,6 +8,7 @@ import type { Clock } from '../../core/clock.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { ResourceIdentities } from '../../core/identities/resource-identities.js';
 import type { Store } from '../../core/ports.js';
+import type { DataPlaneProviderDeps } from '../../core/dataplanes/provider-deps.js';
 import type { Rbac } from '../../core/rbac/rbac.js';
 import type { ServiceCalls } from '../../core/tokens/service-identity.js';
 import type { TrackedTypeSpec } from '../../core/resources/tracked/spec.js';
@@ -29,6 +30,8 @@ export interface ProviderDeps {
   onIdentitiesChanged?: () => void;
   /** RBAC, for providers whose writes grant roles (AKS gives its control-plane identity Contributor on the node group). */
   rbac?: Pick<Rbac, 'assignments' | 'access'>;
+  /** The data planes' addressing and sealing, for Microsoft.Storage and Microsoft.KeyVault (absent: no endpoints, no account keys). */
+  dataPlanes?: DataPlaneProviderDeps;
   /** A provider acting as a resource's managed identity on the data planes (HDInsight); absent: no such calls. */
   services?: ServiceCalls;
 }

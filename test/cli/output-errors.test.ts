@@ -32,7 +32,7 @@ describe('keyless output formats and errors', () => {
     assert.deepEqual(lines[2]!.split(/\s{2,}/), ['rg-out', 'westus2', 'Succeeded']);
     // Without a transform: scalar fields, id/type left out, first letter capitalised, keys sorted.
     const ids = (await cli.run(['identity', 'list', '-g', 'rg-out', '-o', 'table'])).stdout.split('\n');
-    assert.deepEqual(ids[0]!.split(/\s{2,}/), ['ClientId', 'Location', 'Name', 'PrincipalId', 'ResourceGroup', 'TenantId']);
+    assert.deepEqual(ids[0]!.split(/\s{2,}/), ['ClientId', 'ClientSecretUrl', 'Location', 'Name', 'PrincipalId', 'ResourceGroup', 'TenantId']);
   });
 
   it('-o tsv prints values in key order with nested objects empty; scalars bare', async () => {

@@ -65,7 +65,7 @@ describe('seed walkthrough with `keyless` in place of `az`', () => {
     const r = await cli.run(['identity', 'create', '--name', 'myIdentity', '--resource-group', 'myResourceGroup']);
     assert.equal(r.code, 0, r.stderr);
     const identity = json(r);
-    assert.deepEqual(Object.keys(identity), ['clientId', 'id', 'location', 'name', 'principalId', 'resourceGroup', 'tags', 'tenantId', 'type']);
+    assert.deepEqual(Object.keys(identity), ['clientId', 'clientSecretUrl', 'id', 'location', 'name', 'principalId', 'resourceGroup', 'tags', 'tenantId', 'type']);
     assert.match(String(identity.clientId), UUID);
     assert.match(String(identity.principalId), UUID);
     assert.equal(identity.id, `/subscriptions/${subscriptionId}/resourceGroups/myResourceGroup/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity`);

@@ -90,9 +90,10 @@ describe('Microsoft.Features and provider registration', () => {
     assert.deepEqual(body.resourceTypes[0].apiVersions, [...COMPUTE_API_VERSIONS]);
     assert.ok(body.resourceTypes[0].locations.includes('West US 2'));
 
-    const aks = (await req('GET', `${sub}/providers/microsoft.containerservice?${RV}`)).json();
-    assert.deepEqual(aks, {
-      id: `${sub}/providers/Microsoft.ContainerService`, namespace: 'Microsoft.ContainerService',
+    // A well-known namespace Keyless does not serve is listed, unregistered, with no resource types.
+    const web = (await req('GET', `${sub}/providers/microsoft.web?${RV}`)).json();
+    assert.deepEqual(web, {
+      id: `${sub}/providers/Microsoft.Web`, namespace: 'Microsoft.Web',
       registrationPolicy: 'RegistrationRequired', registrationState: 'NotRegistered', resourceTypes: [],
     });
     const authz = (await req('GET', `${sub}/providers/Microsoft.Authorization?${RV}`)).json();
@@ -101,15 +102,15 @@ describe('Microsoft.Features and provider registration', () => {
   });
 
   it('registers and unregisters a provider, and lists every provider with its state', async () => {
-    const registered = await req('POST', `${sub}/providers/Microsoft.ContainerService/register?${RV}`);
+    const registered = await req('POST', `${sub}/providers/Microsoft.Web/register?${RV}`);
     assert.equal(registered.statusCode, 200);
     assert.equal(registered.json().registrationState, 'Registered');
     const list = (await req('GET', `${sub}/providers?${RV}`)).json();
     const states = Object.fromEntries(list.value.map((p: { namespace: string; registrationState: string }) => [p.namespace, p.registrationState]));
-    for (const ns of ['Microsoft.Resources', 'Microsoft.ManagedIdentity', 'Microsoft.Compute', 'Microsoft.Authorization', 'Microsoft.Features', 'Microsoft.ContainerService']) {
+    for (const ns of ['Microsoft.Resources', 'Microsoft.ManagedIdentity', 'Microsoft.Compute', 'Microsoft.Authorization', 'Microsoft.Features', 'Microsoft.Web']) {
       assert.equal(states[ns], 'Registered', ns);
     }
-    assert.equal(states['Microsoft.Kusto'], 'NotRegistered');
+    assert.equal(states['Microsoft.Insights'], 'NotRegistered');
 
     assert.equal((await req('POST', `${sub}/providers/Microsoft.ManagedIdentity/unregister?${RV}`)).json().registrationState, 'Unregistered');
     assert.equal((await req('GET', `${sub}/providers/Microsoft.ManagedIdentity?${RV}`)).json().registrationState, 'Unregistered');

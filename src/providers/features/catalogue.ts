@@ -28,10 +28,12 @@ export interface CatalogueProvider {
 }
 
 /**
- * Namespaces Keyless does not serve (yet), with the preview features their walkthroughs register.
- * Feature names are Azure's (the AKS preview walkthrough registers `Microsoft.ContainerService/MSIPreview`).
+ * Well-known namespaces, with the preview features their walkthroughs register, listed whether or not
+ * Keyless serves them yet (a served namespace's own declared features are added to these). Feature
+ * names are Azure's (the AKS preview walkthrough registers `Microsoft.ContainerService/MSIPreview`).
  */
-export const UNSERVED_NAMESPACES: Readonly<Record<string, readonly string[]>> = {
+export const WELL_KNOWN_NAMESPACES: Readonly<Record<string, readonly string[]>> = {
+  'Microsoft.Insights': [],
   'Microsoft.ContainerService': ['EnableOIDCIssuerPreview', 'EnableWorkloadIdentityPreview', 'MSIPreview', 'PodIdentityPreview', 'UserAssignedIdentityPreview'],
   'Microsoft.HDInsight': [],
   'Microsoft.KeyVault': [],
@@ -52,11 +54,13 @@ export interface Catalogue {
 
 /** The catalogue of the served providers (their declarations) and the well-known unserved ones. */
 export function createCatalogue(declarations: readonly Pick<ProviderDeclaration, 'namespace' | 'registrationPolicy' | 'resourceTypes' | 'features'>[]): Catalogue {
+  const wellKnown = (namespace: string) => Object.entries(WELL_KNOWN_NAMESPACES).find(([ns]) => ns.toLowerCase() === namespace.toLowerCase())?.[1] ?? [];
   const served: CatalogueProvider[] = declarations.map((d) => ({
-    namespace: d.namespace, registrationPolicy: d.registrationPolicy, served: true, resourceTypes: d.resourceTypes, features: d.features ?? [],
+    namespace: d.namespace, registrationPolicy: d.registrationPolicy, served: true, resourceTypes: d.resourceTypes,
+    features: [...new Set([...wellKnown(d.namespace), ...(d.features ?? [])])],
   }));
   const servedNames = new Set(served.map((p) => p.namespace.toLowerCase()));
-  const unserved: CatalogueProvider[] = Object.entries(UNSERVED_NAMESPACES)
+  const unserved: CatalogueProvider[] = Object.entries(WELL_KNOWN_NAMESPACES)
     .filter(([ns]) => !servedNames.has(ns.toLowerCase()))
     .map(([namespace, features]) => ({ namespace, registrationPolicy: 'RegistrationRequired', served: false, resourceTypes: [], features }));
   const providers = [...served, ...unserved].sort((a, b) => a.namespace.localeCompare(b.namespace));

@@ -33,6 +33,9 @@ interface ConformanceCase {
   name?(name: string): string;
 }
 
+/** What case bodies need from the test app (the tenant a vault must name). */
+const CASE_CONTEXT = { tenantId: '' };
+
 const CASES: readonly ConformanceCase[] = [
   {
     type: 'Microsoft.ManagedIdentity/userAssignedIdentities', apiVersion: '2024-11-30', write: 'sync', delete: 'sync', ownPrincipal: true,
@@ -63,6 +66,18 @@ const CASES: readonly ConformanceCase[] = [
         storageProfile: { storageaccounts: [{ name: 'confstore.blob.core.windows.net', isDefault: true, container: 'conf', key: 'a2V5' }] },
       },
     }),
+  },
+  {
+    type: 'Microsoft.Storage/storageAccounts', apiVersion: '2023-05-01', write: 'accepted', delete: 'sync',
+    identity: { systemAssigned: true, userAssigned: true, spelling: 'compact' },
+    body: () => ({ location: 'westus2', tags: { env: 'test' }, sku: { name: 'Standard_LRS' }, kind: 'StorageV2' }),
+    // Storage account names are lower-case letters and digits only (and global: the suite's names are its own).
+    name: (name) => `st${name.replace(/-/g, '')}`,
+  },
+  {
+    type: 'Microsoft.KeyVault/vaults', apiVersion: '2023-07-01', write: 'sync', delete: 'sync',
+    // The vault's tenant must be the subscription's (set once the test app exists).
+    body: () => ({ location: 'westus2', tags: { env: 'test' }, properties: { tenantId: CASE_CONTEXT.tenantId, sku: { family: 'A', name: 'standard' }, accessPolicies: [] } }),
   },
   {
     type: 'Microsoft.AAD/domainServices', apiVersion: '2022-12-01', write: 'sync', delete: 'sync',
@@ -114,6 +129,7 @@ for (const engine of ENGINES) {
         onIdentitiesChanged: () => { notified++; },
         rbac: (store) => (rbac = createRbac({ store, clock: systemClock })),
       });
+      CASE_CONTEXT.tenantId = t.tenantId;
       const operator = randomIds.newGuid();
       const at = new Date().toISOString();
       await t.store.roleAssignments.insert({

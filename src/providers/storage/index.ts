@@ -103,6 +103,17 @@ export function storageProvider(deps: ProviderDeps): ProviderDeclaration {
       return { ...answer, headers: { ...answer.headers, location: `${ctx.baseUrl}/subscriptions/${ctx.subscription!.id}/providers/${NS}/locations/${region}/asyncoperations/${id}?monitor=true&api-version=${encodeURIComponent(ctx.apiVersion)}` } };
     },
   } : route));
+  // An update is synchronous in Azure (StorageAccounts_Update: 200 with the account), unlike the create.
+  declaration.routes = declaration.routes.map((route) => (route.method === 'PATCH' && route.operationId === 'StorageAccounts_Update' ? {
+    ...route,
+    handler: async (ctx: Parameters<typeof route.handler>[0]) => {
+      const answer = await route.handler(ctx);
+      if (answer.status !== 202) return answer;
+      const account = await deps.store.resources.get(ctx.path);
+      if (!account) throw new DomainError('ResourceNotFound', `The Resource '${ctx.path}' was not found.`);
+      return { status: 200, body: render(account, { apiVersion: ctx.apiVersion, path: ctx.path }), headers: { etag: `"${account.etag}"` } };
+    },
+  } : route));
   declaration.routes.push(defineRoute({
     method: 'GET', path: ASYNC, operationId: 'StorageAccounts_AsyncOperation', action: `${NS}/locations/asyncoperations/read`, apiVersions: 'any',
     handler: async (ctx) => {

@@ -70,6 +70,7 @@ export const DOMAIN_ERROR_CODES = {
   OIDCIssuerCannotBeDisabled: 'invalid',
   OperationNotAllowed: 'invalid',
   SubnetNotFound: 'invalid',
+  OnlySupportedOnUserAssignedMSICluster: 'invalid',
 } as const satisfies Record<string, ErrorKind>;
 
 export type DomainErrorCode = keyof typeof DOMAIN_ERROR_CODES;

@@ -149,6 +149,7 @@ describe('Microsoft.ContainerService managed clusters', () => {
       ['two', body({ identity: { type: 'UserAssigned', userAssignedIdentities: { [cp.id]: {}, [cp2.id]: {} } } }), 'InvalidParameter'],
       ['kubelet-sys', body({ identity: { type: 'SystemAssigned' } }, { identityProfile: { kubeletidentity: { resourceId: kubelet.id } } }), 'CustomKubeletIdentityOnlySupportedOnUserAssignedMSICluster'],
       ['no-mio', body({ identity: { type: 'UserAssigned', userAssignedIdentities: { [cp.id]: {} } } }, { identityProfile: { kubeletidentity: { resourceId: kubelet.id } } }), 'CustomKubeletIdentityMissingPermissionError'],
+      ['dnszone', body({ identity: { type: 'SystemAssigned' } }, { apiServerAccessProfile: { enablePrivateCluster: true, privateDNSZone: `${group}/providers/Microsoft.Network/privateDnsZones/privatelink.westus2.azmk8s.io` } }), 'OnlySupportedOnUserAssignedMSICluster'],
       ['subnet', body({}, { agentPoolProfiles: [{ name: 'np', count: 1, mode: 'System', vnetSubnetID: `${group}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/none` }] }), 'SubnetNotFound'],
     ];
     for (const [name, payload, code] of cases) {

@@ -193,6 +193,14 @@ export function managedClusterHooks(deps: ClusterHookDeps): TrackedHooks {
       props['servicePrincipalProfile'] = { clientId: sp['clientId'] };
     }
 
+    // "AKS doesn't support the use of a system-assigned managed identity when using a custom private
+    // DNS zone" (seed 003, Limitations). The code is AKS's for custom resources with a system-assigned
+    // identity (shared/reference/aks-wire.md §1.6); the wording for the DNS zone follows its VNet message.
+    const privateDnsZone = (props['apiServerAccessProfile'] as JsonObject | undefined)?.['privateDNSZone'];
+    if (cp?.system && typeof privateDnsZone === 'string' && !['system', 'none', ''].includes(privateDnsZone.toLowerCase())) {
+      throw new DomainError('OnlySupportedOnUserAssignedMSICluster',
+        'System-assigned managed identity not supported for custom resource PrivateDNSZone. Please use user-assigned managed identity.', { target: 'properties.apiServerAccessProfile.privateDNSZone' });
+    }
     const pools = props['agentPoolProfiles'] as JsonObject[];
     await checkSubnets(ctx, pools);
     if (!previous) await createNodeGroup(ctx, nodeGroup);

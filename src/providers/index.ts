@@ -34,6 +34,7 @@ import type { ProviderDeps, TrackedProviderDeclaration } from './kit/tracked-pro
 import { managedIdentityProvider } from './managed-identity/index.js';
 import { networkProvider } from './network/index.js';
 import { resourcesProvider } from './resources/index.js';
+import { resourceListRoute } from './resources/resource-list-route.js';
 import { storageProvider } from './storage/index.js';
 import { keyVaultProvider } from './keyvault/index.js';
 import type { DataPlaneProviderDeps } from '../core/dataplanes/provider-deps.js';
@@ -106,7 +107,7 @@ export function createProviders(deps: ProvidersDeps): ProviderRegistry {
     : p));
 
   const served: ProviderDeclaration[] = [
-    resourcesProvider({ ...deps.resources, identityRulesOf }),
+    withResourceList(resourcesProvider({ ...deps.resources, identityRulesOf }), deps.store, identityRulesOf),
     ...withJoin,
     ...(deps.rbac ? [authorizationProvider(deps.rbac)] : []),
   ];
@@ -120,4 +121,9 @@ export function createProviders(deps: ProvidersDeps): ProviderRegistry {
     identityRulesOf,
     service: (type) => services.get(type.toLowerCase()),
   };
+}
+
+/** Microsoft.Resources' subscription-wide resource list needs the store (az resolves names through it). */
+function withResourceList(provider: ProviderDeclaration, store: Store, identityRulesOf: (type: string) => IdentityRules | undefined): ProviderDeclaration {
+  return { ...provider, routes: [...provider.routes, resourceListRoute({ store, identityRulesOf })] };
 }

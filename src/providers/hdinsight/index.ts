@@ -55,7 +55,16 @@ export function hdInsightProvider(deps: ProviderDeps): ProviderDeclaration {
   const routes = declaration.routes as ArmRoute<any>[];
   for (const [i, route] of routes.entries()) {
     const checked: ArmRoute<any> = route.operationId === 'Clusters_Create'
-      ? { ...route, handler: async (ctx) => { precheckClusterBody(ctx.body); return route.handler(ctx); } }
+      ? {
+        ...route,
+        handler: async (ctx) => {
+          precheckClusterBody(ctx.body);
+          const answer = await route.handler(ctx);
+          // The operation is already finished when Keyless answers: tell pollers to look now (azure-core
+          // otherwise waits its default 30 s before the first poll).
+          return answer.headers?.['azure-asyncoperation'] ? { ...answer, headers: { ...answer.headers, 'retry-after': '0' } } : answer;
+        },
+      }
       : route;
     routes[i] = withHdInsightErrors(checked);
   }

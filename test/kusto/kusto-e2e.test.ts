@@ -144,6 +144,15 @@ for (const engine of ['sqlite', 'postgres'] as const) describe(`Kusto clusters w
     await assignRole(server, adminArm, accountId, ROLES.blobReader, uai.principalId);
     assert.equal(rowsOf(await kusto.execute('sales', "external_table('Lake') | count"))[0]!['Count'], 3);
     assert.deepEqual(rowsOf(await kusto.execute('sales', "external_table('Lake') | where Value >= 2 | project Key")).map((r) => r['Key']).sort(), ['x2', 'x3']);
+    // Host-style names under the data planes' suffix, and Azure's own form, reach the same account (no DNS needed by the server).
+    const account = accountId.split('/').pop()!;
+    const port = new URL(server.bootstrap.armEndpoint).port;
+    for (const [name, url] of [['LakeHost', `https://${account}.blob.keyless.localhost:${port}/lake`], ['LakeAzure', `https://${account}.blob.core.windows.net/lake`]] as const) {
+      await kusto.execute('sales', `.create external table ${name} (Key:string, Value:long) kind=storage dataformat=csv (h@'${url};managed_identity=${uai.principalId}')`);
+      assert.equal(rowsOf(await kusto.execute('sales', `external_table('${name}') | count`))[0]!['Count'], 3, name);
+    }
+    const elsewhere = await kustoError(kusto.execute('sales', `.ingest into table Sales (h'https://example.com/x.csv;managed_identity=system')`));
+    assert.match(elsewhere.message, /Keyless can reach only its own storage accounts/);
   });
 
   it('exports and continuously exports as an identity; other flows answer the seed\'s refusal', async () => {

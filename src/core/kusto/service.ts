@@ -281,12 +281,9 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
       const listing = await deps.storage.list(ref.url, token);
       if (listing.status !== 200) throw storageFailure(ref.url, listing.status, listing.code, 'list');
       const base = ref.url.replace(/\/+$/, '');
-      const container = new URL(base);
-      const [, containerName] = container.pathname.split('/').filter((s) => s !== '').length > 0 ? ['', ''] : ['', ''];
-      void containerName;
       for (const blob of listing.names) {
         const text = await download(blobUrl(base, blob), token);
-        rows.push(...readRecords(text, format, columns, false));
+        for (const row of readRecords(text, format, columns, false)) rows.push(row);
       }
     }
     return { columns, rows };
@@ -426,7 +423,7 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
         for (const source of cmd.sources) {
           const ref = parseStorageRef(source);
           const token = await tokenForRef(cluster, database, ref, 'NativeIngestion');
-          rows.push(...readRecords(await download(ref.url, token), format, table.columns, ignoreFirst));
+          for (const row of readRecords(await download(ref.url, token), format, table.columns, ignoreFirst)) rows.push(row);
         }
         const extent = await appendRows(cluster, database, table.name, table.columns, rows);
         return ingestResult(extent, cmd.sources.map(redact).join(', '));

@@ -70,6 +70,13 @@ describe('RBAC enforcement over HTTP', () => {
     assert.equal((await call(attackerToken, 'PUT', `${S}/resourceGroups/rg2?api-version=2021-04-01`, { location: 'westeurope' })).status, 403);
   });
 
+  it('under the strict rule an Owner cannot grant data roles it does not hold (Azure would let it)', async () => {
+    const workload = await addTestApp(server, 'strict-workload');
+    const r = await assign(adminToken, `/subscriptions/${sub}`, 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', workload.objectId);
+    assert.equal(r.status, 403, JSON.stringify(r.body));
+    assert.match(r.body.error.message, /containers\/blobs\/\* \(data action\)/);
+  });
+
   it('a User Access Administrator cannot smuggle rights through a custom role', async () => {
     const uaa = await addTestApp(server, 'uaa');
     const S = `/subscriptions/${sub}`;

@@ -43,7 +43,7 @@ export async function readInvariantSnapshot(options: OpenStoreOptions): Promise<
     return await transaction.execute(async (tx) => {
       const principals = await tx.selectFrom('principals').select(['tenant_id', 'object_id', 'app_id', 'kind', 'resource_id']).execute();
       const resources = await tx.selectFrom('resources').select(['id', 'subscription_id', 'resource_group', 'type', 'identity', 'properties']).execute();
-      const groups = await tx.selectFrom('resource_groups').select(['subscription_id', 'name']).execute();
+      const groups = await tx.selectFrom('resource_groups').select(['subscription_id', 'name', 'managed_by']).execute();
       const assignments = await tx.selectFrom('role_assignments').select(['name', 'scope', 'role_key', 'principal_key']).execute();
       const roles = await tx.selectFrom('role_definitions').select(['name']).execute();
       return {
@@ -52,7 +52,7 @@ export async function readInvariantSnapshot(options: OpenStoreOptions): Promise<
           id: r.id, subscriptionId: r.subscription_id, resourceGroup: r.resource_group, type: r.type,
           identity: parseObject(r.identity), properties: parseObject(r.properties) ?? {},
         })),
-        resourceGroups: groups.map((g) => ({ subscriptionId: g.subscription_id, name: g.name })),
+        resourceGroups: groups.map((g) => ({ subscriptionId: g.subscription_id, name: g.name, managedBy: g.managed_by })),
         roleAssignments: assignments.map((a) => ({ name: a.name, scope: a.scope, roleDefinitionName: a.role_key, principalId: a.principal_key })),
         roleDefinitionNames: roles.map((r) => r.name),
       };

@@ -118,14 +118,23 @@ describe('oversized and slow requests (keyless serve)', () => {
     assert.deepEqual(failures, []);
   });
 
-  it('malformed JSON or an oversized body on a path no surface serves gets ARM\'s 404 envelope', async () => {
-    for (const [path, body] of [['/nothing/here', '{'], ['/subscriptions-not', '{"a":'], ['/x', FIVE_MIB]] as const) {
-      const answer = await upload(`${server.bootstrap.armEndpoint}${path}`, 'POST', { 'content-type': 'application/json' }, Buffer.from(body), false);
-      assert.equal(answer.error, undefined, path);
-      assert.equal(answer.status, 404, `${path}: ${answer.body}`);
-      const json = JSON.parse(answer.body) as { error: { code: string; message: string } };
-      assert.equal(json.error.code, 'NotFound');
-      assert.match(json.error.message, /No Keyless endpoint serves POST/);
+  it('malformed JSON or an oversized body on an ARM path no provider serves gets ARM\'s envelope', async () => {
+    const sub = server.bootstrap.subscriptionId;
+    const paths = [
+      `/subscriptions/${sub}/resourceGroups/none/providers/Microsoft.Nope/things/x?api-version=2021-04-01`,
+      `/providers/Microsoft.Nope/operations?api-version=2021-04-01`,
+      `/subscriptions/${sub}/nothing/here?api-version=2021-04-01`,
+    ];
+    for (const path of paths) {
+      for (const body of [Buffer.from('{'), Buffer.from('{"a":'), FIVE_MIB]) {
+        const answer = await upload(`${server.bootstrap.armEndpoint}${path}`, 'PUT', { authorization: `Bearer ${arm}`, 'content-type': 'application/json' }, body, false);
+        assert.equal(answer.error, undefined, path);
+        assert.ok(answer.status >= 400 && answer.status < 500, `${path}: ${answer.status} ${answer.body}`);
+        const json = JSON.parse(answer.body) as { error: { code: string; message: string } };
+        assert.equal(typeof json.error.code, 'string', answer.body);
+        assert.ok(json.error.message.length > 10, answer.body);
+        assert.doesNotMatch(answer.body, /FST_ERR/);
+      }
     }
   });
 

@@ -10,7 +10,7 @@ import { BUILT_IN_ROLES } from '../rbac/built-in-roles.js';
 
 export interface SnapshotPrincipal { tenantId: string; objectId: string; appId: string; kind: string; resourceId: string | null }
 export interface SnapshotResource { id: string; subscriptionId: string; resourceGroup: string; type: string; identity: Record<string, unknown> | null; properties: Record<string, unknown> }
-export interface SnapshotGroup { subscriptionId: string; name: string }
+export interface SnapshotGroup { subscriptionId: string; name: string; managedBy: string | null }
 export interface SnapshotAssignment { name: string; scope: string; roleDefinitionName: string; principalId: string }
 
 /** Everything the invariants look at, read in one pass. */
@@ -30,7 +30,9 @@ export type ViolationKind =
   | 'identity-without-principal'
   | 'resource-without-group'
   | 'assignment-to-missing-principal'
-  | 'assignment-to-missing-role';
+  | 'assignment-to-missing-role'
+  | 'cluster-without-node-group'
+  | 'node-group-without-cluster';
 
 export interface Violation {
   kind: ViolationKind;
@@ -41,6 +43,8 @@ export interface Violation {
 }
 
 const USER_ASSIGNED_TYPE = 'microsoft.managedidentity/userassignedidentities';
+const MANAGED_CLUSTER_TYPE = 'microsoft.containerservice/managedclusters';
+const MANAGED_CLUSTER_SEGMENT = '/providers/microsoft.containerservice/managedclusters/';
 
 /** Every violation in `snapshot`, in a stable order. */
 export function findViolations(snapshot: InvariantSnapshot): Violation[] {
@@ -63,12 +67,24 @@ export function findViolations(snapshot: InvariantSnapshot): Violation[] {
         out.push({ kind: 'principal-resource-mismatch', subject: resource.id, detail: `its system-assigned principal '${principal.objectId}' belongs to '${principal.resourceId ?? '(no resource)'}'` });
       }
     }
+    // An AKS cluster and the node resource group it manages live and die together.
+    const nodeGroup = resource.properties['nodeResourceGroup'];
+    if (resource.type.toLowerCase() === MANAGED_CLUSTER_TYPE && typeof nodeGroup === 'string' && nodeGroup !== ''
+      && !groups.has(`${resource.subscriptionId}/${nodeGroup}`.toLowerCase())) {
+      out.push({ kind: 'cluster-without-node-group', subject: resource.id, detail: `its node resource group '${nodeGroup}' does not exist` });
+    }
     if (resource.type.toLowerCase() === USER_ASSIGNED_TYPE) {
       const principalId = typeof resource.properties['principalId'] === 'string' ? resource.properties['principalId'] : undefined;
       const principal = principalId ? principalsByObject.get(principalId.toLowerCase()) : undefined;
       if (!principal || principal.resourceId === null || resourceKey(principal.resourceId) !== resourceKey(resource.id)) {
         out.push({ kind: 'identity-without-principal', subject: resource.id, detail: `the user-assigned identity's principal '${principalId ?? '(none)'}' does not exist or belongs elsewhere` });
       }
+    }
+  }
+
+  for (const group of snapshot.resourceGroups) {
+    if (group.managedBy && group.managedBy.toLowerCase().includes(MANAGED_CLUSTER_SEGMENT) && !resourcesByKey.has(resourceKey(group.managedBy))) {
+      out.push({ kind: 'node-group-without-cluster', subject: `/subscriptions/${group.subscriptionId}/resourceGroups/${group.name}`, detail: `the AKS cluster '${group.managedBy}' that manages this node resource group does not exist` });
     }
   }
 

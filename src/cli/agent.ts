@@ -12,6 +12,7 @@ import { fullResourceType, parseResourceId } from '../core/resource-id.js';
 import type { BootstrapFile } from '../contract/bootstrap.js';
 import { AgentCliError, obtainHostKey, readJsonFile } from './agent-enrol.js';
 import { stopOnSignals } from './shutdown.js';
+import { checkTokenFile, startProjectedToken, type ProjectedToken } from '../agent/projected-token.js';
 
 export interface AgentCommandOptions {
   dataDir?: string;
@@ -23,6 +24,10 @@ export interface AgentCommandOptions {
   ca?: string;
   arc?: boolean;
   logLevel?: string;
+  /** Workload identity for a pod on an AKS node (issue 14): `<namespace>/<name>`. */
+  serviceAccount?: string;
+  federatedTokenFile?: string;
+  workloadClientId?: string;
 }
 
 export async function runAgent(opts: AgentCommandOptions): Promise<void> {
@@ -54,9 +59,24 @@ function checkOptions(opts: AgentCommandOptions): { resourceId: string; port: nu
   return { resourceId: opts.resource, port };
 }
 
+/** `--service-account ns/name --federated-token-file path`: both or neither; the path where the agent may write. */
+function checkWorkloadOptions(opts: AgentCommandOptions, dataDir: string): { namespace: string; name: string; file: string } | undefined {
+  if (opts.serviceAccount === undefined && opts.federatedTokenFile === undefined) {
+    if (opts.workloadClientId !== undefined) throw usage('--workload-client-id needs --service-account and --federated-token-file');
+    return undefined;
+  }
+  if (!opts.serviceAccount || !opts.federatedTokenFile) throw usage('--service-account <namespace>/<name> and --federated-token-file <path> go together');
+  const match = /^([^/]+)\/([^/]+)$/.exec(opts.serviceAccount);
+  if (!match) throw usage(`--service-account must be <namespace>/<name>, got '${opts.serviceAccount}'`);
+  const checked = checkTokenFile(opts.federatedTokenFile, dataDir);
+  if ('error' in checked) throw usage(checked.error);
+  return { namespace: match[1]!, name: match[2]!, file: checked.file };
+}
+
 async function start(opts: AgentCommandOptions): Promise<void> {
   const { resourceId, port } = checkOptions(opts);
   const dataDir = resolve(opts.dataDir ?? '.keyless');
+  const workload = checkWorkloadOptions(opts, dataDir);
   const bootstrap = await readJsonFile<BootstrapFile>(join(dataDir, 'bootstrap.json'));
   const serverUrl = (opts.server ?? bootstrap?.armEndpoint)?.replace(/\/+$/, '');
   if (!serverUrl) throw usage(`no server: pass --server <https url>, or a --data-dir holding bootstrap.json (looked in ${dataDir})`);
@@ -77,6 +97,15 @@ async function start(opts: AgentCommandOptions): Promise<void> {
     upstream.close();
     throw new AgentCliError(`cannot listen on ${opts.host ?? '127.0.0.1'}:${port}: ${(error as Error).message}`);
   }
+  let projected: ProjectedToken | undefined;
+  if (workload) {
+    try {
+      projected = await startProjectedToken({ serverUrl, hostKey, ...(ca ? { ca } : {}), ...workload, onError: (message) => logger.warn({}, message) });
+    } catch (error) {
+      await agent.stop().finally(() => upstream.close());
+      throw new AgentCliError(`cannot write the service-account token: ${(error as Error).message}`);
+    }
+  }
   const env = agent.env();
   const arc = agent.arcEnv();
   process.stdout.write([
@@ -86,11 +115,20 @@ async function start(opts: AgentCommandOptions): Promise<void> {
     '# the VM-extension protocol, used by `az login --identity` (az 2.45):',
     `export MSI_ENDPOINT=${env.MSI_ENDPOINT}`,
     ...(arc ? [`# Azure Arc style (instead of the two lines above): IDENTITY_ENDPOINT=${arc.IDENTITY_ENDPOINT} IMDS_ENDPOINT=${arc.IMDS_ENDPOINT}`] : []),
+    // What the workload identity webhook injects into the pod (WorkloadIdentityCredential reads these).
+    ...(workload && projected ? [
+      `# workload identity for ${workload.namespace}/${workload.name} (issuer ${projected.issuer}):`,
+      ...(opts.workloadClientId ? [`export AZURE_CLIENT_ID=${opts.workloadClientId}`] : []),
+      `export AZURE_TENANT_ID=${projected.tenantId}`,
+      `export AZURE_FEDERATED_TOKEN_FILE=${workload.file}`,
+      `export AZURE_AUTHORITY_HOST=${serverUrl}`,
+    ] : []),
     '',
   ].join('\n'));
 
   stopOnSignals(async (signal) => {
     logger.info({ signal }, 'agent stopping');
+    projected?.stop();
     await agent.stop().finally(() => upstream.close());
   }, (message) => logger.error({}, message));
 }

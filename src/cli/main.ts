@@ -43,6 +43,9 @@ program
   .option('--server <url>', 'the Keyless server (default: armEndpoint of bootstrap.json)', undefined)
   .option('--ca <file>', 'CA certificate of the server (default: caCertFile of bootstrap.json)', undefined)
   .option('--arc', 'also answer Azure Arc style challenges (needs /var/opt/azcmagent/tokens)', false)
+  .option('--service-account <namespace/name>', 'AKS node: write projected service-account tokens of this account (workload identity)', undefined)
+  .option('--federated-token-file <path>', 'where the service-account token goes (inside --data-dir or under /var/run/secrets/azure/)', undefined)
+  .option('--workload-client-id <client id>', 'the AZURE_CLIENT_ID printed for the workload (the identity it signs in as)', undefined)
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
   .addHelpText('after', `
 Example:

@@ -21,7 +21,7 @@ export interface JsonWebKeySet {
 export interface AssertionKeysOptions {
   clock: Clock;
   /** The JWKS of an issuer this server hosts, or undefined (then it is fetched). */
-  localIssuers?(issuer: string): JsonWebKeySet | undefined;
+  localIssuers?(issuer: string): Promise<JsonWebKeySet | undefined>;
   /** How long fetched keys are used before they are fetched again (default 10 minutes). */
   ttlMs?: number;
   /** Per request (default 5 s). */
@@ -156,7 +156,7 @@ export function createAssertionKeys(options: AssertionKeysOptions): AssertionKey
     async verify(issuer: string, assertion: ParsedAssertion): Promise<void> {
       const { alg, kid } = assertion.header;
       let entry: { key: KeyObject; alg?: string } | undefined;
-      const local = options.localIssuers?.(issuer);
+      const local = await options.localIssuers?.(issuer);
       if (local) {
         entry = find(toCached(local, options.clock.now()), kid);
       } else {

@@ -15,6 +15,7 @@ import { healthPlugin, type HealthDeps } from './health/index.js';
 import { metadataPlugin, type MetadataDeps } from './metadata/index.js';
 import { oauthPlugin, type OAuthDeps } from './oauth/index.js';
 import type { DataPlanes } from '../dataplanes/index.js';
+import { oidcIssuerPlugin, type OidcIssuerDeps } from './oidc-issuer/index.js';
 
 export interface AppDeps {
   base: Omit<BaseOptions, 'frameworkErrors'>;
@@ -30,6 +31,8 @@ export interface AppDeps {
   metadata?: MetadataDeps;
   /** Blob / Data Lake and Key Vault data planes (src/dataplanes/); absent = not mounted. */
   dataPlanes?: DataPlanes;
+  /** Per-cluster OIDC issuers (`/oidc/{tenant}/{uuid}/…`, AKS), unauthenticated; absent = not mounted. */
+  oidcIssuer?: OidcIssuerDeps;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -52,6 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(graphPlugin(deps.graph), { prefix: `${GRAPH_PATH}${GRAPH_PREFIX}` });
   }
   if (deps.metadata) await app.register(metadataPlugin(deps.metadata));
+  if (deps.oidcIssuer) await app.register(oidcIssuerPlugin(deps.oidcIssuer));
   if (deps.dataPlanes) {
     const planes = deps.dataPlanes;
     for (const plugin of planes.plugins) await app.register(plugin);

@@ -20,6 +20,7 @@ import type { ResourceGroupService } from '../core/resources/resource-group-serv
 import type { SubscriptionService } from '../core/resources/subscription-service.js';
 import { resourceTypeOf, type TrackedTypeSpec } from '../core/resources/tracked/spec.js';
 import type { TrackedResourceService } from '../core/resources/tracked/tracked-resource-service.js';
+import type { ClusterIssuers } from '../core/workload-identity/cluster-issuers.js';
 import { authorizationProvider } from './authorization/index.js';
 import { computeProvider } from './compute/index.js';
 import { containerRegistryProvider } from './container-registry/index.js';
@@ -70,6 +71,8 @@ export interface ProvidersDeps {
   dataPlanes?: DataPlaneProviderDeps;
   /** Providers acting as a resource's managed identity on the data planes (HDInsight). */
   services?: ServiceCalls;
+  /** Per-cluster OIDC issuers (AKS, issue 14). */
+  oidcIssuers?: ClusterIssuers;
 }
 
 export interface ProviderRegistry {
@@ -93,6 +96,7 @@ export function createProviders(deps: ProvidersDeps): ProviderRegistry {
     store: deps.store, clock: deps.clock, ids: deps.ids, identities,
     ...(deps.onIdentitiesChanged ? { onIdentitiesChanged: deps.onIdentitiesChanged } : {}), ...(deps.rbac ? { rbac: deps.rbac } : {}),
     ...(deps.dataPlanes ? { dataPlanes: deps.dataPlanes } : {}), ...(deps.services ? { services: deps.services } : {}),
+    ...(deps.oidcIssuers ? { oidcIssuers: deps.oidcIssuers } : {}),
   };
   const kitProviders = PROVIDER_FACTORIES.map((factory) => factory(kitDeps));
   const trackedTypes = kitProviders.flatMap((p) => p.trackedTypes ?? []);

@@ -23,6 +23,9 @@ import { createClientAssertionAuthenticator } from '../core/workload-identity/cl
 import { createFederatedCredentialSource } from '../core/workload-identity/credential-source.js';
 import { createAppFederatedCredentialService } from '../core/directory/app-federated-credentials.js';
 import { createAssertionKeys } from '../crypto/assertion-keys.js';
+import { createClusterIssuers } from '../core/workload-identity/cluster-issuers.js';
+import { createIssuerKeyCrypto } from '../crypto/cluster-issuer-keys.js';
+import { createServiceAccountTokens } from '../core/workload-identity/service-account-tokens.js';
 import { createRbac, ensureBootstrapOwner } from '../core/rbac/rbac.js';
 import { createArmAuthorizer } from '../providers/authorization/index.js';
 import { createProviders } from '../providers/index.js';
@@ -111,8 +114,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       store, ids, clock, administrators: () => [identity.objectId], onChange: () => federatedCredentials.invalidate(),
     });
     const federatedCredentials = createFederatedCredentialSource({ repos: store, apps: appFederatedCredentials, clock });
+    // Per-cluster OIDC issuers (AKS oidcIssuerProfile): keys sealed like the token signing keys;
+    // tokens of these issuers are checked against the local keys, never fetched.
+    const clusterIssuers = createClusterIssuers({ meta: store.meta, crypto: createIssuerKeyCrypto(sealing), ids, clock, baseUrl });
     const clientAssertions = createClientAssertionAuthenticator({
-      credentialsOf: (principal) => federatedCredentials.credentialsOf(principal), keys: createAssertionKeys({ clock }), clock,
+      credentialsOf: (principal) => federatedCredentials.credentialsOf(principal), keys: createAssertionKeys({ clock, localIssuers: (issuer) => clusterIssuers.localJwks(issuer) }), clock,
       ownIssuers: (tenantId) => tokens.issuers.accepted(tenantId), managedIdentityLifetimeSeconds: config.managedIdentityTokenLifetimeSeconds,
     });
     const tokens = createTokenService({
@@ -142,12 +148,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       hosts: { issueJoinToken: (id, tenantId) => attestation.current!.issueJoinToken(id, tenantId) },
       // Agents re-read what they hold; the token path forgets cached principals and federated credentials.
       onIdentitiesChanged: () => { identityChanges.notify(); directoryReads.invalidate(); federatedCredentials.invalidate(); },
+      oidcIssuers: clusterIssuers,
       dataPlanes: { addressing: planes.addressing, sealing },
     });
     const hosts = (attestation.current = createHostAttestation({ repos: store, clock, hasher: clientSecretHasher, hostTypes: registry.hostTypes }));
     const agentApi = {
       hosts,
       tokens: createManagedIdentityTokens({ tokens, principals: store.principals, resources: store.resources, hostTypes: registry.hostTypes, lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds }),
+      serviceAccountTokens: createServiceAccountTokens({ resources: store.resources, issuers: clusterIssuers, clock, ids }),
       watch: createIdentityWatch({ principals: store.principals, resources: store.resources, hostTypes: registry.hostTypes, notifier: identityChanges }),
     };
     // Kusto (Azure Data Explorer) data plane (docs/adr/0015-kusto.md): mounted with the other data planes.
@@ -187,6 +195,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       },
       // Cloud metadata (`/metadata/endpoints`) naming this server's endpoints and the data-plane suffixes.
       metadata: { baseUrl, suffixes: () => cloudSuffixes },
+      oidcIssuer: { issuers: clusterIssuers },
       dataPlanes: planes.dataPlanes,
     });
     cleanup.push(() => app.close());

@@ -3,6 +3,8 @@
  *   POST /keyless/agent/v1/join        {joinToken} → {hostKey, resourceId, tenantId}   (no auth: the token is the proof)
  *   POST /keyless/agent/v1/token       {identity, resource} → a managed-identity token
  *   GET  /keyless/agent/v1/identities?since=<version>&timeoutMs=<ms>  long-poll of the held identities
+ *   POST /keyless/agent/v1/serviceAccountToken {namespace, name, audience?} → a projected service-account
+ *        token of the node's cluster (AKS nodes with the OIDC issuer; issue 14)
  * Every call but `join` carries `Authorization: KeylessHost <host key>`; the host key is checked, and
  * the host resource read, on every call (docs/adr/0004-host-attestation.md). Errors are JSON
  * `{"error":{"code","message"}}` with the codes of src/core/hosts/host-errors.ts.
@@ -13,6 +15,7 @@ import { HostError, isHostError } from '../../core/hosts/host-errors.js';
 import type { IdentityWatch } from '../../core/hosts/identity-watch.js';
 import type { ManagedIdentityTokens } from '../../core/tokens/managed-identity.js';
 import { unavailableCause } from '../../core/unavailable.js';
+import type { ServiceAccountTokens } from '../../core/workload-identity/service-account-tokens.js';
 import { parseTokenRequest, parseWatchQuery, readJoinRequest } from './requests.js';
 import { AGENT_API_PREFIX, HOST_AUTH_SCHEME, type AgentApiErrorBody, type IdentitiesResponse, type JoinResponse, type TokenResponse } from '../../contract/agent-api.js';
 
@@ -20,6 +23,8 @@ export interface AgentApiDeps {
   hosts: HostAttestation;
   tokens: ManagedIdentityTokens;
   watch: IdentityWatch;
+  /** Service-account tokens for AKS nodes (workload identity); absent: not routed. */
+  serviceAccountTokens?: ServiceAccountTokens;
 }
 
 /** Small JSON bodies only; anything bigger is not an agent talking. */
@@ -69,6 +74,18 @@ export function agentApiPlugin(deps: AgentApiDeps): FastifyPluginAsync {
       };
       return reply.header('cache-control', 'no-store').send(body);
     });
+
+    const serviceAccounts = deps.serviceAccountTokens;
+    if (serviceAccounts) {
+      app.post(`${AGENT_API_PREFIX}/serviceAccountToken`, { bodyLimit: BODY_LIMIT, onRequest: authenticate }, async (request, reply) => {
+        const body = request.body as Record<string, unknown> | undefined;
+        if (typeof body !== 'object' || body === null || typeof body.namespace !== 'string' || typeof body.name !== 'string' || (body.audience !== undefined && typeof body.audience !== 'string')) {
+          throw new HostError('InvalidRequest', "The body must be {\"namespace\": string, \"name\": string, \"audience\"?: string}.");
+        }
+        const issued = await serviceAccounts.issue(request.keylessHost!.resource, { namespace: body.namespace, name: body.name, ...(body.audience ? { audience: body.audience } : {}) });
+        return reply.header('cache-control', 'no-store').send(issued);
+      });
+    }
 
     app.get(`${AGENT_API_PREFIX}/identities`, { onRequest: authenticate }, async (request, reply) => {
       const { since, timeoutMs } = parseWatchQuery(request.query as Record<string, unknown>);

@@ -11,6 +11,7 @@ import { AGENT_POOL_HOST, agentPoolSpec } from './agent-pools.js';
 import { AKS_API_VERSIONS } from './api-versions.js';
 import { managedClusterSpec } from './managed-clusters.js';
 import { containerServiceRoutes } from './routes.js';
+import { rotateSigningKeysRoute } from './oidc-issuer.js';
 import { toAgentPoolWire, toManagedClusterWire } from './wire.js';
 
 export function containerServiceProvider(deps: ProviderDeps): ProviderDeclaration {
@@ -43,7 +44,11 @@ export function containerServiceProvider(deps: ProviderDeps): ProviderDeclaratio
         render: toAgentPoolWire,
       },
     ],
-    routes: containerServiceRoutes({ store: deps.store, clock: deps.clock, ids: deps.ids, clusters, pools, apiVersions: AKS_API_VERSIONS, ...(deps.onIdentitiesChanged ? { onIdentitiesChanged: deps.onIdentitiesChanged } : {}) }),
+    routes: [
+      ...containerServiceRoutes({ store: deps.store, clock: deps.clock, ids: deps.ids, clusters, pools, apiVersions: AKS_API_VERSIONS, ...(deps.onIdentitiesChanged ? { onIdentitiesChanged: deps.onIdentitiesChanged } : {}) }),
+      // Issue 14: the OIDC issuer's key rotation (oidc-issuer.ts).
+      ...(deps.oidcIssuers ? [rotateSigningKeysRoute({ store: deps.store, clock: deps.clock, ids: deps.ids, clusters, issuers: deps.oidcIssuers, apiVersions: AKS_API_VERSIONS })] : []),
+    ],
     hostTypes: [{ ...AGENT_POOL_HOST, apiVersions: AKS_API_VERSIONS, label: 'agent pool' }],
     features: ['MSIPreview', 'EnableWorkloadIdentityPreview', 'EnableOIDCIssuerPreview'],
   });

@@ -11,6 +11,7 @@ import { createTrackedResourceService } from '../../core/resources/tracked/track
 import type { ProviderDeps } from '../kit/tracked-provider.js';
 import { managedClusterHooks } from './cluster-hooks.js';
 import { assertClusterName, writeClusterProperties } from './cluster-properties.js';
+import { withOidcIssuer, withOidcIssuerKeys } from './oidc-issuer.js';
 
 /** AKS's `identity.type` enum is SystemAssigned | UserAssigned | None; one user-assigned identity at most. */
 export const MANAGED_CLUSTER_IDENTITY_RULES: IdentityRules = {
@@ -54,8 +55,11 @@ export function managedClusterSpec(deps: ProviderDeps): TrackedTypeSpec {
     properties: {
       readOnly: ['provisioningState', 'powerState', 'maxAgentPools', 'fqdn', 'privateFQDN', 'azurePortalFQDN', 'currentKubernetesVersion', 'resourceUID', 'oidcIssuerProfile.issuerURL'],
       writeOnly: ['servicePrincipalProfile.secret'],
-      write: writeClusterProperties,
+      // Issue 14: the OIDC issuer (oidc-issuer.ts), when the server hosts issuers.
+      write: deps.oidcIssuers ? withOidcIssuer(writeClusterProperties, deps.oidcIssuers) : writeClusterProperties,
     },
-    hooks: managedClusterHooks({ identities, ...(deps.rbac ? { rbac: deps.rbac } : {}) }),
+    hooks: deps.oidcIssuers
+      ? withOidcIssuerKeys(managedClusterHooks({ identities, ...(deps.rbac ? { rbac: deps.rbac } : {}) }), deps.oidcIssuers)
+      : managedClusterHooks({ identities, ...(deps.rbac ? { rbac: deps.rbac } : {}) }),
   };
 }

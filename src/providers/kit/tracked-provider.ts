@@ -12,6 +12,7 @@ import type { DataPlaneProviderDeps } from '../../core/dataplanes/provider-deps.
 import type { Rbac } from '../../core/rbac/rbac.js';
 import type { ServiceCalls } from '../../core/tokens/service-identity.js';
 import type { TrackedTypeSpec } from '../../core/resources/tracked/spec.js';
+import type { ClusterIssuers } from '../../core/workload-identity/cluster-issuers.js';
 import { resourceTypeOf } from '../../core/resources/tracked/spec.js';
 import { createTrackedResourceService, type TrackedResourceService } from '../../core/resources/tracked/tracked-resource-service.js';
 import type { ArmRoute } from '../../http/arm/route.js';
@@ -30,6 +31,8 @@ export interface ProviderDeps {
   onIdentitiesChanged?: () => void;
   /** RBAC, for providers whose writes grant roles (AKS gives its control-plane identity Contributor on the node group). */
   rbac?: Pick<Rbac, 'assignments' | 'access'>;
+  /** Per-cluster OIDC issuers Keyless hosts (AKS `oidcIssuerProfile`, issue 14); absent: clusters get no issuer URL. */
+  oidcIssuers?: ClusterIssuers;
   /** The data planes' addressing and sealing, for Microsoft.Storage and Microsoft.KeyVault (absent: no endpoints, no account keys). */
   dataPlanes?: DataPlaneProviderDeps;
   /** A provider acting as a resource's managed identity on the data planes (HDInsight); absent: no such calls. */

@@ -197,6 +197,10 @@ for (const engine of ['sqlite', 'postgres'] as const) describe(`HDInsight cluste
     await hdi.clusters.beginRotateDiskEncryptionKeyAndWait(RG, 'kafka1', { vaultUri: vaultUri(), keyName: 'cluster-key-2', keyVersion: keyV2 });
     const rotated = await hdi.clusters.get(RG, 'kafka1');
     assert.deepEqual([rotated.properties?.diskEncryptionProperties?.keyName, rotated.properties?.diskEncryptionProperties?.keyVersion], ['cluster-key-2', keyV2]);
+    // One node per role instance (2 head, 3 worker, 3 zookeeper nodes the RP adds), each with the key in use.
+    const hosts = await hdi.virtualMachines.listHosts(RG, 'kafka1');
+    assert.deepEqual(hosts.map((h) => h.name).sort(), ['hn0-kafka1', 'hn1-kafka1', 'wn0-kafka1', 'wn1-kafka1', 'wn2-kafka1', 'zk0-kafka1', 'zk1-kafka1', 'zk2-kafka1']);
+    assert.ok(hosts.every((h) => h.effectiveDiskEncryptionKeyUrl?.endsWith(`/keys/cluster-key-2/${keyV2}`)), JSON.stringify(hosts[0]));
     // Key Vault decides, as the identity: without its role, unwrapping with the current key is refused.
     await removeRole(server, admin, kvAssignment);
     const refused = await refusal(hdi.clusters.beginRotateDiskEncryptionKeyAndWait(RG, 'kafka1', { vaultUri: vaultUri(), keyName: 'cluster-key', keyVersion: keyV1 }));

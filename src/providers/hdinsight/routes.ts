@@ -120,6 +120,13 @@ export function clusterRoutes(deps: ClusterRouteDeps): ArmRoute<any>[] {
         });
       },
     }),
+    // The cluster's nodes, one per role instance, where Azure shows them (VirtualMachines_ListHosts):
+    // `hn0-<first six characters of the cluster name>`, …; with a customer-managed key, the key each
+    // node's disks are encrypted with.
+    defineRoute({
+      method: 'POST', path: `${CLUSTER}/listHosts`, operationId: 'VirtualMachines_ListHosts', action: `${TYPE}/listHosts/action`, apiVersions,
+      handler: async (ctx) => ({ status: 200, body: listHosts(await service.get(targetOf(ctx))) }),
+    }),
     defineRoute({
       method: 'POST', path: `${CLUSTER}/executeScriptActions`, operationId: 'Clusters_ExecuteScriptActions', action: `${TYPE}/executeScriptActions/action`, apiVersions,
       handler: async (ctx) => {
@@ -147,4 +154,19 @@ export function clusterRoutes(deps: ClusterRouteDeps): ArmRoute<any>[] {
       handler: async (ctx) => ({ status: 200, body: capabilities(ctx.params['location']!) }),
     }),
   ];
+}
+
+const HOST_PREFIX: Record<string, string> = { headnode: 'hn', workernode: 'wn', zookeepernode: 'zk', edgenode: 'ed', idbrokernode: 'ib', kafkamanagementnode: 'km' };
+
+/** HostInfo entries of a cluster: one per instance of each role. */
+export function listHosts(cluster: ResourceRecord): { name: string; fqdn: string; effectiveDiskEncryptionKeyUrl?: string }[] {
+  const roles = (cluster.properties['computeProfile'] as { roles?: JsonObject[] } | undefined)?.roles ?? [];
+  const short = cluster.name.toLowerCase().slice(0, 6);
+  const domain = `${String(cluster.properties['clusterId'] ?? '').slice(0, 12)}.bx.internal.cloudapp.net`;
+  const key = readServiceState(cluster).diskEncryption?.kid;
+  return roles.flatMap((role) => {
+    const prefix = HOST_PREFIX[String(role['name']).toLowerCase()] ?? String(role['name']).slice(0, 2).toLowerCase();
+    const count = typeof role['targetInstanceCount'] === 'number' ? role['targetInstanceCount'] : 1;
+    return Array.from({ length: count }, (_, i) => ({ name: `${prefix}${i}-${short}`, fqdn: `${prefix}${i}-${short}.${domain}`, ...(key ? { effectiveDiskEncryptionKeyUrl: key } : {}) }));
+  });
 }

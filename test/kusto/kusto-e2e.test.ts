@@ -137,6 +137,19 @@ for (const engine of ['sqlite', 'postgres'] as const) describe(`Kusto clusters w
     assert.match((await kustoError(kusto.execute('sales', ingest))).message, /^Download_Forbidden/, 'removing the role stops the identity at once');
   });
 
+  it('runs an update policy as the identity only once the policy allows AutomatedFlows', async () => {
+    await kusto.execute('sales', '.create table Raw (Name:string, Amount:long, City:string)');
+    await kusto.execute('sales', '.create table ParisOnly (Name:string, Amount:long)');
+    const update = `.alter table ParisOnly policy update @'[{"IsEnabled": true, "Source": "Raw", "Query": "Raw | where City == ''Paris'' | project Name, Amount", "IsTransactional": true, "ManagedIdentity": "system"}]'`;
+    assert.equal((await kustoError(kusto.execute('sales', update))).message, DISABLED);
+    assert.equal(rowsOf(await kusto.execute('sales', '.show table ParisOnly policy update'))[0]!['Policy'], null, 'nothing was written');
+    await kusto.execute('sales', `.alter-merge cluster policy managed_identity \`\`\`[{"ObjectId": "system", "AllowedUsages": "AutomatedFlows"}]\`\`\``);
+    await kusto.execute('sales', update);
+    await kusto.execute('sales', '.set-or-append Raw <| Sales');
+    assert.equal(rowsOf(await kusto.execute('sales', 'Raw | count'))[0]!['Count'], 4);
+    assert.deepEqual(rowsOf(await kusto.execute('sales', 'ParisOnly | project Name')).map((r) => r['Name']).sort(), ['alice', 'carol']);
+  });
+
   it('reads an external table as a user-assigned identity, allowed by the database policy', async () => {
     await kusto.execute('sales', `.create external table Lake (Key:string, Value:long) kind=storage dataformat=csv (h@'${blobUrl}/lake;managed_identity=${uai.principalId}')`);
     assert.equal((await kustoError(kusto.execute('sales', "external_table('Lake') | count"))).message, DISABLED);
@@ -193,7 +206,7 @@ for (const engine of ['sqlite', 'postgres'] as const) describe(`Kusto clusters w
     assert.equal(foreign.status, 400);
     assert.match(foreign.message, /is not assigned to cluster/);
     const kept = JSON.parse(String(rowsOf(await kusto.execute('sales', '.show cluster policy managed_identity'))[0]!['Policies']));
-    assert.equal(kept[0].AllowedUsages, 'NativeIngestion, ExportRequest, AutomatedFlows, All', 'the policy was not changed');
+    assert.equal(kept[0].AllowedUsages, 'NativeIngestion, AutomatedFlows, ExportRequest, All', 'the policy was not changed');
     const badJson = await kustoError(kusto.execute('sales', '.alter cluster policy managed_identity "[{\'ObjectId\': \'system\'}]"'));
     assert.match(badJson.message, /AllowedUsages/);
     const badUsage = await kustoError(kusto.execute('sales', `.alter cluster policy managed_identity \`\`\`[{"ObjectId": "system", "AllowedUsages": "Everything"}]\`\`\``));

@@ -47,6 +47,8 @@ describe('KQL grammar', () => {
     const ce = parseCommand('.create-or-alter continuous-export E over (T) to table X with (intervalBetweenRuns=5m, managedIdentity="system") <| T | where a > 1');
     assert.deepEqual(ce.c === 'continuous-export' && [ce.name, ce.over, ce.externalTable, ce.props], ['E', ['T'], 'X', { intervalBetweenRuns: '5m', managedIdentity: 'system' }]);
     assert.equal(parseCommand(".export to csv (h'https://a/c') <| T").c, 'export');
+    assert.deepEqual(parseCommand(`.alter table T policy update @'[{"Source": "S"}]'`), { c: 'update-policy', action: 'alter', table: 'T', json: '[{"Source": "S"}]' });
+    assert.deepEqual(parseCommand('.show table T policy update'), { c: 'update-policy', action: 'show', table: 'T' });
   });
   it('parses queries with where, project, summarize, take and external_table', () => {
     const q = parseQuery("T | where a == 'x' and (b > 2 or not(c contains 'y')) | project a, d = b | summarize n = count(), sum(d) by a | take 5");

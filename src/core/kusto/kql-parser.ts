@@ -54,7 +54,8 @@ export type Command =
   | { c: 'export'; format: string; targets: string[]; props: Record<string, string>; query: Query }
   | { c: 'continuous-export'; name: string; over: string[]; externalTable: string; props: Record<string, string>; query: Query }
   | { c: 'show-continuous-exports' }
-  | { c: 'drop-continuous-export'; name: string };
+  | { c: 'drop-continuous-export'; name: string }
+  | { c: 'update-policy'; action: 'alter' | 'show' | 'delete'; table: string; json?: string };
 
 class Parser {
   private i = 0;
@@ -287,6 +288,7 @@ class Parser {
         if (this.optWord('tables')) { this.end(); return { c: 'show-tables' }; }
         if (this.optWord('table')) {
           const table = this.name('a table name');
+          if (this.optWord('policy')) { this.word('update'); this.end(); return { c: 'update-policy', action: 'show', table }; }
           this.word('schema'); this.word('as'); this.word('json');
           this.end();
           return { c: 'show-table-schema', table };
@@ -299,6 +301,14 @@ class Parser {
         return { c: 'policy', action: 'show', scope };
       }
       case 'alter': case 'alter-merge': {
+        if (verb === 'alter' && this.isWord('table')) {
+          this.next();
+          const table = this.name('a table name');
+          this.word('policy'); this.word('update');
+          const json = this.string('the update policy as a JSON array in a string literal');
+          this.end();
+          return { c: 'update-policy', action: 'alter', table, json };
+        }
         const scope = this.policyScope();
         this.word('policy');
         if (!this.isWord('managed_identity')) this.fail("'managed_identity' (the only policy Keyless implements)");
@@ -308,6 +318,11 @@ class Parser {
         return { c: 'policy', action: verb, scope, json };
       }
       case 'delete': {
+        if (this.optWord('table')) {
+          const table = this.name('a table name');
+          this.word('policy'); this.word('update'); this.end();
+          return { c: 'update-policy', action: 'delete', table };
+        }
         const scope = this.policyScope();
         this.word('policy'); this.word('managed_identity');
         this.end();

@@ -60,6 +60,9 @@ export interface KustoService {
   runDueContinuousExports(): Promise<number>;
 }
 
+/** One entry of a table's update policy. */
+interface UpdatePolicyEntry { IsEnabled: boolean; Source: string; Query: string; IsTransactional: boolean; PropagateIngestionProperties: boolean; ManagedIdentity?: string }
+
 type Roles = { clusterAdmin: boolean; clusterViewer: boolean; db: Set<string> };
 
 const STORAGE_RESOURCE = 'https://storage.azure.com/';
@@ -249,10 +252,77 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
     throw new KustoError('bad-request', `The data format '${format}' is not supported by Keyless; use csv or json.`);
   }
 
+  /**
+   * Appends rows to a table and, through the update policies whose `Source` it is, to their target
+   * tables (up to 5 levels), all in one transaction: an update policy that fails (its identity no
+   * longer allowed) leaves nothing appended anywhere.
+   */
   async function appendRows(cluster: ResourceRecord, database: string, table: string, columns: ColumnDef[], rows: unknown[][]): Promise<string> {
     const id = deps.ids.newGuid();
-    if (rows.length > 0) await store.kusto.appendExtent({ cluster: cluster.id, database, table, id, columns: columns.map((c) => c.name), rows, createdAt: now() });
+    const appends = [{ table, columns, rows, id }];
+    const policies = (await store.kusto.listEntities(cluster.id, database, 'policy')).filter((e) => e.name.toLowerCase().startsWith('update/'));
+    for (let i = 0; i < appends.length && i < 50; i++) {
+      const from = appends[i]!;
+      if (from.rows.length === 0 || appends.length > 5 * (i + 1) + 1) continue;
+      for (const policy of policies) {
+        for (const entry of policy.body['entries'] as UpdatePolicyEntry[]) {
+          if (entry.IsEnabled === false || entry.Source.toLowerCase() !== from.table.toLowerCase()) continue;
+          if (entry.ManagedIdentity) await identityFor(cluster, database, entry.ManagedIdentity, 'AutomatedFlows');
+          const target = await tableSchema(cluster, database, policy.name.slice('update/'.length));
+          const result = runQuery({ columns: from.columns, rows: from.rows }, parseQuery(entry.Query));
+          const mapped = result.rows.map((row) => target.columns.map((c) => { const k = result.columns.findIndex((x) => x.name === c.name); return k < 0 ? null : coerce(row[k], c.type); }));
+          appends.push({ table: target.name, columns: target.columns, rows: mapped, id: deps.ids.newGuid() });
+        }
+      }
+    }
+    await store.transaction(async (tx) => {
+      for (const a of appends) {
+        if (a.rows.length > 0) await tx.kusto.appendExtent({ cluster: cluster.id, database, table: a.table, id: a.id, columns: a.columns.map((c) => c.name), rows: a.rows, createdAt: now() });
+      }
+    });
     return id;
+  }
+
+  async function updatePolicyCommand(r: KustoRequest, database: string, cmd: Extract<Command, { c: 'update-policy' }>): Promise<Table> {
+    const target = await tableSchema(r.cluster, database, cmd.table);
+    const name = `update/${target.name}`;
+    const show = (entries: UpdatePolicyEntry[] | null): Table => ({
+      columns: [{ name: 'PolicyName', type: 'string' }, { name: 'EntityName', type: 'string' }, { name: 'Policy', type: 'string' }, { name: 'ChildEntities', type: 'string' }, { name: 'EntityType', type: 'string' }],
+      rows: [['TableUpdatePolicy', `[${database}].[${target.name}]`, entries ? JSON.stringify(entries) : null, '', 'Table']],
+    });
+    if (cmd.action === 'show') {
+      await authorize(r, database, 'viewer', 'Show update policy');
+      const e = await store.kusto.getEntity(r.cluster.id, database, 'policy', name);
+      return show((e?.body['entries'] as UpdatePolicyEntry[] | undefined) ?? null);
+    }
+    await authorize(r, database, 'admin', `${cmd.action === 'alter' ? 'Alter' : 'Delete'} update policy`);
+    if (cmd.action === 'delete') {
+      await store.kusto.deleteEntity(r.cluster.id, database, 'policy', name);
+      return show(null);
+    }
+    let value: unknown;
+    try { value = JSON.parse(cmd.json!); } catch { throw new KustoError('bad-request', 'The update policy is not a JSON array.'); }
+    if (!Array.isArray(value)) throw new KustoError('bad-request', 'The update policy must be a JSON array of {"Source", "Query", "IsEnabled", "ManagedIdentity"?} objects.');
+    const entries: UpdatePolicyEntry[] = [];
+    for (const [i, raw] of value.entries()) {
+      const item = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+      if (typeof item['Source'] !== 'string' || typeof item['Query'] !== 'string') throw new KustoError('bad-request', `Update policy entry ${i} needs 'Source' (a table) and 'Query' (a query over it).`);
+      const source = await tableSchema(r.cluster, database, item['Source']);
+      const query = parseQuery(item['Query']);
+      if (query.source.kind !== 'table' || query.source.name.toLowerCase() !== source.name.toLowerCase()) throw new KustoError('semantic', `Semantic error: the update policy's query must read its source table '${source.name}'.`);
+      // The query must run over the source's columns.
+      runQuery({ columns: source.columns, rows: [] }, query);
+      const mi = item['ManagedIdentity'];
+      if (mi !== undefined && mi !== null && typeof mi !== 'string') throw new KustoError('bad-request', "'ManagedIdentity' must be 'system' or an object id.");
+      // The identity must be the cluster's and allowed for AutomatedFlows now, and again at each run.
+      if (typeof mi === 'string') await identityFor(r.cluster, database, mi.toLowerCase(), 'AutomatedFlows');
+      entries.push({
+        IsEnabled: item['IsEnabled'] !== false, Source: source.name, Query: item['Query'], IsTransactional: item['IsTransactional'] === true,
+        PropagateIngestionProperties: item['PropagateIngestionProperties'] === true, ...(typeof mi === 'string' ? { ManagedIdentity: mi.toLowerCase() } : {}),
+      });
+    }
+    await store.kusto.putEntity({ cluster: r.cluster.id, database, kind: 'policy', name, body: { entries } });
+    return show(entries);
   }
 
   /** A query's source table: a table of the database, or an external table read as its identity. */
@@ -353,6 +423,7 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
     const database = await requireDatabase(r.cluster, r.database);
     const cluster = r.cluster;
     switch (cmd.c) {
+      case 'update-policy': return updatePolicyCommand(r, database, cmd);
       case 'show-tables': {
         await authorize(r, database, 'monitor', 'Show tables');
         const tables = await store.kusto.listEntities(cluster.id, database, 'table');
@@ -396,6 +467,7 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
           await store.transaction(async (tx) => {
             await tx.kusto.deleteExtents(cluster.id, database, e.name);
             await tx.kusto.deleteEntity(cluster.id, database, 'table', e.name);
+            await tx.kusto.deleteEntity(cluster.id, database, 'policy', `update/${e.name}`);
           });
         }
         const tables = await store.kusto.listEntities(cluster.id, database, 'table');

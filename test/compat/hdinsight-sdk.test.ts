@@ -190,6 +190,12 @@ for (const engine of ['sqlite', 'postgres'] as const) describe(`HDInsight cluste
   });
 
   it('creates a Kafka cluster with a customer-managed key: the identity wraps a data key; rotation re-wraps it; without the vault role rotation fails', async () => {
+    // Without a vault role the identity cannot read or wrap: Key Vault's refusal, nothing created (not even the file system).
+    const noRole = await refusal(hdi.clusters.beginCreateAndWait(RG, 'kafkanokv', body('kafka', { fileSystem: 'kafkanokv', cmk: { keyName: 'cluster-key', keyVersion: keyV1 } })));
+    assert.equal(noRole.status, 400);
+    assert.match(noRole.message, /Error accessing key vault[\s\S]*403 Forbidden/);
+    await absent('kafkanokv');
+    assert.equal((await dfs('HEAD', 'kafkanokv?resource=filesystem')).status, 404);
     kvAssignment = await assignRole(server, admin, vaultId, ROLES.kvCryptoServiceEncryptionUser, uami.principalId);
     const cluster = await hdi.clusters.beginCreateAndWait(RG, 'kafka1', body('kafka', { fileSystem: 'kafka1fs', cmk: { keyName: 'cluster-key', keyVersion: keyV1 } }));
     assert.equal(cluster.properties?.clusterDefinition.kind, 'kafka');

@@ -240,5 +240,18 @@ for (const engine of ['sqlite', 'postgres'] as const) describe(`Kusto clusters w
     assert.equal((await kustoError(kusto.execute('sales', 'Sales | where'))).code, 'BadRequest_SyntaxError');
     assert.equal((await kustoError(kusto.execute('sales', 'Sales | where Missing == 1'))).code, 'BadRequest_SemanticError');
     assert.equal((await kustoError(kusto.execute('sales', '.frobnicate everything'))).code, 'BadRequest_SyntaxError');
+
+    // Malformed requests: Kusto's error body, never a 5xx.
+    const kustoToken = (await admin.getToken('https://kusto.keyless.localhost/.default'))!.token;
+    const post = (body: string, auth = true) => fetch(`${clusterUri}/v1/rest/mgmt`, { method: 'POST', headers: { ...(auth ? { authorization: `Bearer ${kustoToken}` } : {}), 'content-type': 'application/json' }, body });
+    for (const [body, status] of [['{not json', 400], ['[]', 400], ['{"db": "sales"}', 400], ['{"db": 5, "csl": ".show tables"}', 400], ['{"db": "sales", "csl": ".show tables", "properties": 7}', 400]] as const) {
+      const res = await post(body);
+      assert.equal(res.status, status, body);
+      assert.equal(((await res.json()) as { error: { '@type': string } }).error['@type'], 'Kusto.Data.Exceptions.KustoBadRequestException', body);
+    }
+    assert.equal((await post('{"db": "sales", "csl": ".show tables"}', false)).status, 401);
+    assert.equal((await post(JSON.stringify({ db: 'sales', csl: `.show tables ${'x'.repeat(2 * 1024 * 1024)}` }))).status, 413);
+    const unknownCluster = await fetch(`${new URL(clusterUri).origin}/kusto/nosuchcluster/v1/rest/mgmt`, { method: 'POST', headers: { authorization: `Bearer ${kustoToken}`, 'content-type': 'application/json' }, body: '{"csl": ".show tables"}' });
+    assert.equal(unknownCluster.status, 400);
   });
 });

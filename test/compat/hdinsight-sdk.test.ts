@@ -48,6 +48,8 @@ for (const engine of ['sqlite', 'postgres'] as const) describe(`HDInsight cluste
   let uami: { id: string; principalId: string };
   let other: { id: string; principalId: string };
   let shared: { id: string; principalId: string };
+  let noUnwrap: { id: string; principalId: string };
+  let policyKey: string;
   let accountId: string;
   let flatAccountId: string;
   let vaultId: string;
@@ -118,6 +120,7 @@ for (const engine of ['sqlite', 'postgres'] as const) describe(`HDInsight cluste
     // An identity in a group of its own: a Contributor on the cluster's group cannot assign it.
     await ok('PUT', `/subscriptions/${sub}/resourceGroups/hdi-ids?api-version=2021-04-01`, { location: 'westus2' });
     shared = await identity('hdi-shared', `/subscriptions/${sub}/resourceGroups/hdi-ids`);
+    noUnwrap = await identity('hdi-nounwrap');
     accountId = `${group()}/providers/Microsoft.Storage/storageAccounts/hdiadls1`;
     flatAccountId = `${group()}/providers/Microsoft.Storage/storageAccounts/hdiflat1`;
     await ok('PUT', `${accountId}?api-version=2022-09-01`, { location: 'westus2', kind: 'StorageV2', sku: { name: 'Standard_LRS' }, properties: { isHnsEnabled: true } });
@@ -136,6 +139,18 @@ for (const engine of ['sqlite', 'postgres'] as const) describe(`HDInsight cluste
     await assignRole(server, admin, flatAccountId, ROLES.blobOwner, uami.principalId);
     await assignRole(server, admin, aaddsId, HDI_DOMAIN_CONTRIBUTOR, uami.principalId);
     await assignRole(server, admin, accountId, ROLES.blobOwner, shared.principalId);
+    await assignRole(server, admin, accountId, ROLES.blobOwner, noUnwrap.principalId);
+    // A vault in the access-policy model: the identity gets keys get/wrapKey/unwrapKey, as HDInsight's CMK docs prescribe.
+    const policy = (objectId: string, keys: string[]) => ({ tenantId: b.tenantId, objectId, permissions: { keys } });
+    await ok('PUT', `${group()}/providers/Microsoft.KeyVault/vaults/hdikvpol?api-version=2022-07-01`, { location: 'westus2', properties: {
+      tenantId: b.tenantId, sku: { family: 'A', name: 'standard' }, enableRbacAuthorization: false, softDeleteRetentionInDays: 7,
+      accessPolicies: [policy(adminOid, ['create', 'get']), policy(uami.principalId, ['get', 'wrapKey', 'unwrapKey']), policy(noUnwrap.principalId, ['get', 'wrapKey'])],
+    } });
+    const made = await fetch(`https://127.0.0.1:${port}/.keyless-dataplane/vault/hdikvpol/keys/pol-key/create?api-version=7.4`, {
+      method: 'POST', headers: { authorization: `Bearer ${adminVault}`, 'content-type': 'application/json' }, body: JSON.stringify({ kty: 'RSA', key_size: 2048 }),
+    });
+    assert.equal(made.status, 200);
+    policyKey = ((await made.json()) as { key: { kid: string } }).key.kid.split('/').at(-1)!;
   });
   after(async () => {
     await server?.dispose();
@@ -214,6 +229,21 @@ for (const engine of ['sqlite', 'postgres'] as const) describe(`HDInsight cluste
     assert.match(refused.message, /Error accessing key vault[\s\S]*403 Forbidden/);
     assert.equal((await hdi.clusters.get(RG, 'kafka1')).properties?.diskEncryptionProperties?.keyName, 'cluster-key-2', 'nothing changed');
     kvAssignment = await assignRole(server, admin, vaultId, ROLES.kvCryptoServiceEncryptionUser, uami.principalId);
+  });
+
+  it('customer-managed key in an access-policy vault: get/wrapKey/unwrapKey suffice; without unwrapKey the create fails with ForbiddenByPolicy', async () => {
+    const withPolicy = (name: string, identity: string) => {
+      const b = body('kafka', { fileSystem: name, identity, cmk: { keyName: 'pol-key', keyVersion: policyKey } });
+      b.properties.diskEncryptionProperties!.vaultUri = `https://hdikvpol.vault.keyless.localhost:${port}`;
+      return b;
+    };
+    const created = await hdi.clusters.beginCreateAndWait(RG, 'kafkapol', withPolicy('kafkapol', uami.id));
+    assert.equal(created.properties?.diskEncryptionProperties?.keyName, 'pol-key');
+    const refused = await refusal(hdi.clusters.beginCreateAndWait(RG, 'kafkapol2', withPolicy('kafkapol2', noUnwrap.id)));
+    assert.equal(refused.status, 400);
+    assert.match(refused.message, /403 Forbidden[\s\S]*unwrapKey permission/);
+    await absent('kafkapol2');
+    assert.equal((await dfs('HEAD', 'kafkapol2?resource=filesystem')).status, 404);
   });
 
   it('refuses a system-assigned identity and an msiResourceId not attached, in HDInsight\'s flat shape; nothing created', async () => {

@@ -93,6 +93,12 @@ describe('Microsoft.Kusto through @azure/arm-kusto', () => {
     assert.ok(inSub.includes('adxmain'));
     await kusto.clusters.beginStopAndWait(RG, 'adxidents', FAST);
     assert.equal((await kusto.clusters.get(RG, 'adxidents')).state, 'Stopped');
+    // A stopped cluster's data plane answers Kusto's ClusterSuspendedException.
+    const b = server.bootstrap;
+    const kustoToken = (await new ClientSecretCredential(b.tenantId, b.clientId, b.clientSecret, { authorityHost: b.authorityHost, disableInstanceDiscovery: true }).getToken('https://kusto.keyless.localhost/.default'))!.token;
+    const stopped = await fetch(`${(await kusto.clusters.get(RG, 'adxidents')).uri}/v1/rest/mgmt`, { method: 'POST', headers: { authorization: `Bearer ${kustoToken}`, 'content-type': 'application/json' }, body: '{"csl": ".show tables"}' });
+    assert.equal(stopped.status, 412);
+    assert.equal(((await stopped.json()) as { error: { '@type': string } }).error['@type'], 'Kusto.Data.Exceptions.ClusterSuspendedException');
     // A stopped cluster stays stopped across an update.
     await kusto.clusters.beginUpdateAndWait(RG, 'adxidents', { tags: { t: '1' } }, FAST);
     assert.equal((await kusto.clusters.get(RG, 'adxidents')).state, 'Stopped');

@@ -10,6 +10,8 @@ import { ClientSecretCredential } from '@azure/identity';
 import { BlobServiceClient, StorageSharedKeyCredential, RestError } from '@azure/storage-blob';
 import { DataLakeServiceClient } from '@azure/storage-file-datalake';
 import { startKeyless, type RunningKeyless } from '../support/keyless.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { ENGINES } from '../support/stores.js';
 import { addTestApp, armToken, type TestApp } from '../compat/rbac-fixture.js';
 import { assignRole, putStorageAccount, removeRole, ROLES } from './fixture.js';
 
@@ -22,7 +24,9 @@ async function refusal(p: Promise<unknown>): Promise<{ statusCode: number | unde
   assert.fail('expected a refusal');
 }
 
-describe('Blob and Data Lake data plane with the Azure SDKs (path-style)', () => {
+// Blob contents live in Keyless's own store: the whole suite runs on SQLite and on PostgreSQL.
+for (const engine of ENGINES) describe(`Blob and Data Lake data plane with the Azure SDKs (path-style) [${engine}]`, () => {
+  let db: TestDatabase | undefined;
   let server: RunningKeyless;
   let admin: ClientSecretCredential;
   let adminArm: string;
@@ -31,15 +35,19 @@ describe('Blob and Data Lake data plane with the Azure SDKs (path-style)', () =>
   let worker: TestApp;
 
   before(async () => {
-    server = await startKeyless({ via: 'node' });
+    db = engine === 'postgres' ? await createTestDatabase() : undefined;
+    server = await startKeyless({ via: 'node', ...(db ? { databaseUrl: db.url } : {}) });
     const b = server.bootstrap;
     admin = new ClientSecretCredential(b.tenantId, b.clientId, b.clientSecret, { authorityHost: b.authorityHost, disableInstanceDiscovery: true });
     adminArm = await armToken(admin);
-    account = await putStorageAccount(server, 'rg-data', 'keylessdata1');
+    account = await putStorageAccount(server, 'rg-data', 'keylessdata1', {}, db?.url);
     url = `${b.armEndpoint}/keylessdata1`;
-    worker = await addTestApp(server, 'blob-worker');
+    worker = await addTestApp(server, 'blob-worker', db?.url);
   });
-  after(async () => { await server?.dispose(); });
+  after(async () => {
+    await server?.dispose();
+    await db?.drop();
+  });
 
   it('an Owner without data roles creates containers but may not touch blobs (AuthorizationPermissionMismatch)', async () => {
     const client = new BlobServiceClient(url, admin);
@@ -142,7 +150,7 @@ describe('Blob and Data Lake data plane with the Azure SDKs (path-style)', () =>
   });
 
   it('refuses Shared Key when the account disallows it, and bad names, with nothing written', async () => {
-    const locked = await putStorageAccount(server, 'rg-data', 'keylesslocked', { allowSharedKeyAccess: false });
+    const locked = await putStorageAccount(server, 'rg-data', 'keylesslocked', { allowSharedKeyAccess: false }, db?.url);
     const client = new BlobServiceClient(`${server.bootstrap.armEndpoint}/keylesslocked`, new StorageSharedKeyCredential('keylesslocked', locked.keys[0]!));
     const refused = await refusal(client.getContainerClient('nope').create());
     assert.equal(refused.statusCode, 403);

@@ -41,9 +41,9 @@ export async function putResource(server: Server, input: { group: string; type: 
 }
 
 /** A storage account record with its keys (sealed with the server's key encryption key). */
-export async function putStorageAccount(server: Server, group: string, name: string, properties: Record<string, unknown> = {}): Promise<{ id: string; keys: string[] }> {
-  const record = await putResource(server, { group, type: 'Microsoft.Storage/storageAccounts', name, properties });
-  const store = await openStore({ sqliteFile: sqliteFile(server.dataDir) });
+export async function putStorageAccount(server: Server, group: string, name: string, properties: Record<string, unknown> = {}, databaseUrl?: string): Promise<{ id: string; keys: string[] }> {
+  const record = await putResource(server, { group, type: 'Microsoft.Storage/storageAccounts', name, properties }, databaseUrl);
+  const store = await openStore({ databaseUrl, sqliteFile: sqliteFile(server.dataDir) });
   try {
     const sealing = createKeySealing(await loadKeyEncryptionKey(server.dataDir, undefined));
     const keys = createStorageAccountKeys({ keys: store.storageAccountKeys, sealing, clock: systemClock });

@@ -17,7 +17,7 @@ import { startKeyless, type RunningKeyless } from '../support/keyless.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { addTestApp } from './rbac-fixture.js';
 import { arm, assignRole, removeRole, ROLES } from '../dataplanes/fixture.js';
-import { runKeyless } from '../cli/helpers.js';
+import { runAgentExpectingFailure, startAgentProcess } from './agent-process.js';
 
 const RG = 'hdi-rg';
 const GATEWAY_PW = 'Gateway-Passw0rd!7x';
@@ -335,9 +335,25 @@ for (const engine of ['sqlite', 'postgres'] as const) describe(`HDInsight cluste
     assert.deepEqual([script.status, script.code], [400, 'BadRequest']);
     assert.match(script.message, /Script actions are not supported/);
     const clusterId = `${group()}/providers/Microsoft.HDInsight/clusters/spark1`;
-    const join = await runKeyless(server.dataDir, ['agent', '--data-dir', server.dataDir, '--resource', clusterId, '--port', '0']);
+    const join = await runAgentExpectingFailure(['--data-dir', server.dataDir, '--resource', clusterId, '--port', '0']);
     assert.notEqual(join.code, 0);
-    assert.match(join.stderr + join.stdout, /usable only by the HDInsight service/);
+    assert.match(join.output, /usable only by the HDInsight service/);
+    if (engine === 'sqlite') {
+      // The same identity attached to a VM works there, as in Azure: its agent hands out a token that the lake accepts.
+      const vm = await arm(server, admin, 'PUT', `${group()}/providers/Microsoft.Compute/virtualMachines/hdi-vm?api-version=2024-07-01`, {
+        location: 'westus2', identity: { type: 'UserAssigned', userAssignedIdentities: { [uami.id]: {} } }, properties: { hardwareProfile: { vmSize: 'Standard_B1s' } },
+      });
+      assert.ok(vm.status < 300, JSON.stringify(vm.body));
+      const agent = await startAgentProcess(['--data-dir', server.dataDir, '--resource', vm.body.id, '--port', '0']);
+      try {
+        const url = `${agent.env.IDENTITY_ENDPOINT}?resource=${encodeURIComponent('https://storage.azure.com/')}&api-version=2019-08-01&mi_res_id=${encodeURIComponent(uami.id)}`;
+        const issued = await (await fetch(url, { headers: { 'x-identity-header': agent.env.IDENTITY_HEADER } })).json() as { access_token: string };
+        const listed = await fetch(`https://127.0.0.1:${port}/hdiadls1/spark1fs?resource=filesystem&recursive=false`, { headers: { authorization: `Bearer ${issued.access_token}`, 'x-ms-version': '2023-11-03' } });
+        assert.equal(listed.status, 200);
+      } finally {
+        await agent.stop();
+      }
+    }
     await hdi.clusters.beginDeleteAndWait(RG, 'spark1');
     await absent('spark1');
     assert.equal((await dfs('HEAD', 'spark1fs?resource=filesystem')).status, 200, 'deleting the cluster keeps its storage, as in Azure');

@@ -44,6 +44,12 @@ describe('azure-kusto-data with ManagedIdentityCredential through keyless agent'
       await arm.databasePrincipalAssignments.beginCreateOrUpdateAndWait('adx-vm', 'adxvm', 'db', 'vm-viewer', { principalId: vm.identity!.principalId!, principalType: 'App', role: 'Viewer' }, FAST);
       const result = await client.execute('db', 'T | count');
       assert.equal(result.primaryResults[0]!.toJSON().data[0]!['Count'], 0);
+      // A database Admin (not AllDatabasesAdmin) may change that database's managed_identity policy, not the cluster's.
+      const policy = '```[]```';
+      assert.equal(await client.execute('db', `.alter database db policy managed_identity ${policy}`).then(() => 200, (e: { response?: { status: number } }) => e.response?.status), 403);
+      await arm.databasePrincipalAssignments.beginCreateOrUpdateAndWait('adx-vm', 'adxvm', 'db', 'vm-admin', { principalId: vm.identity!.principalId!, principalType: 'App', role: 'Admin' }, FAST);
+      await client.execute('db', `.alter database db policy managed_identity ${policy}`);
+      assert.equal(await client.execute('db', `.alter cluster policy managed_identity ${policy}`).then(() => 200, (e: { response?: { status: number } }) => e.response?.status), 403);
     } finally {
       client.close();
       delete process.env['AZURE_POD_IDENTITY_AUTHORITY_HOST'];

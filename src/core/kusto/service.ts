@@ -392,8 +392,9 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
     const on = cmd.scope.kind === 'cluster' ? `cluster ${r.cluster.name}` : database;
     if (cmd.action === 'show') {
       if (!(roles.clusterAdmin || roles.clusterViewer || (database !== '' && allowed(roles, 'monitor')))) throw forbidden(r.caller, 'Show managed_identity policy', on);
-    } else if (!roles.clusterAdmin) {
-      throw forbidden(r.caller, `${cmd.action === 'delete' ? 'Delete' : 'Alter'} managed_identity policy (needs AllDatabasesAdmin)`, on);
+    } else if (!(roles.clusterAdmin || (database !== '' && roles.db.has('Admin')))) {
+      // AllDatabasesAdmin for either policy; a database's Admin for that database's policy (issue 12).
+      throw forbidden(r.caller, `${cmd.action === 'delete' ? 'Delete' : 'Alter'} managed_identity policy (needs AllDatabasesAdmin${database ? ` or Admin of database '${database}'` : ''})`, on);
     }
     const held = await heldIdentities(r.cluster, store.principals);
     const current = await readPolicy(r.cluster, database);

@@ -136,6 +136,23 @@ for (const engine of ['sqlite', 'postgres'] as const) describe(`@azure/arm-conta
     process.stdout.write(`# [${engine}] kubelet change → node token: write ${(written - start).toFixed(0)} ms, then ${elapsed.toFixed(0)} ms\n`);
   });
 
+  it('an enabled add-on\'s identity is usable on the node; disabling the add-on stops it within a second', async () => {
+    const ask = (clientId: string) => fetch(`${agent!.env.AZURE_POD_IDENTITY_AUTHORITY_HOST}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net&client_id=${clientId}`, { headers: { Metadata: 'true' } });
+    const current = await aks.managedClusters.get(RG, 'aks1');
+    const enabled = await aks.managedClusters.beginCreateOrUpdateAndWait(RG, 'aks1', { ...current, addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: 'false' } } } }, poll);
+    const addon = enabled.addonProfiles!['azureKeyvaultSecretsProvider']!.identity!;
+    assert.match(addon.resourceId!, /\/resourcegroups\/MC_aks-rg_aks1_westus2\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/azurekeyvaultsecretsprovider-aks1$/);
+    let status = 0;
+    const start = performance.now();
+    while ((status = (await ask(addon.clientId!)).status) !== 200 && performance.now() - start < 3000) { /* poll */ }
+    assert.equal(status, 200);
+    await aks.managedClusters.beginCreateOrUpdateAndWait(RG, 'aks1', { ...enabled, addonProfiles: { azureKeyvaultSecretsProvider: { enabled: false } } }, poll);
+    const off = performance.now();
+    while ((status = (await ask(addon.clientId!)).status) === 200 && performance.now() - off < 3000) { /* poll */ }
+    assert.equal(status, 400);
+    assert.ok(performance.now() - off < 1000, 'refused within a second');
+  });
+
   it('deleting the cluster stops its nodes', async () => {
     const ask = () => fetch(`${agent!.env.AZURE_POD_IDENTITY_AUTHORITY_HOST}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com&client_id=${kubelet2.clientId}`, { headers: { Metadata: 'true' } });
     assert.equal((await ask()).status, 200);

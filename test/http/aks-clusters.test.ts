@@ -176,6 +176,39 @@ describe('Microsoft.ContainerService managed clusters', () => {
     void CONTRIBUTOR;
   });
 
+  it('service-principal clusters: created with an app of the tenant, resetServicePrincipalProfile, then moved to a managed identity', async () => {
+    const appId = crypto.randomUUID();
+    await t.store.principals.insert({ objectId: crypto.randomUUID(), appId, tenantId: t.tenantId, displayName: 'aks-sp', kind: 'Application', resourceId: null, createdAt: new Date().toISOString() });
+    const missing = await req('PUT', `${clusterUrl('spc')}?${V}`, body({}, { dnsPrefix: 'spc', servicePrincipalProfile: { clientId: crypto.randomUUID(), secret: 's3cret' } }));
+    assert.equal(missing.statusCode, 400);
+    assert.match(missing.json().error.message, /not found in Active Directory tenant/);
+    const created = await req('PUT', `${clusterUrl('spc')}?${V}`, body({}, { dnsPrefix: 'spc', servicePrincipalProfile: { clientId: appId, secret: 's3cret' } }));
+    assert.equal(created.statusCode, 201, created.body);
+    const got = (await req('GET', `${clusterUrl('spc')}?${V}`)).json();
+    assert.equal(got.identity, undefined);
+    assert.deepEqual(got.properties.servicePrincipalProfile, { clientId: appId }, 'the secret is never returned');
+    assert.equal(got.properties.identityProfile, undefined);
+    assert.doesNotMatch(JSON.stringify(await t.store.resources.get(got.id)), /s3cret/, 'nor stored');
+    const reset = await req('POST', `${clusterUrl('spc')}/resetServicePrincipalProfile?${V}`, { clientId: appId, secret: 'n3w' });
+    assert.equal(reset.statusCode, 202, reset.body);
+    const msi = await req('POST', `${clusterUrl('MyCluster')}/resetServicePrincipalProfile?${V}`, { clientId: appId, secret: 'n3w' });
+    assert.equal(msi.statusCode, 400);
+    assert.match(msi.json().error.message, /not using a service principal/);
+    const migrated = await req('PUT', `${clusterUrl('spc')}?${V}`, { ...got, identity: { type: 'SystemAssigned' } });
+    assert.equal(migrated.statusCode, 200, migrated.body);
+    const after = (await req('GET', `${clusterUrl('spc')}?${V}`)).json();
+    assert.deepEqual(after.properties.servicePrincipalProfile, { clientId: 'msi' });
+    assert.match(after.properties.identityProfile.kubeletidentity.resourceId, /spc-agentpool$/);
+    await req('DELETE', `${clusterUrl('spc')}?${V}`);
+  });
+
+  it('version reads: orchestrators and kubernetesVersions', async () => {
+    const o = (await req('GET', `${sub}/providers/Microsoft.ContainerService/locations/westus2/orchestrators?${V}&resource-type=managedClusters`)).json();
+    assert.ok(o.properties.orchestrators.some((x: any) => x.default === true && x.orchestratorVersion === '1.32.7'));
+    const k = (await req('GET', `${sub}/providers/Microsoft.ContainerService/locations/westus2/kubernetesVersions?api-version=2024-01-01`)).json();
+    assert.equal(k.values.find((x: any) => x.isDefault).version, '1.32');
+  });
+
   it('delete: 202, the node group, its identities and role assignments go; the control-plane identity stays', async () => {
     const res = await req('DELETE', `${clusterUrl('byo')}?${V}`);
     assert.equal(res.statusCode, 202);

@@ -113,7 +113,9 @@ export async function routeVaultRequest(vaults: VaultService, r: VaultRequest): 
       if (m === 'PUT' && version === undefined) {
         r.authorize('setSecret', scope('secrets'));
         const v = await vaults.secrets.set(ctx, name, r.body as never);
-        return { status: 200, body: secretBundle(r, v) };
+        // Set Secret answers the whole SecretBundle, value included, as Azure's (the REST spec's
+        // setSecret example; `az rest` and the SDKs' set_secret(...).value read it).
+        return { status: 200, body: secretBundle(r, v, (r.body as { value: string }).value) };
       }
       if (m === 'GET') {
         r.authorize('getSecret', scope('secrets'));

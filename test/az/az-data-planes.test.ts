@@ -85,7 +85,7 @@ describe('the real az against Keyless Storage and Key Vault (host-style names)',
     accountId = account.id;
   });
 
-  it('an Owner without a data role is refused with AuthorizationPermissionMismatch; nothing is written', async () => {
+  it('an Owner without a data role is refused a blob list (AuthorizationPermissionMismatch)', async () => {
     const refused = await az(['storage', 'blob', 'list', '--account-name', ACCOUNT, '-c', CONTAINER, '--auth-mode', 'login', '-o', 'json']);
     assert.notEqual(refused.code, 0);
     // az 2.45 replaces the service's message with its role hint exactly when the 403 carries Azure's

@@ -8,15 +8,37 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import pg from 'pg';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ClientSecretCredential } from '@azure/identity';
 import { startKeyless, type RunningKeyless } from '../support/keyless.js';
 import { addTestApp, armToken, type TestApp } from '../compat/rbac-fixture.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { ENGINES } from '../support/stores.js';
 import { assignRole, putResource, removeRole, ROLES } from './fixture.js';
 import { startSdkRunner, type SdkRunner } from './host-style.js';
 
-describe('Key Vault data plane with the Azure SDKs (host-style)', () => {
+/** Every row of every table of a PostgreSQL database, as text. */
+async function dumpPostgres(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = await client.query<{ table_name: string }>("select table_name from information_schema.tables where table_schema = 'public'");
+    let text = '';
+    for (const { table_name: table } of tables.rows) {
+      const rows = await client.query<{ row: string }>(`select t::text as row from "${table}" t`);
+      text += rows.rows.map((r) => r.row).join('\n');
+    }
+    return text;
+  } finally {
+    await client.end();
+  }
+}
+
+// Secrets and keys live (sealed) in Keyless's own store: the whole suite runs on SQLite and on PostgreSQL.
+for (const engine of ENGINES) describe(`Key Vault data plane with the Azure SDKs (host-style) [${engine}]`, () => {
+  let db: TestDatabase | undefined;
   let server: RunningKeyless;
   let adminArm: string;
   let worker: TestApp;
@@ -26,18 +48,19 @@ describe('Key Vault data plane with the Azure SDKs (host-style)', () => {
   let policyRunner: SdkRunner;
 
   before(async () => {
-    server = await startKeyless({ via: 'node' });
+    db = engine === 'postgres' ? await createTestDatabase() : undefined;
+    server = await startKeyless({ via: 'node', ...(db ? { databaseUrl: db.url } : {}) });
     const b = server.bootstrap;
     port = new URL(b.armEndpoint).port;
     adminArm = await armToken(new ClientSecretCredential(b.tenantId, b.clientId, b.clientSecret, { authorityHost: b.authorityHost, disableInstanceDiscovery: true }));
-    worker = await addTestApp(server, 'vault-worker');
+    worker = await addTestApp(server, 'vault-worker', db?.url);
     const base = { tenantId: b.tenantId, softDeleteRetentionInDays: 7, sku: { family: 'A', name: 'standard' } };
-    vaultId = (await putResource(server, { group: 'rg-kv', type: 'Microsoft.KeyVault/vaults', name: 'kvtest1', properties: { ...base, enableRbacAuthorization: true, accessPolicies: [] } })).id;
+    vaultId = (await putResource(server, { group: 'rg-kv', type: 'Microsoft.KeyVault/vaults', name: 'kvtest1', properties: { ...base, enableRbacAuthorization: true, accessPolicies: [] } }, db?.url)).id;
     await putResource(server, { group: 'rg-kv', type: 'Microsoft.KeyVault/vaults', name: 'kvpolicy1', properties: {
       ...base, enableRbacAuthorization: false,
       accessPolicies: [{ tenantId: b.tenantId, objectId: worker.objectId, permissions: { secrets: ['get', 'list'], keys: [] } }],
-    } });
-    await putResource(server, { group: 'rg-kv', type: 'Microsoft.KeyVault/vaults', name: 'kvforeign1', properties: { ...base, tenantId: randomUUID(), enableRbacAuthorization: true } });
+    } }, db?.url);
+    await putResource(server, { group: 'rg-kv', type: 'Microsoft.KeyVault/vaults', name: 'kvforeign1', properties: { ...base, tenantId: randomUUID(), enableRbacAuthorization: true } }, db?.url);
     const env = { RUNNER_CREDENTIAL: 'secret', RUNNER_TENANT: b.tenantId, RUNNER_CLIENT_ID: worker.clientId, RUNNER_SECRET: worker.secret, RUNNER_AUTHORITY: b.authorityHost };
     const names = ['kvtest1.vault.keyless.localhost', 'kvpolicy1.vault.keyless.localhost', 'kvforeign1.vault.keyless.localhost'];
     runner = await startSdkRunner(names, { ...env, RUNNER_VAULT_URL: `https://kvtest1.vault.keyless.localhost:${port}` });
@@ -47,6 +70,7 @@ describe('Key Vault data plane with the Azure SDKs (host-style)', () => {
     await runner?.close();
     await policyRunner?.close();
     await server?.dispose();
+    await db?.drop();
   });
 
   it('answers the challenge, then refuses a principal without a data role with ForbiddenByRbac', async () => {
@@ -87,10 +111,13 @@ describe('Key Vault data plane with the Azure SDKs (host-style)', () => {
     assert.equal((await runner.call('secrets', 'getDeletedSecret', 'api-key')).status, 404);
     await removeRole(server, adminArm, assignment);
     assert.equal((await runner.call('secrets', 'getSecret', 'db-password')).status, 403);
-    // Sealed at rest: the database file holds neither value.
-    const db = await readFile(join(server.dataDir, 'keyless.db'));
-    const wal = await readFile(join(server.dataDir, 'keyless.db-wal')).catch(() => Buffer.alloc(0));
-    for (const plain of ['first-value-7Qz', 'second-value-7Qz']) assert.ok(!db.includes(plain) && !wal.includes(plain), plain);
+    // Sealed at rest: a copy of the database holds neither value (the SQLite file and its WAL, or every
+    // row of every PostgreSQL table as text).
+    const copy = db ? Buffer.from(await dumpPostgres(db.url)) : Buffer.concat([
+      await readFile(join(server.dataDir, 'keyless.db')), await readFile(join(server.dataDir, 'keyless.db-wal')).catch(() => Buffer.alloc(0)),
+    ]);
+    assert.ok(copy.length > 1000, 'the copy holds the data');
+    for (const plain of ['first-value-7Qz', 'second-value-7Qz']) assert.ok(!copy.includes(plain), plain);
   });
 
   it('keys: RSA and EC, import, wrap/unwrap with Crypto Service Encryption User, encrypt/decrypt, sign/verify', async () => {

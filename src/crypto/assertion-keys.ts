@@ -32,6 +32,8 @@ export const REFETCH_COOLDOWN_MS = 5_000;
 const MAX_DOCUMENT_BYTES = 256 * 1024;
 const MAX_KEYS = 100;
 const MAX_ISSUERS = 1_000;
+/** Signatures already verified, per exact token (a projected token is presented again and again for its hour). */
+const MAX_VERIFIED = 10_000;
 
 interface CachedIssuer {
   keys: Map<string, { key: KeyObject; alg?: string }>;
@@ -123,6 +125,9 @@ export function createAssertionKeys(options: AssertionKeysOptions): AssertionKey
   const timeout = options.timeoutMs ?? 5_000;
   const cache = new Map<string, CachedIssuer>();
   const inflight = new Map<string, Promise<CachedIssuer>>();
+  // token → the key set that verified it. Valid only while that very key set is the issuer's cached
+  // one: a refetch or expiry (a key withdrawn) makes the next presentation verify again.
+  const verified = new Map<string, CachedIssuer>();
 
   async function fetchKeys(issuer: string): Promise<CachedIssuer> {
     const running = inflight.get(issuer);
@@ -163,6 +168,8 @@ export function createAssertionKeys(options: AssertionKeysOptions): AssertionKey
         const now = options.clock.now();
         let cached = cache.get(issuer);
         if (!cached || now - cached.fetchedAt > ttl) cached = await fetchKeys(issuer);
+        const token = `${assertion.signingInput}.${assertion.signature.toString('base64url')}`;
+        if (verified.get(token) === cached) return;
         entry = find(cached, kid);
         // An unknown key: the issuer may have rotated; ask again, at most once per cool-down.
         if (!entry && now - cached.fetchedAt > REFETCH_COOLDOWN_MS) entry = find(await fetchKeys(issuer), kid);
@@ -170,7 +177,14 @@ export function createAssertionKeys(options: AssertionKeysOptions): AssertionKey
       if (!entry) throw assertionErrors.unknownSigningKey(kid, issuer);
       if (entry.alg !== undefined && entry.alg !== alg) throw assertionErrors.badSignature(issuer);
       if (!verifyJws(alg, entry.key, assertion.signingInput, assertion.signature)) throw assertionErrors.badSignature(issuer);
+      if (!local) {
+        const current = cache.get(issuer);
+        if (current) {
+          if (verified.size >= MAX_VERIFIED) verified.clear();
+          verified.set(`${assertion.signingInput}.${assertion.signature.toString('base64url')}`, current);
+        }
+      }
     },
-    clear() { cache.clear(); },
+    clear() { cache.clear(); verified.clear(); },
   };
 }

@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -93,6 +94,24 @@ describe('workload identity with the real az', { skip, timeout: 600_000 }, () =>
     const failed = await ci.sh(lines);
     assert.notEqual(failed.code, 0);
     assert.match(failed.stderr, /AADSTS700213/);
+  });
+
+  it('az aks create|update --enable-oidc-issuer, az aks show --query oidcIssuerProfile.issuerUrl, az aks oidc-issuer rotate-signing-keys', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'keyless-wi-home-'));
+    const created = ok(await admin.sh('az aks create -g wi -n wiaks --enable-managed-identity --enable-oidc-issuer --generate-ssh-keys --node-count 1 -o json', { HOME: home }), 'aks create').json;
+    const b = server.bootstrap;
+    assert.match(created.oidcIssuerProfile.issuerUrl, new RegExp(`^${b.armEndpoint.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/oidc/${b.tenantId}/[0-9a-f-]{36}/$`));
+    const shown = ok(await admin.az(['aks', 'show', '-g', 'wi', '-n', 'wiaks', '--query', 'oidcIssuerProfile.issuerUrl', '-o', 'tsv']), 'aks show').stdout.trim();
+    assert.equal(shown, created.oidcIssuerProfile.issuerUrl);
+    // az round-trips the cluster through its 2022-11-01 model: the issuer URL is kept.
+    const updated = ok(await admin.sh('az aks update -g wi -n wiaks --enable-oidc-issuer -o json', { HOME: home }), 'aks update').json;
+    assert.equal(updated.oidcIssuerProfile.issuerUrl, shown);
+    ok(await admin.az(['aks', 'oidc-issuer', 'rotate-signing-keys', '-g', 'wi', '-n', 'wiaks', '--yes']), 'rotate-signing-keys');
+    const jwks = await (await fetch(`${shown}openid/v1/jwks`)).json() as { keys: unknown[] };
+    assert.equal(jwks.keys.length, 2, 'old and new keys published during the overlap');
+    const fic = ok(await admin.az(['identity', 'federated-credential', 'create', '-n', 'aks-workload', '--identity-name', 'deployer', '-g', 'wi',
+      '--issuer', shown, '--subject', 'system:serviceaccount:default:workload', '-o', 'json']), 'fic for the cluster').json;
+    assert.equal(fic.issuer, shown);
   });
 
   it('az ad app federated-credential create|list|show|delete, and az login --federated-token as the app', async () => {

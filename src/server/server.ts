@@ -28,7 +28,7 @@ import { createIssuerKeyCrypto } from '../crypto/cluster-issuer-keys.js';
 import { createServiceAccountTokens } from '../core/workload-identity/service-account-tokens.js';
 import { createRbac, ensureBootstrapOwner } from '../core/rbac/rbac.js';
 import { createArmAuthorizer } from '../providers/authorization/index.js';
-import { createProviders } from '../providers/index.js';
+import { createProviders, type ProviderRegistry } from '../providers/index.js';
 import { createHostAttestation, type HostAttestation } from '../core/hosts/host-attestation.js';
 import { createIdentityChangeNotifier, createIdentityWatch } from '../core/hosts/identity-watch.js';
 import { createManagedIdentityTokens } from '../core/tokens/managed-identity.js';
@@ -55,6 +55,10 @@ export interface RunningServer {
   storageDescription: string;
   /** The port actually listened on. */
   port: number;
+  /** The application and its store, for in-process callers (the fuzz campaign injects requests: test/fuzz/). */
+  app: FastifyInstance;
+  store: Store;
+  providers: ProviderRegistry['providers'];
   stop(): Promise<void>;
 }
 
@@ -133,11 +137,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     // authorizer, attestation and the catalogue read the declarations.
     // Attestation needs the host types the providers declare; the join routes need attestation.
     const attestation: { current?: HostAttestation } = {};
+    // Blob / Data Lake and Key Vault data planes: bearer tokens of this server, RBAC data actions.
+    const planes = createDataPlaneWiring({ store, clock, sealing, access: rbac.access, verifier, baseUrl, dnsSuffix: config.dnsSuffix });
     // HDInsight acts as its clusters' identities on the data planes (docs/adr/0014-hdinsight.md).
     const appRef: { current?: FastifyInstance } = {};
     const services = createServiceCalls({ tokens, principals: store.principals, app: () => appRef.current, sealing });
-    // Blob / Data Lake and Key Vault data planes: bearer tokens of this server, RBAC data actions.
-    const planes = createDataPlaneWiring({ store, clock, sealing, access: rbac.access, verifier, baseUrl, dnsSuffix: config.dnsSuffix });
     const registry = createProviders({
       store, clock, ids, registrations: store.registrations, rbac, services,
       resources: {
@@ -215,7 +219,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await writeAzCloudFile(config.dataDir, azCloudConfig({ baseUrl: publicUrl, suffixes: cloudSuffixes }));
     log.info({ port, engine: store.engine }, 'keyless server ready');
     return {
-      bootstrap, bootstrapPath: bootstrapFile(config.dataDir), port, stop,
+      bootstrap, bootstrapPath: bootstrapFile(config.dataDir), port, stop, app, store, providers: registry.providers,
       storageDescription: config.databaseUrl ? `PostgreSQL ${describePostgres(config.databaseUrl)}` : `SQLite ${sqliteFile(config.dataDir)}`,
     };
   } catch (error) {

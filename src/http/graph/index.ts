@@ -92,11 +92,15 @@ export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
       return sendError(reply, request, new GraphError(500, 'generalException', 'The Keyless server failed; try again.'));
     });
 
-    // Graph's answer for a path it does not serve under /v1.0.
-    app.setNotFoundHandler(async (request, reply) => {
-      const segment = request.url.split('?')[0]!.split('/').filter(Boolean)[1] ?? '';
+    // Graph's answer for a path it does not serve under /v1.0 (or /graph/v1.0): the first segment after the prefix.
+    const notServed = async (request: FastifyRequest, reply: FastifyReply) => {
+      const segment = request.url.split('?')[0]!.slice((app.prefix || GRAPH_PREFIX).length).split('/').filter(Boolean)[0] ?? '';
       return sendError(reply, request, new GraphError(400, 'BadRequest', `Resource not found for the segment '${segment.slice(0, 100)}'.`));
-    });
+    };
+    app.setNotFoundHandler(notServed);
+    // A route, not only the not-found handler: the Blob data plane's path-style `/{account}/*` routes
+    // would otherwise claim `/graph/v1.0/<unknown>` as a storage account named `graph` (found by test/fuzz/).
+    app.all('/*', notServed);
 
     app.post('/directoryObjects/getByIds', async (request) => {
       const { ids, types } = parseGetByIds(readJsonObject(request.body as Buffer | undefined));

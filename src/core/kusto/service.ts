@@ -49,7 +49,7 @@ export interface KustoRequest {
   caller: VerifiedCaller;
 }
 
-export interface KustoResult extends Table {}
+export type KustoResult = Table;
 
 export interface KustoService {
   /** The cluster of a data-plane host name (`adxmain` or `ingest-adxmain`). */

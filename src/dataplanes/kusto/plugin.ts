@@ -102,13 +102,12 @@ export function kustoPlugin(deps: KustoPlaneDeps): FastifyPluginAsync {
 
   async function handle(request: FastifyRequest<{ Params: { cluster: string } }>, reply: FastifyReply, kind: 'mgmt' | 'query' | 'query-v1') {
     const clientRequestId = request.headers['x-ms-client-request-id'];
-    const requestId = typeof clientRequestId === 'string' && /^[\w.;:\-]{1,200}$/.test(clientRequestId) ? clientRequestId : randomUUID();
+    const requestId = typeof clientRequestId === 'string' && /^[\w.;:-]{1,200}$/.test(clientRequestId) ? clientRequestId : randomUUID();
     reply.header('x-ms-client-request-id', requestId).header('x-ms-activity-id', randomUUID());
     const cluster = await deps.kusto.findCluster(request.params.cluster);
     if (!cluster) throw new KustoError('bad-request', `Cluster '${request.params.cluster}' does not exist on this Keyless server.`);
     // Authentication first: nothing about the cluster's content is told to an anonymous caller.
-    let token: string | undefined;
-    try { token = bearerToken(request.headers.authorization); } catch (e) { throw e; }
+    const token = bearerToken(request.headers.authorization);
     if (token === undefined) throw new BearerError('missing', 'The request has no bearer token; sign in for the audience named by /v1/rest/auth/metadata (KustoServiceResourceId).');
     const caller = await verifyBearer(deps.verifier, token, audiences(cluster));
     const tenant = await deps.tenantOf(cluster);

@@ -9,7 +9,7 @@
  * principals of other tenants are never returned. Errors are Graph's `{"error":{"code","message"}}`.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { isDirectoryError, toPasswordCredential, type ApplicationRecord, type ApplicationService, type DirectoryError, type PasswordCredential } from '../../core/directory/applications.js';
+import { isDirectoryError, type ApplicationRecord, type ApplicationService, type DirectoryError, type PasswordCredential } from '../../core/directory/applications.js';
 import { servicePrincipalNames, type DirectoryReader } from '../../core/directory/directory-reader.js';
 import { isDomainError } from '../../core/errors.js';
 import { unavailableCause } from '../../core/unavailable.js';

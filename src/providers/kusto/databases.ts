@@ -13,7 +13,7 @@ import { KUSTO_CLUSTER_SPEC } from './clusters.js';
 
 /** Database names: letters, digits, spaces, dots, dashes and underscores, up to 260 characters. */
 const DATABASE_NAME = /^[A-Za-z0-9_.\- ]{1,260}$/;
-const PRINCIPAL_ASSIGNMENT_NAME = /^[A-Za-z0-9_.\-]{1,260}$/;
+const PRINCIPAL_ASSIGNMENT_NAME = /^[A-Za-z0-9_.-]{1,260}$/;
 
 /** ISO-8601 durations as Kusto takes them (`P365D`, `P31D`, `PT12H`). */
 const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;

@@ -95,7 +95,8 @@ export function createBlobRepository(db: DbSource): BlobRepository {
     },
     async putBlob(b, content) {
       const row = { ...blobRow(b), content };
-      const { account_key, container, name, ...changes } = row;
+      // The key columns are what the conflict is on: everything else is updated.
+      const { account_key: _key, container: _container, name: _name, ...changes } = row;
       await db().insertInto('blobs').values(row)
         .onConflict((oc) => oc.columns(['account_key', 'container', 'name']).doUpdateSet(changes)).execute();
     },

@@ -139,7 +139,10 @@ describe('fuzz: ARM, every route of every provider', () => {
     const junkPath = fc.array(fc.oneof(hostileString.map((s) => segment(s, true)), fc.constantFrom('subscriptions', 'providers', 'resourceGroups', 'Microsoft.Compute', 'Microsoft.Unknown', '..', '%2F', 'locations')), { minLength: 0, maxLength: 8 })
       .map((segs) => '/' + segs.join('/'));
     await fc.assert(fc.asyncProperty(junkPath, fc.constantFrom('GET', 'PUT', 'PATCH', 'DELETE', 'POST', 'HEAD'), hostileBody, contentType, async (path, method, body, ct) => {
-      const a = await send(method, `${path}?api-version=2024-11-30`, { authorization: ownerAuth, ...(ct ? { 'content-type': ct } : {}) }, body);
+      // A URL the HTTP client itself refuses to form (light-my-request's URL parser, as Node's) never reaches the server.
+      const a = await send(method, `${path}?api-version=2024-11-30`, { authorization: ownerAuth, ...(ct ? { 'content-type': ct } : {}) }, body)
+        .catch((error: unknown) => { if (error instanceof TypeError && /Invalid URL/.test(error.message)) return undefined; throw error; });
+      if (a === undefined) return;
       assertNo5xx(a);
       if (armPath(path)) assertArmError(a);
       else assertAnySurfaceError(a);

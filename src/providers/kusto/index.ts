@@ -6,6 +6,7 @@
  * polls (kusto-wire.md §1.5). `uri`/`dataIngestionUri` name Keyless's Kusto data plane
  * (docs/adr/0015-kusto.md).
  */
+import { DomainError } from '../../core/errors.js';
 import type { ResourceRecord } from '../../core/model.js';
 import { bodySchema } from '../../http/arm/body-schema.js';
 import { defineRoute, type ArmContext, type ArmRoute } from '../../http/arm/route.js';
@@ -110,6 +111,11 @@ function stateRoutes(deps: ProviderDeps, declaration: () => { services: Readonly
 
 type NameCheck = { name: string; type: string };
 const nameBody = bodySchema<NameCheck>({ name: 'string', type: 'string' });
+/** The name a check asks about: the schema checks its type, not its presence (a missing name was a 500; found by test/fuzz/). */
+const nameOf = (body: NameCheck): string => {
+  if (typeof body.name !== 'string') throw new DomainError('InvalidParameter', "The request body must name what to check: {\"name\": \"<name>\", \"type\": \"<resource type>\"}.", { target: 'name' });
+  return body.name;
+};
 
 /** The three `checkNameAvailability` actions: cluster names (global), database and principal-assignment names (per parent). */
 function nameRoutes(deps: ProviderDeps): ArmRoute<any>[] {
@@ -126,7 +132,7 @@ function nameRoutes(deps: ProviderDeps): ArmRoute<any>[] {
       method: 'POST', path: `/subscriptions/{subscriptionId}/providers/${NS}/locations/{location}/checkNameAvailability`, operationId: 'Clusters_CheckNameAvailability',
       action: `${NS}/locations/checkNameAvailability/action`, apiVersions: KUSTO_API_VERSIONS, body: nameBody,
       handler: async (ctx) => {
-        const problem = clusterNameProblem(ctx.body.name);
+        const problem = clusterNameProblem(nameOf(ctx.body));
         if (problem) return answer(ctx.body.name, { reason: 'Invalid', message: problem });
         const taken = await deps.store.resources.findByTypeAndName(KUSTO_CLUSTER_TYPE, ctx.body.name);
         return answer(ctx.body.name, taken.length > 0 ? { reason: 'AlreadyExists', message: `Name '${ctx.body.name}' with type ${KUSTO_CLUSTER_TYPE} is already taken. Please specify a different name.` } : undefined);
@@ -135,17 +141,17 @@ function nameRoutes(deps: ProviderDeps): ArmRoute<any>[] {
     defineRoute<NameCheck>({
       method: 'POST', path: `${CLUSTER}/checkNameAvailability`, operationId: 'Databases_CheckNameAvailability',
       action: `${NS}/clusters/databases/read`, apiVersions: KUSTO_API_VERSIONS, body: nameBody,
-      handler: async (ctx) => answer(ctx.body.name, await childTaken(ctx, 'databases', 'Database')),
+      handler: async (ctx) => answer(nameOf(ctx.body), await childTaken(ctx, 'databases', 'Database')),
     }),
     defineRoute<NameCheck>({
       method: 'POST', path: `${CLUSTER}/checkPrincipalAssignmentNameAvailability`, operationId: 'ClusterPrincipalAssignments_CheckNameAvailability',
       action: `${NS}/clusters/principalAssignments/read`, apiVersions: KUSTO_API_VERSIONS, body: nameBody,
-      handler: async (ctx) => answer(ctx.body.name, await childTaken(ctx, 'principalAssignments', 'PrincipalAssignment')),
+      handler: async (ctx) => answer(nameOf(ctx.body), await childTaken(ctx, 'principalAssignments', 'PrincipalAssignment')),
     }),
     defineRoute<NameCheck>({
       method: 'POST', path: `${CLUSTER}/databases/{databaseName}/checkPrincipalAssignmentNameAvailability`, operationId: 'DatabasePrincipalAssignments_CheckNameAvailability',
       action: `${NS}/clusters/databases/principalAssignments/read`, apiVersions: KUSTO_API_VERSIONS, body: nameBody,
-      handler: async (ctx) => answer(ctx.body.name, await childTaken(ctx, 'principalAssignments', 'PrincipalAssignment')),
+      handler: async (ctx) => answer(nameOf(ctx.body), await childTaken(ctx, 'principalAssignments', 'PrincipalAssignment')),
     }),
   ];
 }

@@ -15,10 +15,12 @@ import type { BenchContext, Benchmark, SuiteResult } from './lib/suite.js';
 const SUITES_DIR = join(import.meta.dirname, 'suites');
 
 async function loadSuites(): Promise<Benchmark[]> {
-  const files = readdirSync(SUITES_DIR).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+  const files = readdirSync(SUITES_DIR)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .sort();
   const suites: Benchmark[] = [];
   for (const file of files) {
-    const mod = await import(pathToFileURL(join(SUITES_DIR, file)).href) as { benchmark?: Benchmark };
+    const mod = (await import(pathToFileURL(join(SUITES_DIR, file)).href)) as { benchmark?: Benchmark };
     if (mod.benchmark) suites.push(mod.benchmark);
   }
   return suites;
@@ -47,7 +49,9 @@ const { values, positionals } = parseArgs({
 
 const suites = await loadSuites();
 if (values.help) {
-  process.stdout.write(`usage: npm run bench -- [suite…] [--duration s] [--warmup s] [--connections n] [--rounds n] [--smoke] [--results file] [--json file]\nsuites:\n${suites.map((s) => `  ${s.name.padEnd(10)} ${s.description}`).join('\n')}\n`);
+  process.stdout.write(
+    `usage: npm run bench -- [suite…] [--duration s] [--warmup s] [--connections n] [--rounds n] [--smoke] [--results file] [--json file]\nsuites:\n${suites.map((s) => `  ${s.name.padEnd(10)} ${s.description}`).join('\n')}\n`,
+  );
   process.exit(0);
 }
 const unknown = positionals.filter((p) => !suites.some((s) => s.name === p));

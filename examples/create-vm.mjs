@@ -10,12 +10,16 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 
 const b = JSON.parse(readFileSync(join(process.argv[2] ?? '.keyless', 'bootstrap.json'), 'utf8'));
 const credential = new ClientSecretCredential(b.tenantId, b.clientId, b.clientSecret, {
-  authorityHost: b.authorityHost, disableInstanceDiscovery: true,
+  authorityHost: b.authorityHost,
+  disableInstanceDiscovery: true,
 });
 const options = { endpoint: b.armEndpoint };
 await new ResourceManagementClient(credential, b.subscriptionId, options).resourceGroups.createOrUpdate('myResourceGroup', { location: 'westus2' });
-const identity = await new ManagedServiceIdentityClient(credential, b.subscriptionId, options)
-  .userAssignedIdentities.createOrUpdate('myResourceGroup', 'myIdentity', { location: 'westus2' });
+const identity = await new ManagedServiceIdentityClient(credential, b.subscriptionId, options).userAssignedIdentities.createOrUpdate(
+  'myResourceGroup',
+  'myIdentity',
+  { location: 'westus2' },
+);
 const vm = await new ComputeManagementClient(credential, b.subscriptionId, options).virtualMachines.beginCreateOrUpdateAndWait('myResourceGroup', 'myVM', {
   location: 'westus2',
   hardwareProfile: { vmSize: 'Standard_B1s' },

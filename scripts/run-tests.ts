@@ -4,7 +4,7 @@
  * Storage and server tests that need PostgreSQL get one throwaway cluster, started here once and
  * shared through KEYLESS_TEST_PG_URL (each test file makes its own database in it).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,11 @@ const caDir = mkdtempSync(join(tmpdir(), 'keyless-test-ca-'));
 const ca = await createCertificateAuthority('Keyless Test CA');
 writeFileSync(join(caDir, 'ca.pem'), ca.certPem);
 writeFileSync(join(caDir, 'ca-key.pem'), ca.keyPem, { mode: 0o600 });
+
+// Tests start `npx keyless …` as users do. npm sets up a cache entry for this checkout on the first
+// `npx` (~/.npm/_npx); a first run killed half-way by a test's timeout leaves an entry without its
+// package.json, and every later `npx keyless` then fails at once. Make that first run here, alone.
+spawnSync('npx', ['--no-install', 'keyless', '--help'], { stdio: 'ignore', timeout: 300_000 });
 
 const pg = process.env.KEYLESS_TEST_PG_URL ? undefined : await startPostgres();
 const env = {

@@ -17,22 +17,37 @@ import type { OidcProviderReady } from '../bench/targets/oidc-provider-server.js
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-interface LoadData { requestsPerSecond: number; ok2xx: number; non2xx: number; errors: number; timeouts: number }
+interface LoadData {
+  requestsPerSecond: number;
+  ok2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
 interface SmokeJson {
-  suites: { tokens: { problems: string[]; data: {
-    rawSigning: { tokensPerSecond: number; tokens: number };
-    oidcProvider: { load: LoadData; probe: { alg: string } };
-    keyless: Array<{ label: string; unavailable?: string; load?: LoadData; probe?: { alg: string; uniqueIdClaim: string } }>;
-    signerPool: Array<{ available: boolean; tokensPerSecond?: number; reason?: string }>;
-  } } };
+  suites: {
+    tokens: {
+      problems: string[];
+      data: {
+        rawSigning: { tokensPerSecond: number; tokens: number };
+        oidcProvider: { load: LoadData; probe: { alg: string } };
+        keyless: Array<{ label: string; unavailable?: string; load?: LoadData; probe?: { alg: string; uniqueIdClaim: string } }>;
+        signerPool: Array<{ available: boolean; tokensPerSecond?: number; reason?: string }>;
+      };
+    };
+  };
 }
 
 function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run-all.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     child.on('exit', (code) => done({ code, output }));
   });
 }
@@ -79,8 +94,12 @@ test('non-2xx responses under load invalidate a measurement', { timeout: 60_000 
   try {
     const ready = await waitForMessage<OidcProviderReady>(server, 'ready', 30_000);
     const load = await runLoad({
-      url: ready.tokenUrl, caPem: ready.caPem, form: clientCredentialsForm(ready.clientId, 'wrong-secret'),
-      connections: 1, durationSeconds: 0.5, warmupSeconds: 0,
+      url: ready.tokenUrl,
+      caPem: ready.caPem,
+      form: clientCredentialsForm(ready.clientId, 'wrong-secret'),
+      connections: 1,
+      durationSeconds: 0.5,
+      warmupSeconds: 0,
     });
     assert.ok(load.non2xx > 0, 'a wrong client secret is refused');
     assert.equal(load.ok2xx, 0);

@@ -40,11 +40,17 @@ export async function startKeyless(env: Record<string, string> = {}, timeoutMs =
   if (!existsSync(COMPILED)) throw new KeylessUnavailableError(`${COMPILED} is missing: run \`npm run build\` first`);
   const dataDir = await mkdtemp(join(tmpdir(), 'keyless-bench-'));
   const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', '0'], {
-    cwd: BENCH_ROOT, env: { ...process.env, KEYLESS_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: BENCH_ROOT,
+    env: { ...process.env, KEYLESS_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const cleanUp = async () => {
     await stopProcess(child, exited);
@@ -79,7 +85,9 @@ async function waitForBootstrap(dataDir: string, child: ChildProcess, output: ()
     try {
       const parsed = JSON.parse(await readFile(file, 'utf8')) as KeylessBootstrap;
       if (parsed.authorityHost && parsed.tenantId && parsed.clientSecret) return parsed;
-    } catch { /* not written yet */ }
+    } catch {
+      /* not written yet */
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new KeylessUnavailableError(`keyless serve wrote no bootstrap.json within ${timeoutMs / 1000} s:\n${lastLines(output())}`);

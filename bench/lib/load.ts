@@ -41,9 +41,7 @@ export interface LoadResult {
 }
 
 /** Messages between the parent and load-worker.ts. */
-export type LoadWorkerMessage =
-  | { type: 'result'; result: LoadResult }
-  | { type: 'error'; message: string };
+export type LoadWorkerMessage = { type: 'result'; result: LoadResult } | { type: 'error'; message: string };
 
 /** Why a load result cannot be trusted, or undefined when it can (only 2xx, no socket errors). */
 export function loadProblem(result: LoadResult): string | undefined {

@@ -21,13 +21,28 @@ export function forkTs(script: string, options: { args?: string[]; env?: Record<
 /** Resolves with the first IPC message of `type` from `child`; rejects if it exits first or time runs out. */
 export function waitForMessage<T extends { type: string }>(child: ChildProcess, type: T['type'], timeoutMs: number): Promise<T> {
   return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => { cleanup(); reject(new Error(`no '${type}' message from child within ${timeoutMs / 1000} s`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no '${type}' message from child within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
     const onMessage = (m: { type: string; message?: string }) => {
-      if (m.type === type) { cleanup(); resolvePromise(m as T); }
-      else if (m.type === 'error') { cleanup(); reject(new Error(m.message ?? 'child reported an error')); }
+      if (m.type === type) {
+        cleanup();
+        resolvePromise(m as T);
+      } else if (m.type === 'error') {
+        cleanup();
+        reject(new Error(m.message ?? 'child reported an error'));
+      }
     };
-    const onExit = (code: number | null) => { cleanup(); reject(new Error(`child exited with ${code} before sending '${type}'`)); };
-    const cleanup = () => { clearTimeout(timer); child.off('message', onMessage); child.off('exit', onExit); };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`child exited with ${code} before sending '${type}'`));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
     child.on('message', onMessage);
     child.on('exit', onExit);
   });

@@ -51,9 +51,7 @@ export function writeResultsFile(path: string, sections: Map<string, string>): v
     const start = text.indexOf(`<!-- suite:${name} -->`);
     const endMarker = `<!-- /suite:${name} -->`;
     const end = text.indexOf(endMarker);
-    text = start >= 0 && end > start
-      ? text.slice(0, start) + section + text.slice(end + endMarker.length)
-      : `${text.trimEnd()}\n\n${section}\n`;
+    text = start >= 0 && end > start ? text.slice(0, start) + section + text.slice(end + endMarker.length) : `${text.trimEnd()}\n\n${section}\n`;
   }
   writeFileSync(path, text.endsWith('\n') ? text : `${text}\n`);
 }

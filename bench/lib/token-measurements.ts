@@ -48,8 +48,12 @@ export async function loadTokenEndpoint(target: TokenTarget, context: BenchConte
   const probe = await probeTokenEndpoint(target);
   context.log(`${target.name}: tokens are fresh ${probe.alg} JWTs (distinct ${probe.uniqueIdClaim}); loading for ${context.durationSeconds} s`);
   const load = await runLoad({
-    url: target.url, form: target.form, caPem: target.caPem, connections: context.connections,
-    durationSeconds: context.durationSeconds, warmupSeconds: context.warmupSeconds,
+    url: target.url,
+    form: target.form,
+    caPem: target.caPem,
+    connections: context.connections,
+    durationSeconds: context.durationSeconds,
+    warmupSeconds: context.warmupSeconds,
   });
   const problem = loadProblem(load);
   return problem ? { probe, load, problem: `${target.name}: ${problem}` } : { probe, load };
@@ -60,9 +64,15 @@ export async function measureOidcProvider(context: BenchContext): Promise<HttpMe
   const child = forkTs('bench/targets/oidc-provider-server.ts');
   try {
     const ready = await waitForMessage<OidcProviderReady>(child, 'ready', 60_000);
-    return await loadTokenEndpoint({
-      name: 'oidc-provider', url: ready.tokenUrl, caPem: ready.caPem, form: clientCredentialsForm(ready.clientId, ready.clientSecret),
-    }, context);
+    return await loadTokenEndpoint(
+      {
+        name: 'oidc-provider',
+        url: ready.tokenUrl,
+        caPem: ready.caPem,
+        form: clientCredentialsForm(ready.clientId, ready.clientSecret),
+      },
+      context,
+    );
   } finally {
     await stopChild(child);
   }

@@ -23,20 +23,28 @@ export interface TokenResponse {
 export function requestToken(target: TokenTarget): Promise<TokenResponse> {
   const body = formBody(target.form);
   return new Promise((resolve, reject) => {
-    const req = request(target.url, {
-      method: 'POST',
-      ca: target.caPem,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => { text += d; });
-      res.on('end', () => {
-        try { resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }); } catch {
-          reject(new Error(`${target.name}: token endpoint answered ${res.statusCode} with a body that is not JSON`));
-        }
-      });
-    });
+    const req = request(
+      target.url,
+      {
+        method: 'POST',
+        ca: target.caPem,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          text += d;
+        });
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> });
+          } catch {
+            reject(new Error(`${target.name}: token endpoint answered ${res.statusCode} with a body that is not JSON`));
+          }
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -65,7 +73,8 @@ export async function probeTokenEndpoint(target: TokenTarget): Promise<ProbeRepo
   const a = first.payload[idClaim];
   const b = second.payload[idClaim];
   if (typeof a !== 'string' || typeof b !== 'string') throw new Error(`${target.name}: token carries neither uti nor jti`);
-  if (a === b || first.token === second.token) throw new Error(`${target.name}: two requests returned the same token (${idClaim} reused): tokens must be freshly signed`);
+  if (a === b || first.token === second.token)
+    throw new Error(`${target.name}: two requests returned the same token (${idClaim} reused): tokens must be freshly signed`);
   return { alg: String(first.header.alg), claimNames: Object.keys(first.payload).sort(), uniqueIdClaim: idClaim };
 }
 

@@ -34,15 +34,39 @@ async function seed(store: Store, subscriptionId: string, tenantId: string) {
   const id = (type: string, name: string) => `/subscriptions/${subscriptionId}/resourceGroups/bench/providers/${type}/${name}`;
   const at = new Date().toISOString();
   const record = (type: string, name: string, identity: Record<string, unknown> | null): ResourceRecord => ({
-    id: id(type, name), subscriptionId, resourceGroup: 'bench', type, name, location: 'westeurope', tags: {}, kind: null, properties: {}, identity, sku: null,
-    provisioningState: 'Succeeded', etag: randomUUID(), createdAt: at, updatedAt: at,
+    id: id(type, name),
+    subscriptionId,
+    resourceGroup: 'bench',
+    type,
+    name,
+    location: 'westeurope',
+    tags: {},
+    kind: null,
+    properties: {},
+    identity,
+    sku: null,
+    provisioningState: 'Succeeded',
+    etag: randomUUID(),
+    createdAt: at,
+    updatedAt: at,
   });
-  const principal = (resourceId: string, name: string): ServicePrincipal => ({ objectId: randomUUID(), appId: randomUUID(), tenantId, displayName: name, kind: 'ManagedIdentity', resourceId, createdAt: at });
+  const principal = (resourceId: string, name: string): ServicePrincipal => ({
+    objectId: randomUUID(),
+    appId: randomUUID(),
+    tenantId,
+    displayName: name,
+    kind: 'ManagedIdentity',
+    resourceId,
+    createdAt: at,
+  });
   const vm = record('Microsoft.Compute/virtualMachines', 'bench-vm', null);
   const system = principal(vm.id, 'bench-vm');
   const uami = principal(id('Microsoft.ManagedIdentity/userAssignedIdentities', 'bench-app'), 'bench-app');
   const identity = (attached: boolean) => ({
-    systemAssigned: true, principalId: system.objectId, tenantId, clientId: system.appId,
+    systemAssigned: true,
+    principalId: system.objectId,
+    tenantId,
+    clientId: system.appId,
     userAssignedIdentities: attached ? { [uami.resourceId!]: { principalId: uami.objectId, clientId: uami.appId } } : {},
   });
   vm.identity = identity(true);
@@ -60,17 +84,28 @@ async function seed(store: Store, subscriptionId: string, tenantId: string) {
 }
 
 function startAgent(dataDir: string, resourceId: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [join(BENCH_ROOT, 'bin/keyless.js'), 'agent', '--data-dir', dataDir, '--resource', resourceId, '--port', '0'], { cwd: BENCH_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(BENCH_ROOT, 'bin/keyless.js'), 'agent', '--data-dir', dataDir, '--resource', resourceId, '--port', '0'], {
+    cwd: BENCH_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`agent not ready:\n${out}`)), 60_000);
-    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /^export AZURE_POD_IDENTITY_AUTHORITY_HOST=(\S+)$/m.exec(out);
-      if (m) { clearTimeout(timer); resolve({ child, base: m[1]! }); }
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, base: m[1]! });
+      }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`agent exited with ${code}:\n${out}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`agent exited with ${code}:\n${out}`));
+    });
   });
 }
 
@@ -90,7 +125,9 @@ export const benchmark: Benchmark = {
     let agent: ChildProcess | undefined;
     let bare: ChildProcess | undefined;
     try {
-      const subscriptionId = (JSON.parse(await (await import('node:fs/promises')).readFile(join(dataDir, 'bootstrap.json'), 'utf8')) as { subscriptionId: string }).subscriptionId;
+      const subscriptionId = (
+        JSON.parse(await (await import('node:fs/promises')).readFile(join(dataDir, 'bootstrap.json'), 'utf8')) as { subscriptionId: string }
+      ).subscriptionId;
       const { vm, uami, setAttached } = await seed(store, subscriptionId, server.bootstrap.tenantId);
       const started = await startAgent(dataDir, vm.id);
       agent = started.child;
@@ -103,10 +140,17 @@ export const benchmark: Benchmark = {
       bare = forkTs('bench/targets/bare-http.ts');
       bare.send({ body: first.body });
       const { port } = await waitForMessage<{ type: 'ready'; port: number }>(bare, 'ready', 30_000);
-      const load = (url: string) => runLoad({
-        url, form: {}, method: 'GET', headers: { Metadata: 'true' }, caPem: '',
-        connections: context.connections, durationSeconds: context.durationSeconds, warmupSeconds: context.warmupSeconds,
-      });
+      const load = (url: string) =>
+        runLoad({
+          url,
+          form: {},
+          method: 'GET',
+          headers: { Metadata: 'true' },
+          caPem: '',
+          connections: context.connections,
+          durationSeconds: context.durationSeconds,
+          warmupSeconds: context.warmupSeconds,
+        });
       const agentRuns: LoadResult[] = [];
       const bareRuns: LoadResult[] = [];
       for (let round = 0; round < context.rounds; round++) {
@@ -115,7 +159,10 @@ export const benchmark: Benchmark = {
         context.log(`agent: round ${round + 1}/${context.rounds}: agent (cached token)`);
         agentRuns.push(await load(`${base}/metadata/identity/oauth2/token?api-version=2018-02-01&${cachedQuery}`));
       }
-      for (const r of [...agentRuns, ...bareRuns]) { const p = loadProblem(r); if (p) problems.push(p); }
+      for (const r of [...agentRuns, ...bareRuns]) {
+        const p = loadProblem(r);
+        if (p) problems.push(p);
+      }
       const agentRps = median(agentRuns.map((r) => r.requestsPerSecond));
       const bareRps = median(bareRuns.map((r) => r.requestsPerSecond));
       const agentLoad = agentRuns.find((r) => r.requestsPerSecond === agentRps)!;
@@ -157,7 +204,10 @@ export const benchmark: Benchmark = {
               ['Agent, cached token via IMDS path (req/s)', formatNumber(agentRps)],
               ['Ratio agent / bare (target ≥ 0.70)', formatNumber(ratio, 2)],
               ['Agent cached latency p50 / p99 (ms)', `${formatNumber(agentLoad.latencyMs.p50, 2)} / ${formatNumber(agentLoad.latencyMs.p99, 2)}`],
-              [`Cache miss latency p50 / p99 (ms, ${missCount} sequential)`, `${formatNumber(percentile(misses, 50), 2)} / ${formatNumber(percentile(misses, 99), 2)}`],
+              [
+                `Cache miss latency p50 / p99 (ms, ${missCount} sequential)`,
+                `${formatNumber(percentile(misses, 50), 2)} / ${formatNumber(percentile(misses, 99), 2)}`,
+              ],
               ['Detach → refusal at the agent, median / max (ms)', `${formatNumber(median(detaches))} / ${formatNumber(Math.max(...detaches))}`],
               [`Cached req/s vs Azure IMDS throttle (${IMDS_THROTTLE_RPS} req/s per VM)`, `${formatNumber(agentRps / IMDS_THROTTLE_RPS)}×`],
             ],
@@ -166,13 +216,16 @@ export const benchmark: Benchmark = {
         notes: [
           `Cached tokens: ${formatNumber(ratio, 2)} of a bare node:http server sending the same bytes (${ratio >= 0.7 ? 'meets' : 'misses'} the 0.70 target), ${context.connections} keep-alive connections, load generator in its own process.`,
           `Azure throttles IMDS at ${IMDS_THROTTLE_RPS} token requests per second per VM; the Keyless agent serves cached tokens at about ${formatNumber(agentRps / IMDS_THROTTLE_RPS)} times that rate.`,
-          'Cache miss = the agent asks the server over HTTPS keep-alive (host key check, VM and identity reads, a freshly signed RS256 token). Detach is written to the database by another process, so the server notices it through its 200 ms poll; writes made through this server\'s ARM API can wake the watch at once.',
+          "Cache miss = the agent asks the server over HTTPS keep-alive (host key check, VM and identity reads, a freshly signed RS256 token). Detach is written to the database by another process, so the server notices it through its 200 ms poll; writes made through this server's ARM API can wake the watch at once.",
         ],
         problems,
         data: { agentRps, bareRps, ratio, missP50: percentile(misses, 50), missP99: percentile(misses, 99), detachMs: detaches },
       };
     } finally {
-      if (agent && agent.exitCode === null) { agent.kill('SIGTERM'); await new Promise((r) => agent!.once('exit', r)); }
+      if (agent && agent.exitCode === null) {
+        agent.kill('SIGTERM');
+        await new Promise((r) => agent!.once('exit', r));
+      }
       if (bare) await stopChild(bare);
       await store.close();
       await server.stop();

@@ -18,35 +18,57 @@ import { KeylessUnavailableError, startKeyless, type RunningKeyless } from '../l
 import { BENCH_ROOT, stopChild } from '../lib/processes.js';
 import { formatNumber, type Benchmark, type SuiteResult } from '../lib/suite.js';
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: any }
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+}
 
 function call(ca: string, method: string, url: string, token: string, body?: unknown): Promise<Answer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, ca, headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { text += c; });
-      res.on('end', () => {
-        let parsed: unknown;
-        try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = text; }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-      });
-    });
+    const req = request(
+      url,
+      { method, ca, headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => {
+          let parsed: unknown;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            parsed = text;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
 }
 
 async function armToken(ca: string, b: RunningKeyless['bootstrap'], tokenUrl: string): Promise<string> {
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: b.clientId, client_secret: b.clientSecret, scope: 'https://management.azure.com/.default' }).toString();
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: b.clientId,
+    client_secret: b.clientSecret,
+    scope: 'https://management.azure.com/.default',
+  }).toString();
   return new Promise((resolve, reject) => {
     const req = request(tokenUrl, { method: 'POST', ca, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
       let text = '';
-      res.on('data', (c: Buffer) => { text += c.toString(); });
+      res.on('data', (c: Buffer) => {
+        text += c.toString();
+      });
       res.on('end', () => {
         const token = (JSON.parse(text) as { access_token?: string }).access_token;
-        if (token) resolve(token); else reject(new Error(`token request failed: ${text.slice(0, 300)}`));
+        if (token) resolve(token);
+        else reject(new Error(`token request failed: ${text.slice(0, 300)}`));
       });
     });
     req.on('error', reject);
@@ -55,17 +77,28 @@ async function armToken(ca: string, b: RunningKeyless['bootstrap'], tokenUrl: st
 }
 
 function startAgent(dataDir: string, resourceId: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [join(BENCH_ROOT, 'bin/keyless.js'), 'agent', '--data-dir', dataDir, '--resource', resourceId, '--port', '0'], { cwd: BENCH_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(BENCH_ROOT, 'bin/keyless.js'), 'agent', '--data-dir', dataDir, '--resource', resourceId, '--port', '0'], {
+    cwd: BENCH_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`agent not ready:\n${out}`)), 60_000);
-    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /^export AZURE_POD_IDENTITY_AUTHORITY_HOST=(\S+)$/m.exec(out);
-      if (m) { clearTimeout(timer); resolve({ child, base: m[1]! }); }
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, base: m[1]! });
+      }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`agent exited with ${code}:\n${out}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`agent exited with ${code}:\n${out}`));
+    });
   });
 }
 
@@ -103,20 +136,27 @@ export const benchmark: Benchmark = {
         return r;
       };
       await put(`${group}?api-version=2021-04-01`, { location: 'westus2' });
-      const identity = async (name: string) => (await put(`${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}?api-version=2023-01-31`, { location: 'westus2' })).body;
+      const identity = async (name: string) =>
+        (await put(`${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}?api-version=2023-01-31`, { location: 'westus2' })).body;
       const cp = await identity('bench-cp');
       const kubelets = [await identity('bench-kubelet-a'), await identity('bench-kubelet-b')];
       for (const k of kubelets) {
         await put(`${k.id}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}?api-version=2022-04-01`, {
-          properties: { roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/f1a07417-d97a-45cb-824c-7a7467783830', principalId: cp.properties.principalId, principalType: 'ServicePrincipal' },
+          properties: {
+            roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/f1a07417-d97a-45cb-824c-7a7467783830',
+            principalId: cp.properties.principalId,
+            principalType: 'ServicePrincipal',
+          },
         });
       }
       const shapes = ['system', 'user'] as const;
-      const body = (shape: typeof shapes[number], name: string, kubelet = kubelets[0]) => ({
+      const body = (shape: (typeof shapes)[number], name: string, kubelet = kubelets[0]) => ({
         location: 'westus2',
         identity: shape === 'system' ? { type: 'SystemAssigned' } : { type: 'UserAssigned', userAssignedIdentities: { [cp.id]: {} } },
         properties: {
-          kubernetesVersion: '', dnsPrefix: name, agentPoolProfiles: [{ name: 'nodepool1', count: 3, vmSize: 'Standard_DS2_v2', mode: 'System' }],
+          kubernetesVersion: '',
+          dnsPrefix: name,
+          agentPoolProfiles: [{ name: 'nodepool1', count: 3, vmSize: 'Standard_DS2_v2', mode: 'System' }],
           ...(shape === 'user' ? { identityProfile: { kubeletidentity: { resourceId: kubelet.id } } } : {}),
         },
       });
@@ -134,7 +174,7 @@ export const benchmark: Benchmark = {
         return got.body;
       };
 
-      const samples: Record<typeof shapes[number], number[]> = { system: [], user: [] };
+      const samples: Record<(typeof shapes)[number], number[]> = { system: [], user: [] };
       for (let i = 0; i < n; i++) {
         for (const shape of shapes) {
           const name = `c${shape}${i}`;
@@ -150,7 +190,12 @@ export const benchmark: Benchmark = {
       const poolId = `${group}/providers/Microsoft.ContainerService/managedClusters/cuser${n - 1}/agentPools/nodepool1`;
       const started = await startAgent(dataDir, poolId);
       agent = started.child;
-      const ask = async (clientId: string) => (await fetch(`${started.base}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com&client_id=${clientId}`, { headers: { Metadata: 'true' } })).status;
+      const ask = async (clientId: string) =>
+        (
+          await fetch(`${started.base}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com&client_id=${clientId}`, {
+            headers: { Metadata: 'true' },
+          })
+        ).status;
       const changes: number[] = [];
       const writes: number[] = [];
       for (let i = 0; i < n; i++) {
@@ -160,30 +205,56 @@ export const benchmark: Benchmark = {
         const written = performance.now();
         writes.push(written - before);
         let status = 0;
-        while ((status = await ask(next.properties.clientId)) !== 200 && performance.now() - written < 5000) { /* poll */ }
-        if (status !== 200) { problems.push(`the node did not serve the new kubelet identity within 5 s (change ${i + 1})`); break; }
+        while ((status = await ask(next.properties.clientId)) !== 200 && performance.now() - written < 5000) {
+          /* poll */
+        }
+        if (status !== 200) {
+          problems.push(`the node did not serve the new kubelet identity within 5 s (change ${i + 1})`);
+          break;
+        }
         changes.push(performance.now() - written);
-        if (await ask(kubelets[i % 2].properties.clientId) !== 400) problems.push(`the old kubelet identity was still served after change ${i + 1}`);
+        if ((await ask(kubelets[i % 2].properties.clientId)) !== 400) problems.push(`the old kubelet identity was still served after change ${i + 1}`);
       }
       const ms = (x: number) => formatNumber(x, 1);
       return {
         title,
         tables: [
-          { columns: [`Create → Succeeded (${n} each, interleaved)`, 'p50 ms', 'p99 ms'], rows: [
-            ['(1a) system-assigned control plane: node group, kubelet identity `{cluster}-agentpool`, Contributor', ms(percentile(samples.system, 50)), ms(percentile(samples.system, 99))],
-            ['(1b) user-assigned control plane + pre-created kubelet identity (Managed Identity Operator checked)', ms(percentile(samples.user, 50)), ms(percentile(samples.user, 99))],
-          ] },
-          { columns: [`Kubelet-identity change (${changes.length} changes)`, 'p50 ms', 'p99 ms'], rows: [
-            ['(2a) cluster PUT → Succeeded (poll, GET)', ms(percentile(writes, 50)), ms(percentile(writes, 99))],
-            ['(2b) then → the node\'s first token for the new kubelet identity (old one refused)', ms(percentile(changes, 50)), ms(percentile(changes, 99))],
-          ] },
+          {
+            columns: [`Create → Succeeded (${n} each, interleaved)`, 'p50 ms', 'p99 ms'],
+            rows: [
+              [
+                '(1a) system-assigned control plane: node group, kubelet identity `{cluster}-agentpool`, Contributor',
+                ms(percentile(samples.system, 50)),
+                ms(percentile(samples.system, 99)),
+              ],
+              [
+                '(1b) user-assigned control plane + pre-created kubelet identity (Managed Identity Operator checked)',
+                ms(percentile(samples.user, 50)),
+                ms(percentile(samples.user, 99)),
+              ],
+            ],
+          },
+          {
+            columns: [`Kubelet-identity change (${changes.length} changes)`, 'p50 ms', 'p99 ms'],
+            rows: [
+              ['(2a) cluster PUT → Succeeded (poll, GET)', ms(percentile(writes, 50)), ms(percentile(writes, 99))],
+              ["(2b) then → the node's first token for the new kubelet identity (old one refused)", ms(percentile(changes, 50)), ms(percentile(changes, 99))],
+            ],
+          },
         ],
         notes: [
           'Azure: an AKS create takes minutes; after an identity change, control-plane components keep the old identity until its token expires (hours, per the seed document). Keyless switches every consumer at the next notification.',
           'Method: one client on the same machine, HTTPS without keep-alive; creates are PUT (201 + Azure-AsyncOperation), polls until Succeeded, then GET; the node is `keyless agent --resource <agent pool id>` asked through its IMDS endpoint in a loop.',
         ],
         problems,
-        data: { n, create: { system: { p50: percentile(samples.system, 50), p99: percentile(samples.system, 99) }, user: { p50: percentile(samples.user, 50), p99: percentile(samples.user, 99) } }, kubeletChange: { p50: percentile(changes, 50), p99: percentile(changes, 99) } },
+        data: {
+          n,
+          create: {
+            system: { p50: percentile(samples.system, 50), p99: percentile(samples.system, 99) },
+            user: { p50: percentile(samples.user, 50), p99: percentile(samples.user, 99) },
+          },
+          kubeletChange: { p50: percentile(changes, 50), p99: percentile(changes, 99) },
+        },
       };
     } finally {
       if (agent) await stopChild(agent);

@@ -15,14 +15,20 @@ import { formatNumber, type Benchmark, type SuiteResult, type Table } from '../l
 
 const CLI = join(BENCH_ROOT, 'bin/keyless.js');
 
-interface Timed { ms: number; code: number | null; stderr: string }
+interface Timed {
+  ms: number;
+  code: number | null;
+  stderr: string;
+}
 
 function timeProcess(file: string, args: string[], env: Record<string, string | undefined>): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(file, args, { cwd: BENCH_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ ms: performance.now() - started, code, stderr }));
   });
@@ -58,11 +64,30 @@ export const benchmark: Benchmark = {
         ['az', ['cloud', 'set', '-n', 'keyless'], azEnv],
         ['az', ['login', '--service-principal', '-u', b.clientId, '-p', b.clientSecret, '--tenant', b.tenantId, '-o', 'none'], azEnv],
         ['az', ['group', 'create', '-n', 'bench-rg', '-l', 'westus2', '-o', 'none'], azEnv],
-        [process.execPath, [CLI, 'login', '--service-principal', '-u', b.clientId, '-p', b.clientSecret, '--tenant', b.tenantId, '--server', b.authorityHost, '--ca', b.caCertFile], keylessEnv],
+        [
+          process.execPath,
+          [
+            CLI,
+            'login',
+            '--service-principal',
+            '-u',
+            b.clientId,
+            '-p',
+            b.clientSecret,
+            '--tenant',
+            b.tenantId,
+            '--server',
+            b.authorityHost,
+            '--ca',
+            b.caCertFile,
+          ],
+          keylessEnv,
+        ],
       ];
       for (const [file, args, env] of setup) {
         const r = await timeProcess(file, args, env);
-        if (r.code !== 0) problems.push(`${file === 'az' ? 'az' : 'keyless'} ${args.slice(file === 'az' ? 0 : 1, 3).join(' ')} failed: ${r.stderr.slice(0, 500)}`);
+        if (r.code !== 0)
+          problems.push(`${file === 'az' ? 'az' : 'keyless'} ${args.slice(file === 'az' ? 0 : 1, 3).join(' ')} failed: ${r.stderr.slice(0, 500)}`);
       }
       const samples: Record<'version' | 'azShow' | 'keylessShow', number[]> = { version: [], azShow: [], keylessShow: [] };
       for (let i = 0; i < runs && problems.length === 0; i++) {

@@ -16,14 +16,20 @@ import { formatNumber, type Benchmark, type SuiteResult, type Table } from '../l
 const CLI = join(BENCH_ROOT, 'bin/keyless.js');
 const HELP_TARGET_MS = 300;
 
-interface Timed { ms: number; code: number | null; stderr: string }
+interface Timed {
+  ms: number;
+  code: number | null;
+  stderr: string;
+}
 
 function timeProcess(args: string[], env: Record<string, string | undefined>): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, args, { cwd: BENCH_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ ms: performance.now() - started, code, stderr }));
   });
@@ -52,7 +58,24 @@ export const benchmark: Benchmark = {
       }
       const b = server?.bootstrap;
       if (b) {
-        const login = await timeProcess([CLI, 'login', '--service-principal', '-u', b.clientId, '-p', b.clientSecret, '--tenant', b.tenantId, '--server', b.authorityHost, '--ca', b.caCertFile], env);
+        const login = await timeProcess(
+          [
+            CLI,
+            'login',
+            '--service-principal',
+            '-u',
+            b.clientId,
+            '-p',
+            b.clientSecret,
+            '--tenant',
+            b.tenantId,
+            '--server',
+            b.authorityHost,
+            '--ca',
+            b.caCertFile,
+          ],
+          env,
+        );
         const create = await timeProcess([CLI, 'group', 'create', '-n', 'bench-rg', '-l', 'westus2'], env);
         if (login.code !== 0 || create.code !== 0) problems.push(`keyless login / group create failed: ${login.stderr}${create.stderr}`);
       }

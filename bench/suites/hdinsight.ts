@@ -16,21 +16,35 @@ import { performance } from 'node:perf_hooks';
 import { KeylessUnavailableError, startKeyless, type RunningKeyless } from '../lib/keyless-server.js';
 import { formatNumber, type Benchmark, type SuiteResult } from '../lib/suite.js';
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: any }
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+}
 
 function call(ca: string, method: string, url: string, token: string, body?: unknown, extra: Record<string, string> = {}): Promise<Answer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, ca, headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}), ...extra } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { text += c; });
-      res.on('end', () => {
-        let parsed: unknown;
-        try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = text; }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-      });
-    });
+    const req = request(
+      url,
+      { method, ca, headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}), ...extra } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => {
+          let parsed: unknown;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            parsed = text;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -41,10 +55,13 @@ async function tokenFor(ca: string, b: RunningKeyless['bootstrap'], tokenUrl: st
   return new Promise((resolve, reject) => {
     const req = request(tokenUrl, { method: 'POST', ca, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
       let text = '';
-      res.on('data', (c: Buffer) => { text += c.toString(); });
+      res.on('data', (c: Buffer) => {
+        text += c.toString();
+      });
       res.on('end', () => {
         const token = (JSON.parse(text) as { access_token?: string }).access_token;
-        if (token) resolve(token); else reject(new Error(`token request failed: ${text.slice(0, 300)}`));
+        if (token) resolve(token);
+        else reject(new Error(`token request failed: ${text.slice(0, 300)}`));
       });
     });
     req.on('error', reject);
@@ -86,51 +103,93 @@ export const benchmark: Benchmark = {
         if (r.status >= 300) throw new Error(`PUT ${path}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
         return r.body;
       };
-      const assign = (scope: string, role: string, principalId: string) => put(`${scope}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}?api-version=2022-04-01`, {
-        properties: { roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${role}`, principalId, principalType: 'ServicePrincipal' },
-      });
+      const assign = (scope: string, role: string, principalId: string) =>
+        put(`${scope}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}?api-version=2022-04-01`, {
+          properties: { roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${role}`, principalId, principalType: 'ServicePrincipal' },
+        });
       await put(`${group}?api-version=2021-04-01`, { location: 'westus2' });
-      const identity = await put(`${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/bench-msi?api-version=2023-01-31`, { location: 'westus2' });
+      const identity = await put(`${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/bench-msi?api-version=2023-01-31`, {
+        location: 'westus2',
+      });
       const accountId = `${group}/providers/Microsoft.Storage/storageAccounts/benchlake`;
-      await put(`${accountId}?api-version=2022-09-01`, { location: 'westus2', kind: 'StorageV2', sku: { name: 'Standard_LRS' }, properties: { isHnsEnabled: true } });
+      await put(`${accountId}?api-version=2022-09-01`, {
+        location: 'westus2',
+        kind: 'StorageV2',
+        sku: { name: 'Standard_LRS' },
+        properties: { isHnsEnabled: true },
+      });
       const vaultId = `${group}/providers/Microsoft.KeyVault/vaults/benchkv`;
-      await put(`${vaultId}?api-version=2022-07-01`, { location: 'westus2', properties: { tenantId: b.tenantId, sku: { family: 'A', name: 'standard' }, enableRbacAuthorization: true } });
+      await put(`${vaultId}?api-version=2022-07-01`, {
+        location: 'westus2',
+        properties: { tenantId: b.tenantId, sku: { family: 'A', name: 'standard' }, enableRbacAuthorization: true },
+      });
       await assign(vaultId, '14b46e9e-c2b7-41b4-b07b-48a6ebf60603', oid);
       await assign(accountId, 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', identity.properties.principalId);
       await assign(vaultId, 'e147488a-f6f5-4113-8e2d-b22465e65bf6', identity.properties.principalId);
-      const key = await call(ca, 'POST', `https://127.0.0.1:${port}/.keyless-dataplane/vault/benchkv/keys/bench-key/create?api-version=7.4`, vault, { kty: 'RSA', key_size: 2048 });
+      const key = await call(ca, 'POST', `https://127.0.0.1:${port}/.keyless-dataplane/vault/benchkv/keys/bench-key/create?api-version=7.4`, vault, {
+        kty: 'RSA',
+        key_size: 2048,
+      });
       if (key.status !== 200) throw new Error(`key create: ${key.status} ${JSON.stringify(key.body)}`);
       const keyVersion = String(key.body.key.kid).split('/').at(-1)!;
 
       const shapes = ['blob', 'lake', 'lake+cmk'] as const;
-      const body = (shape: typeof shapes[number], name: string) => ({
+      const body = (shape: (typeof shapes)[number], name: string) => ({
         location: 'westus2',
         ...(shape === 'blob' ? {} : { identity: { type: 'UserAssigned', userAssignedIdentities: { [identity.id]: {} } } }),
         properties: {
-          clusterVersion: '5.1', osType: 'Linux',
-          clusterDefinition: { kind: shape === 'lake+cmk' ? 'kafka' : 'spark', configurations: { gateway: { 'restAuthCredential.isEnabled': 'true', 'restAuthCredential.username': 'admin', 'restAuthCredential.password': 'Bench-Passw0rd!1' } } },
-          computeProfile: { roles: [{ name: 'headnode', targetInstanceCount: 2 }, { name: 'workernode', targetInstanceCount: 3 }] },
-          storageProfile: {
-            storageaccounts: [shape === 'blob'
-              ? { name: 'benchlake.blob.core.windows.net', isDefault: true, container: name, key: 'a2V5' }
-              : { name: `benchlake.dfs.keyless.localhost:${port}`, isDefault: true, fileSystem: name, resourceId: accountId, msiResourceId: identity.id }],
+          clusterVersion: '5.1',
+          osType: 'Linux',
+          clusterDefinition: {
+            kind: shape === 'lake+cmk' ? 'kafka' : 'spark',
+            configurations: {
+              gateway: { 'restAuthCredential.isEnabled': 'true', 'restAuthCredential.username': 'admin', 'restAuthCredential.password': 'Bench-Passw0rd!1' },
+            },
           },
-          ...(shape === 'lake+cmk' ? { diskEncryptionProperties: { vaultUri: `https://benchkv.vault.keyless.localhost:${port}`, keyName: 'bench-key', keyVersion, msiResourceId: identity.id } } : {}),
+          computeProfile: {
+            roles: [
+              { name: 'headnode', targetInstanceCount: 2 },
+              { name: 'workernode', targetInstanceCount: 3 },
+            ],
+          },
+          storageProfile: {
+            storageaccounts: [
+              shape === 'blob'
+                ? { name: 'benchlake.blob.core.windows.net', isDefault: true, container: name, key: 'a2V5' }
+                : { name: `benchlake.dfs.keyless.localhost:${port}`, isDefault: true, fileSystem: name, resourceId: accountId, msiResourceId: identity.id },
+            ],
+          },
+          ...(shape === 'lake+cmk'
+            ? {
+                diskEncryptionProperties: {
+                  vaultUri: `https://benchkv.vault.keyless.localhost:${port}`,
+                  keyName: 'bench-key',
+                  keyVersion,
+                  msiResourceId: identity.id,
+                },
+              }
+            : {}),
         },
       });
-      const samples: Record<typeof shapes[number], number[]> = { blob: [], lake: [], 'lake+cmk': [] };
+      const samples: Record<(typeof shapes)[number], number[]> = { blob: [], lake: [], 'lake+cmk': [] };
       for (let i = 0; i < creates && problems.length === 0; i++) {
         for (const shape of shapes) {
           const name = `c${shape.replace(/\W/g, '')}${i}`;
           const url = `${armUrl}${group}/providers/Microsoft.HDInsight/clusters/${name}?api-version=2021-06-01`;
           const started = performance.now();
           const created = await call(ca, 'PUT', url, arm, body(shape, name));
-          if (created.status !== 200) { problems.push(`create ${shape}: ${created.status} ${JSON.stringify(created.body).slice(0, 300)}`); break; }
+          if (created.status !== 200) {
+            problems.push(`create ${shape}: ${created.status} ${JSON.stringify(created.body).slice(0, 300)}`);
+            break;
+          }
           const poll = String(created.headers['azure-asyncoperation']);
           for (;;) {
             const status = await call(ca, 'GET', poll, arm);
             if (status.body?.status === 'Succeeded') break;
-            if (status.body?.status === 'Failed') { problems.push(`create ${shape} failed: ${JSON.stringify(status.body)}`); break; }
+            if (status.body?.status === 'Failed') {
+              problems.push(`create ${shape} failed: ${JSON.stringify(status.body)}`);
+              break;
+            }
           }
           const got = await call(ca, 'GET', url, arm);
           if (got.body?.properties?.clusterState !== 'Running') problems.push(`${name} is ${got.body?.properties?.clusterState}`);
@@ -139,10 +198,15 @@ export const benchmark: Benchmark = {
         context.log(`hdinsight: round ${i + 1}/${creates}`);
       }
       const ms = (x: number) => formatNumber(x, 1);
-      const p50 = (s: typeof shapes[number]) => percentile(samples[s], 50);
+      const p50 = (s: (typeof shapes)[number]) => percentile(samples[s], 50);
       const rows = shapes.map((s) => [
-        { blob: '(1) Blob storage with a key (checks only)', lake: '(2) + Data Lake Gen2 as the identity', 'lake+cmk': '(3) + customer-managed key (Kafka BYOK)' }[s],
-        ms(p50(s)), ms(percentile(samples[s], 99)),
+        {
+          blob: '(1) Blob storage with a key (checks only)',
+          lake: '(2) + Data Lake Gen2 as the identity',
+          'lake+cmk': '(3) + customer-managed key (Kafka BYOK)',
+        }[s],
+        ms(p50(s)),
+        ms(percentile(samples[s], 99)),
       ]);
       return {
         title,

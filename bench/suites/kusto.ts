@@ -13,19 +13,33 @@ import { formatNumber, type BenchContext, type Benchmark, type SuiteResult } fro
 const BLOB_READER = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1';
 const BLOB_CONTRIBUTOR = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe';
 
-function call(server: RunningKeyless, method: string, url: string, headers: Record<string, string>, body?: string | Buffer): Promise<{ status: number; json: any; ms: number }> {
+function call(
+  server: RunningKeyless,
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body?: string | Buffer,
+): Promise<{ status: number; json: any; ms: number }> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, ca: server.caPem, headers: { ...headers, ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let json: unknown;
-        try { json = text ? JSON.parse(text) : undefined; } catch { json = text; }
-        resolve({ status: res.statusCode ?? 0, json, ms: Number(process.hrtime.bigint() - started) / 1e6 });
-      });
-    });
+    const req = request(
+      url,
+      { method, ca: server.caPem, headers: { ...headers, ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = text;
+          }
+          resolve({ status: res.statusCode ?? 0, json, ms: Number(process.hrtime.bigint() - started) / 1e6 });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -47,7 +61,8 @@ async function run(context: BenchContext): Promise<SuiteResult> {
   try {
     server = await startKeyless();
   } catch (e) {
-    if (e instanceof KeylessUnavailableError) return { title: 'Kusto (Azure Data Explorer) data plane (kusto)', tables: [], notes: [], problems: [e.message], data: {} };
+    if (e instanceof KeylessUnavailableError)
+      return { title: 'Kusto (Azure Data Explorer) data plane (kusto)', tables: [], notes: [], problems: [e.message], data: {} };
     throw e;
   }
   try {
@@ -57,24 +72,43 @@ async function run(context: BenchContext): Promise<SuiteResult> {
     const storageToken = await token(server, 'https://storage.azure.com/.default');
     const adminOid = JSON.parse(Buffer.from(armToken.split('.')[1]!, 'base64url').toString()).oid as string;
     const arm = async (method: string, path: string, body?: unknown) => {
-      const r = await call(server, method, `${base}${path}`, { authorization: `Bearer ${armToken}`, 'content-type': 'application/json' }, body === undefined ? undefined : JSON.stringify(body));
+      const r = await call(
+        server,
+        method,
+        `${base}${path}`,
+        { authorization: `Bearer ${armToken}`, 'content-type': 'application/json' },
+        body === undefined ? undefined : JSON.stringify(body),
+      );
       if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
       return r.json;
     };
     const sub = (await arm('GET', '/subscriptions?api-version=2022-12-01')).value[0].subscriptionId as string;
     const group = `/subscriptions/${sub}/resourceGroups/bench-adx`;
     await arm('PUT', `${group}?api-version=2021-04-01`, { location: 'westeurope' });
-    const cluster = await arm('PUT', `${group}/providers/Microsoft.Kusto/clusters/benchadx?api-version=2023-08-15`,
-      { location: 'westeurope', sku: { name: 'Standard_E2ads_v5', tier: 'Standard' }, identity: { type: 'SystemAssigned' } });
+    const cluster = await arm('PUT', `${group}/providers/Microsoft.Kusto/clusters/benchadx?api-version=2023-08-15`, {
+      location: 'westeurope',
+      sku: { name: 'Standard_E2ads_v5', tier: 'Standard' },
+      identity: { type: 'SystemAssigned' },
+    });
     const clusterUri = cluster.properties.uri as string;
     const systemPrincipal = cluster.identity.principalId as string;
-    await arm('PUT', `${group}/providers/Microsoft.Kusto/clusters/benchadx/databases/bench?api-version=2023-08-15`, { kind: 'ReadWrite', location: 'westeurope' });
-    await arm('PUT', `${group}/providers/Microsoft.Kusto/clusters/benchadx/principalAssignments/admin?api-version=2023-08-15`,
-      { properties: { principalId: server.bootstrap.clientId, principalType: 'App', role: 'AllDatabasesAdmin' } });
-    await arm('PUT', `${group}/providers/Microsoft.Storage/storageAccounts/benchadxdata?api-version=2023-01-01`, { location: 'westeurope', sku: { name: 'Standard_LRS' }, kind: 'StorageV2' });
+    await arm('PUT', `${group}/providers/Microsoft.Kusto/clusters/benchadx/databases/bench?api-version=2023-08-15`, {
+      kind: 'ReadWrite',
+      location: 'westeurope',
+    });
+    await arm('PUT', `${group}/providers/Microsoft.Kusto/clusters/benchadx/principalAssignments/admin?api-version=2023-08-15`, {
+      properties: { principalId: server.bootstrap.clientId, principalType: 'App', role: 'AllDatabasesAdmin' },
+    });
+    await arm('PUT', `${group}/providers/Microsoft.Storage/storageAccounts/benchadxdata?api-version=2023-01-01`, {
+      location: 'westeurope',
+      sku: { name: 'Standard_LRS' },
+      kind: 'StorageV2',
+    });
     const account = `${group}/providers/Microsoft.Storage/storageAccounts/benchadxdata`;
-    const assign = (role: string, principalId: string) => arm('PUT', `${account}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}?api-version=2022-04-01`,
-      { properties: { roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${role}`, principalId, principalType: 'ServicePrincipal' } });
+    const assign = (role: string, principalId: string) =>
+      arm('PUT', `${account}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}?api-version=2022-04-01`, {
+        properties: { roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${role}`, principalId, principalType: 'ServicePrincipal' },
+      });
     await assign(BLOB_CONTRIBUTOR, adminOid);
     await assign(BLOB_READER, systemPrincipal);
 
@@ -92,8 +126,14 @@ async function run(context: BenchContext): Promise<SuiteResult> {
     const put = await storage('PUT', '/input/big.csv', csv, { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'text/csv' });
     if (put.status !== 201) problems.push(`blob upload: ${put.status}`);
 
-    const kusto = (csl: string, kind: 'mgmt' | 'query' = 'mgmt') => call(server, 'POST', `${clusterUri}/${kind === 'mgmt' ? 'v1/rest/mgmt' : 'v2/rest/query'}`,
-      { authorization: `Bearer ${kustoToken}`, 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ db: 'bench', csl }));
+    const kusto = (csl: string, kind: 'mgmt' | 'query' = 'mgmt') =>
+      call(
+        server,
+        'POST',
+        `${clusterUri}/${kind === 'mgmt' ? 'v1/rest/mgmt' : 'v2/rest/query'}`,
+        { authorization: `Bearer ${kustoToken}`, 'content-type': 'application/json; charset=utf-8' },
+        JSON.stringify({ db: 'bench', csl }),
+      );
     await kusto('.alter cluster policy managed_identity ```[{"ObjectId": "system", "AllowedUsages": "NativeIngestion"}]```');
     await kusto('.create table Big (Name:string, N:long, City:string, Score:real)');
     await kusto('.create table Small (Name:string, N:long)');
@@ -116,29 +156,53 @@ async function run(context: BenchContext): Promise<SuiteResult> {
     await storage('PUT', '/input/small.csv', Buffer.from(values), { 'x-ms-blob-type': 'BlockBlob' });
     await kusto(`.ingest into table Small (h'${base}/benchadxdata/input/small.csv;managed_identity=system')`);
 
-    const load = (url: string, method: 'GET' | 'POST', authorization: string, body?: string) => runLoad({
-      url, method, form: {}, ...(body ? { body } : {}), headers: { authorization, ...(body ? { 'content-type': 'application/json; charset=utf-8' } : {}) },
-      caPem: server.caPem, connections: context.connections, durationSeconds: context.durationSeconds, warmupSeconds: context.warmupSeconds,
-    });
+    const load = (url: string, method: 'GET' | 'POST', authorization: string, body?: string) =>
+      runLoad({
+        url,
+        method,
+        form: {},
+        ...(body ? { body } : {}),
+        headers: { authorization, ...(body ? { 'content-type': 'application/json; charset=utf-8' } : {}) },
+        caPem: server.caPem,
+        connections: context.connections,
+        durationSeconds: context.durationSeconds,
+        warmupSeconds: context.warmupSeconds,
+      });
     const runs: Record<string, LoadResult[]> = { arm: [], mgmt: [], query: [] };
     for (let r = 0; r < context.rounds; r++) {
       context.log(`round ${r + 1}: ARM GET resource group`);
       runs['arm']!.push(await load(`${base}${group}?api-version=2021-04-01`, 'GET', `Bearer ${armToken}`));
       context.log(`round ${r + 1}: .show cluster policy managed_identity`);
-      runs['mgmt']!.push(await load(`${clusterUri}/v1/rest/mgmt`, 'POST', `Bearer ${kustoToken}`, JSON.stringify({ db: 'bench', csl: '.show cluster policy managed_identity' })));
+      runs['mgmt']!.push(
+        await load(`${clusterUri}/v1/rest/mgmt`, 'POST', `Bearer ${kustoToken}`, JSON.stringify({ db: 'bench', csl: '.show cluster policy managed_identity' })),
+      );
       context.log(`round ${r + 1}: Small | count`);
       runs['query']!.push(await load(`${clusterUri}/v2/rest/query`, 'POST', `Bearer ${kustoToken}`, JSON.stringify({ db: 'bench', csl: 'Small | count' })));
     }
-    for (const result of Object.values(runs).flat()) { const p = loadProblem(result); if (p) problems.push(p); }
+    for (const result of Object.values(runs).flat()) {
+      const p = loadProblem(result);
+      if (p) problems.push(p);
+    }
     const pick = (rs: LoadResult[]) => rs.slice().sort((x, y) => x.requestsPerSecond - y.requestsPerSecond)[Math.floor((rs.length - 1) / 2)]!;
     const armResult = pick(runs['arm']!);
-    const row = (label: string, m: LoadResult) => [label, formatNumber(m.requestsPerSecond), formatNumber(m.latencyMs.p50, 1), formatNumber(m.latencyMs.p99, 1), String(m.non2xx + m.errors + m.timeouts), `${(m.requestsPerSecond / armResult.requestsPerSecond).toFixed(2)}×`];
+    const row = (label: string, m: LoadResult) => [
+      label,
+      formatNumber(m.requestsPerSecond),
+      formatNumber(m.latencyMs.p50, 1),
+      formatNumber(m.latencyMs.p99, 1),
+      String(m.non2xx + m.errors + m.timeouts),
+      `${(m.requestsPerSecond / armResult.requestsPerSecond).toFixed(2)}×`,
+    ];
     return {
       title: 'Kusto (Azure Data Explorer) data plane (kusto)',
       tables: [
         {
           columns: ['Request (HTTPS, keep-alive)', 'req/s', 'p50 ms', 'p99 ms', 'failed', 'vs ARM GET'],
-          rows: [row('ARM GET resource group (bare authenticated ARM call)', armResult), row('.show cluster policy managed_identity (/v1/rest/mgmt)', pick(runs['mgmt']!)), row('count query over table Small, 1,000 rows (/v2/rest/query)', pick(runs['query']!))],
+          rows: [
+            row('ARM GET resource group (bare authenticated ARM call)', armResult),
+            row('.show cluster policy managed_identity (/v1/rest/mgmt)', pick(runs['mgmt']!)),
+            row('count query over table Small, 1,000 rows (/v2/rest/query)', pick(runs['query']!)),
+          ],
         },
         {
           columns: ['.ingest into from a blob, as the cluster identity', 'value'],
@@ -150,7 +214,7 @@ async function run(context: BenchContext): Promise<SuiteResult> {
         },
       ],
       notes: [
-        'Method: one `keyless serve` (default settings, SQLite); autocannon in its own process sends the same request each time with a token for `https://kusto.keyless.localhost` (the audience /v1/rest/auth/metadata advertises) or for ARM. Every Kusto request verifies the token, reads the cluster and its principal assignments from the store and decides the Kusto role; `T | count` also reads the table\'s extents (rows are kept as JSON per ingestion, so query cost grows with the table). The ingest obtains the cluster\'s system-assigned identity token from the token service, downloads the blob over HTTPS from Keyless\'s own Blob data plane (bearer + RBAC), parses the CSV and writes one extent.',
+        "Method: one `keyless serve` (default settings, SQLite); autocannon in its own process sends the same request each time with a token for `https://kusto.keyless.localhost` (the audience /v1/rest/auth/metadata advertises) or for ARM. Every Kusto request verifies the token, reads the cluster and its principal assignments from the store and decides the Kusto role; `T | count` also reads the table's extents (rows are kept as JSON per ingestion, so query cost grows with the table). The ingest obtains the cluster's system-assigned identity token from the token service, downloads the blob over HTTPS from Keyless's own Blob data plane (bearer + RBAC), parses the CSV and writes one extent.",
       ],
       problems,
       data: { arm: armResult, mgmt: pick(runs['mgmt']!), query: pick(runs['query']!), ingestMs, rows: lines.length, rowsPerSecond },

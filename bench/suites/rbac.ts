@@ -22,9 +22,12 @@ import { BENCH_ROOT } from '../lib/processes.js';
 import { formatNumber, type BenchContext, type Benchmark, type SuiteResult } from '../lib/suite.js';
 
 const ACTIONS = [
-  'Microsoft.Resources/subscriptions/resourceGroups/read', 'Microsoft.Compute/virtualMachines/write',
-  'Microsoft.ManagedIdentity/userAssignedIdentities/read', 'Microsoft.Authorization/roleAssignments/write',
-  'Microsoft.Network/virtualNetworks/join/action', 'Microsoft.Storage/storageAccounts/listKeys/action',
+  'Microsoft.Resources/subscriptions/resourceGroups/read',
+  'Microsoft.Compute/virtualMachines/write',
+  'Microsoft.ManagedIdentity/userAssignedIdentities/read',
+  'Microsoft.Authorization/roleAssignments/write',
+  'Microsoft.Network/virtualNetworks/join/action',
+  'Microsoft.Storage/storageAccounts/listKeys/action',
 ];
 const ROLE_NAMES = BUILT_IN_ROLES.map((r) => r.name);
 const GROUPS = 1000;
@@ -37,7 +40,11 @@ const principalId = (i: number) => guid('00000000-0000-4000-8000-', i);
 /** The scope of a principal's j-th assignment; distinct for j < 10 (104,729 mod 21,001 steps by -276). */
 const scopeIndex = (p: number, j: number, count: number) => (p * 7919 + j * 104_729) % count;
 
-interface Dataset { principals: number; assignments: number; scopes: string[] }
+interface Dataset {
+  principals: number;
+  assignments: number;
+  scopes: string[];
+}
 
 function scopesOf(sub: string): string[] {
   const out = [`/subscriptions/${sub}`];
@@ -54,7 +61,8 @@ function writeDataset(file: string, sub: string, principals: number, assignments
   const scopes = scopesOf(sub);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  const insert = db.prepare(`insert into role_assignments (name_key, name, scope, scope_key, role_key, principal_key, principal_type, description, created_on, updated_on, created_by, updated_by)
+  const insert =
+    db.prepare(`insert into role_assignments (name_key, name, scope, scope_key, role_key, principal_key, principal_type, description, created_on, updated_on, created_by, updated_by)
     values (?, ?, ?, ?, ?, ?, 'ServicePrincipal', null, ?, ?, null, null)`);
   const now = new Date().toISOString();
   const perPrincipal = Math.ceil(assignments / principals);
@@ -72,19 +80,29 @@ function writeDataset(file: string, sub: string, principals: number, assignments
   return { principals, assignments: Math.min(assignments, perPrincipal * principals), scopes };
 }
 
-interface Started { child: ChildProcess; bootstrap: { subscriptionId: string; tenantId: string; clientId: string; clientSecret: string; armEndpoint: string; caCertFile: string }; startMs: number }
+interface Started {
+  child: ChildProcess;
+  bootstrap: { subscriptionId: string; tenantId: string; clientId: string; clientSecret: string; armEndpoint: string; caCertFile: string };
+  startMs: number;
+}
 
 async function serve(dataDir: string): Promise<Started> {
   const file = join(dataDir, 'bootstrap.json');
   await rm(file, { force: true });
   const started = Date.now();
   const child = spawn(process.execPath, [join(BENCH_ROOT, 'bin/keyless.js'), 'serve', '--data-dir', dataDir, '--port', '0'], {
-    cwd: BENCH_ROOT, env: { ...process.env, KEYLESS_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: BENCH_ROOT,
+    env: { ...process.env, KEYLESS_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   while (Date.now() - started < 120_000) {
     if (child.exitCode !== null) throw new Error(`keyless serve exited with ${child.exitCode}`);
     if (existsSync(file)) {
-      try { return { child, bootstrap: JSON.parse(await readFile(file, 'utf8')), startMs: Date.now() - started }; } catch { /* being written */ }
+      try {
+        return { child, bootstrap: JSON.parse(await readFile(file, 'utf8')), startMs: Date.now() - started };
+      } catch {
+        /* being written */
+      }
     }
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -101,13 +119,30 @@ async function stop(child: ChildProcess): Promise<void> {
 
 /** The bootstrap admin's ARM token, over TLS verified against the server's CA. */
 function adminToken(b: Started['bootstrap'], caPem: string): Promise<string> {
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: b.clientId, client_secret: b.clientSecret, scope: 'https://management.azure.com/.default' }).toString();
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: b.clientId,
+    client_secret: b.clientSecret,
+    scope: 'https://management.azure.com/.default',
+  }).toString();
   return new Promise((done, fail) => {
-    const req = request(`${b.armEndpoint}/${b.tenantId}/oauth2/v2.0/token`, { method: 'POST', ca: caPem, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => { text += d.toString(); });
-      res.on('end', () => { try { done((JSON.parse(text) as { access_token: string }).access_token); } catch (e) { fail(e); } });
-    });
+    const req = request(
+      `${b.armEndpoint}/${b.tenantId}/oauth2/v2.0/token`,
+      { method: 'POST', ca: caPem, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => {
+          text += d.toString();
+        });
+        res.on('end', () => {
+          try {
+            done((JSON.parse(text) as { access_token: string }).access_token);
+          } catch (e) {
+            fail(e);
+          }
+        });
+      },
+    );
     req.on('error', fail);
     req.end(body);
   });
@@ -119,7 +154,12 @@ function measureInProcess(access: ReturnType<typeof createRbac>['access'], data:
   const queries = Array.from({ length: 65_536 }, (_, i) => {
     const p = (i * 2_654_435_761) % data.principals;
     const own = data.scopes[scopeIndex(p, i % 10, data.scopes.length)]!;
-    const s = i % 2 === 0 ? (own.includes('/providers/') ? own : `${own}/providers/Microsoft.Compute/virtualMachines/vm-x`) : data.scopes[(i * 40_503) % data.scopes.length]!;
+    const s =
+      i % 2 === 0
+        ? own.includes('/providers/')
+          ? own
+          : `${own}/providers/Microsoft.Compute/virtualMachines/vm-x`
+        : data.scopes[(i * 40_503) % data.scopes.length]!;
     return { p: principalId(p), a: ACTIONS[i % ACTIONS.length]!, s };
   });
   let allowed = 0;
@@ -183,10 +223,14 @@ export const benchmark: Benchmark = {
         const token = await adminToken(b, caPem);
         http = await runLoad({
           url: `${b.armEndpoint}${data.scopes[5]}/providers/Microsoft.Authorization/checkAccess?api-version=2022-04-01`,
-          form: {}, method: 'POST', body: JSON.stringify({ principalId: principalId(42), action: ACTIONS[0] }),
+          form: {},
+          method: 'POST',
+          body: JSON.stringify({ principalId: principalId(42), action: ACTIONS[0] }),
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
-          caPem, connections: context.connections,
-          durationSeconds: context.durationSeconds, warmupSeconds: context.warmupSeconds,
+          caPem,
+          connections: context.connections,
+          durationSeconds: context.durationSeconds,
+          warmupSeconds: context.warmupSeconds,
         });
         const problem = loadProblem(http);
         if (problem) problems.push(`access check over HTTP: ${problem}`);
@@ -208,8 +252,12 @@ export const benchmark: Benchmark = {
         ],
       };
       return {
-        title: 'RBAC decisions', tables: [table], problems,
-        notes: [`${formatNumber(inProcess.allowedShare * 100, 1)} % of the in-process decisions were allowed (random principal, action, scope). Heap is measured ${globalThis.gc ? 'after gc' : 'without --expose-gc (approximate)'}.`],
+        title: 'RBAC decisions',
+        tables: [table],
+        problems,
+        notes: [
+          `${formatNumber(inProcess.allowedShare * 100, 1)} % of the in-process decisions were allowed (random principal, action, scope). Heap is measured ${globalThis.gc ? 'after gc' : 'without --expose-gc (approximate)'}.`,
+        ],
         data: { principals, assignments: data.assignments, inProcess, http, loadMs, heapMiB, startMs: server.startMs, genMs },
       };
     } finally {

@@ -8,8 +8,13 @@ import type { RawSignResult } from '../targets/raw-sign.js';
 import type { SignerPoolReport } from '../targets/signer-pool-rate.js';
 import { formatNumber, type Benchmark, type BenchContext, type SuiteResult, type Table } from '../lib/suite.js';
 import {
-  isUnavailable, measureKeyless, measureOidcProvider, measureRawSigning, measureSignerPool,
-  type HttpMeasurement, type Unavailable,
+  isUnavailable,
+  measureKeyless,
+  measureOidcProvider,
+  measureRawSigning,
+  measureSignerPool,
+  type HttpMeasurement,
+  type Unavailable,
 } from '../lib/token-measurements.js';
 
 /** Targets from the issue: Keyless ≥ 0.85 × (a) and ≥ 1.0 × (b). */
@@ -27,8 +32,15 @@ const verdict = (r: number, target: number) => (r >= target ? 'met' : '**NOT met
 
 function httpRow(label: string, m: HttpMeasurement, raw: number, oidc: number | undefined): string[] {
   const rps = m.load.requestsPerSecond;
-  return [label, formatNumber(rps), formatNumber(m.load.latencyMs.p50, 1), formatNumber(m.load.latencyMs.p99, 1),
-    String(m.load.non2xx + m.load.errors + m.load.timeouts), fmtRatio(ratio(rps, raw)), oidc === undefined ? '–' : fmtRatio(ratio(rps, oidc))];
+  return [
+    label,
+    formatNumber(rps),
+    formatNumber(m.load.latencyMs.p50, 1),
+    formatNumber(m.load.latencyMs.p99, 1),
+    String(m.load.non2xx + m.load.errors + m.load.timeouts),
+    fmtRatio(ratio(rps, raw)),
+    oidc === undefined ? '–' : fmtRatio(ratio(rps, oidc)),
+  ];
 }
 
 interface Round {
@@ -84,14 +96,37 @@ async function run(context: BenchContext): Promise<SuiteResult> {
     if (round.keyless.some((k) => isUnavailable(k.result))) keylessEnvs = [];
   }
   const rps = (m: HttpMeasurement | Unavailable) => (isUnavailable(m) ? -1 : m.load.requestsPerSecond);
-  const keyless = rounds[0]!.keyless.map((k, i) => median(rounds.map((r) => r.keyless[i] ?? k), (x) => rps(x.result)));
-  const pool = rounds[0]!.pool.map((p, i) => median(rounds.map((r) => r.pool[i] ?? p), (x) => (x.available ? x.tokensPerSecond : -1)));
-  const raw = median(rounds.map((r) => r.raw), (x) => x.tokensPerSecond);
-  const oidc = median(rounds.map((r) => r.oidc), (x) => x.load.requestsPerSecond);
+  const keyless = rounds[0]!.keyless.map((k, i) =>
+    median(
+      rounds.map((r) => r.keyless[i] ?? k),
+      (x) => rps(x.result),
+    ),
+  );
+  const pool = rounds[0]!.pool.map((p, i) =>
+    median(
+      rounds.map((r) => r.pool[i] ?? p),
+      (x) => (x.available ? x.tokensPerSecond : -1),
+    ),
+  );
+  const raw = median(
+    rounds.map((r) => r.raw),
+    (x) => x.tokensPerSecond,
+  );
+  const oidc = median(
+    rounds.map((r) => r.oidc),
+    (x) => x.load.requestsPerSecond,
+  );
   return report(context, raw, oidc, keyless, pool, problems);
 }
 
-function report(context: BenchContext, raw: RawSignResult, oidc: HttpMeasurement, keylessRuns: KeylessRun[], pool: SignerPoolReport[], problems: string[]): SuiteResult {
+function report(
+  context: BenchContext,
+  raw: RawSignResult,
+  oidc: HttpMeasurement,
+  keylessRuns: KeylessRun[],
+  pool: SignerPoolReport[],
+  problems: string[],
+): SuiteResult {
   const a = raw.tokensPerSecond;
   const b = oidc.load.requestsPerSecond;
   const http: Table = {
@@ -116,12 +151,16 @@ function report(context: BenchContext, raw: RawSignResult, oidc: HttpMeasurement
   } else {
     const vsA = ratio(headline.load.requestsPerSecond, a);
     const vsB = ratio(headline.load.requestsPerSecond, b);
-    notes.push(`**Keyless / (a) = ${fmtRatio(vsA)}** (target ≥ ${TARGETS.ofRawSigning}: ${verdict(vsA, TARGETS.ofRawSigning)}); `
-      + `**Keyless / (b) = ${fmtRatio(vsB)}** (target ≥ ${TARGETS.ofOidcProvider}: ${verdict(vsB, TARGETS.ofOidcProvider)}); `
-      + `oidc-provider / (a) = ${fmtRatio(ratio(b, a))}.`);
+    notes.push(
+      `**Keyless / (a) = ${fmtRatio(vsA)}** (target ≥ ${TARGETS.ofRawSigning}: ${verdict(vsA, TARGETS.ofRawSigning)}); ` +
+        `**Keyless / (b) = ${fmtRatio(vsB)}** (target ≥ ${TARGETS.ofOidcProvider}: ${verdict(vsB, TARGETS.ofOidcProvider)}); ` +
+        `oidc-provider / (a) = ${fmtRatio(ratio(b, a))}.`,
+    );
     const [one, two] = keylessRuns.slice(1).map((k) => k.result);
     if (one && two && !isUnavailable(one) && !isUnavailable(two)) {
-      notes.push(`Through HTTP, 2 signing threads give ${fmtRatio(ratio(two.load.requestsPerSecond, one.load.requestsPerSecond))} the tokens/s of 1 (the load generator shares the same cores).`);
+      notes.push(
+        `Through HTTP, 2 signing threads give ${fmtRatio(ratio(two.load.requestsPerSecond, one.load.requestsPerSecond))} the tokens/s of 1 (the load generator shares the same cores).`,
+      );
     }
   }
 
@@ -129,11 +168,21 @@ function report(context: BenchContext, raw: RawSignResult, oidc: HttpMeasurement
   const first = pool[0];
   const oneThread = first?.available ? first.tokensPerSecond : Number.NaN;
   for (const p of pool) {
-    if (!p.available) { notes.push(`Signer pool not measured (${p.threads} thread(s)): ${p.reason}.`); break; }
-    poolTable.rows.push([`${p.threads} worker thread(s)`, formatNumber(p.tokensPerSecond), fmtRatio(ratio(p.tokensPerSecond, a)), fmtRatio(ratio(p.tokensPerSecond, oneThread))]);
+    if (!p.available) {
+      notes.push(`Signer pool not measured (${p.threads} thread(s)): ${p.reason}.`);
+      break;
+    }
+    poolTable.rows.push([
+      `${p.threads} worker thread(s)`,
+      formatNumber(p.tokensPerSecond),
+      fmtRatio(ratio(p.tokensPerSecond, a)),
+      fmtRatio(ratio(p.tokensPerSecond, oneThread)),
+    ]);
   }
 
-  notes.push(`Method: each measured party runs in its own process; the load generator (autocannon, ${context.connections} keep-alive HTTPS connections, one process) runs on the same machine and competes for its cores, as it did for the issue's oidc-provider figure. Bodies are form-encoded client-credentials requests for \`https://management.azure.com/.default\`. Before loading, two verified-TLS requests check that each server returns RS256 JWTs with distinct unique ids (Keyless: \`uti\`; oidc-provider: \`jti\`), so no token is reused. Any non-2xx response or socket error invalidates the run.`);
+  notes.push(
+    `Method: each measured party runs in its own process; the load generator (autocannon, ${context.connections} keep-alive HTTPS connections, one process) runs on the same machine and competes for its cores, as it did for the issue's oidc-provider figure. Bodies are form-encoded client-credentials requests for \`https://management.azure.com/.default\`. Before loading, two verified-TLS requests check that each server returns RS256 JWTs with distinct unique ids (Keyless: \`uti\`; oidc-provider: \`jti\`), so no token is reused. Any non-2xx response or socket error invalidates the run.`,
+  );
 
   return {
     title: 'Client-credentials tokens per second (tokens)',

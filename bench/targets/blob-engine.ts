@@ -25,9 +25,18 @@ process.once('message', async (message: { bytes: string }) => {
     const { account = '', container = '', blob = '' } = request.params as Record<string, string | undefined>;
     const result = await blobs.readBlob(account, container, blob, undefined);
     if (result.notModified) return reply.code(304).send();
-    return reply.code(200).header('etag', `"${result.blob.etag}"`).header('content-type', result.blob.contentType ?? 'application/octet-stream').send(result.content);
+    return reply
+      .code(200)
+      .header('etag', `"${result.blob.etag}"`)
+      .header('content-type', result.blob.contentType ?? 'application/octet-stream')
+      .send(result.content);
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   process.send!({ type: 'ready', port: (app.server.address() as { port: number }).port, caPem: tls.caPem });
-  process.once('SIGTERM', () => { void app.close().then(() => store.close()).then(() => process.exit(0)); });
+  process.once('SIGTERM', () => {
+    void app
+      .close()
+      .then(() => store.close())
+      .then(() => process.exit(0));
+  });
 });

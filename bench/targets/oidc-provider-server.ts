@@ -26,9 +26,13 @@ const ARM = 'https://management.azure.com/';
 // client_credentials with JWT access tokens never writes to. Keep the benchmark output readable.
 const warn = console.warn;
 const quiet = ['Unsupported runtime', 'in-memory adapter'];
-console.warn = (...args: unknown[]) => { if (!quiet.some((q) => String(args[0]).includes(q))) warn(...args); };
+console.warn = (...args: unknown[]) => {
+  if (!quiet.some((q) => String(args[0]).includes(q))) warn(...args);
+};
 const info = console.info;
-console.info = (...args: unknown[]) => { if (!quiet.some((q) => String(args[0]).includes(q))) info(...args); };
+console.info = (...args: unknown[]) => {
+  if (!quiet.some((q) => String(args[0]).includes(q))) info(...args);
+};
 const { default: Provider } = await import('oidc-provider');
 
 const tls = await createBaselineTls('oidc-provider baseline');
@@ -43,14 +47,16 @@ const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKe
 const clientId = 'bench-client';
 const clientSecret = randomBytes(32).toString('base64url');
 const provider = new Provider(issuer, {
-  clients: [{
-    client_id: clientId,
-    client_secret: clientSecret,
-    grant_types: ['client_credentials'],
-    redirect_uris: [],
-    response_types: [],
-    token_endpoint_auth_method: 'client_secret_post',
-  }],
+  clients: [
+    {
+      client_id: clientId,
+      client_secret: clientSecret,
+      grant_types: ['client_credentials'],
+      redirect_uris: [],
+      response_types: [],
+      token_endpoint_auth_method: 'client_secret_post',
+    },
+  ],
   ttl: { ClientCredentials: 3599 },
   jwks: { keys: [{ ...signingKey, kid: 'bench', alg: 'RS256', use: 'sig' }] },
   features: {
@@ -75,6 +81,9 @@ slot.handler = provider.callback();
 const ready: OidcProviderReady = { type: 'ready', tokenUrl: `${issuer}/token`, clientId, clientSecret, caPem: tls.caPem };
 process.send!(ready);
 
-const stop = () => { server.close(() => process.exit(0)); server.closeAllConnections(); };
+const stop = () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+};
 process.on('SIGTERM', stop);
 process.on('disconnect', stop);

@@ -47,7 +47,7 @@ async function signFor(pool: Pool, subject: TokenSubject, seconds: number, inFli
 async function measure(threads: number, durationSeconds: number, warmupSeconds: number): Promise<SignerPoolReport> {
   // tsx turns a failed import into an uncaught error, so look before importing.
   if (!existsSync(MODULE)) return { type: 'result', available: false, threads, reason: 'src/crypto/signer-pool.ts does not exist' };
-  const { createSignerPool } = await import(pathToFileURL(MODULE).href) as SignerPoolModule;
+  const { createSignerPool } = (await import(pathToFileURL(MODULE).href)) as SignerPoolModule;
   const subject = createTokenSubject();
   const privateKeyPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   const pool = createSignerPool({ threads, key: { kid: subject.kid, privateKeyPem } });

@@ -4,8 +4,17 @@
  */
 declare module 'autocannon' {
   export interface Percentiles {
-    average: number; mean: number; stddev: number; min: number; max: number; total: number;
-    p50: number; p90: number; p97_5: number; p99: number; p99_9?: number;
+    average: number;
+    mean: number;
+    stddev: number;
+    min: number;
+    max: number;
+    total: number;
+    p50: number;
+    p90: number;
+    p97_5: number;
+    p99: number;
+    p99_9?: number;
     [key: string]: number | undefined;
   }
   export interface Options {

@@ -81,7 +81,8 @@ export function createAgent(options: AgentOptions): Agent {
     if (hasAnyHeader(req.rawHeaders, PROXY_HEADERS)) return sendError(res, FORWARDED);
     const path = pathOf(req.url ?? '/');
     if (path === MSI_EXTENSION_TOKEN_PATH) {
-      if (req.method !== 'POST') return sendError(res, { status: 405, error: 'invalid_request', description: 'Only POST is allowed', headers: { allow: 'POST' } });
+      if (req.method !== 'POST')
+        return sendError(res, { status: 405, error: 'invalid_request', description: 'Only POST is allowed', headers: { allow: 'POST' } });
       return msiExtension(req, res);
     }
     const handler = path === IMDS_TOKEN_PATH ? imds : path === APP_SERVICE_TOKEN_PATH ? appService : undefined;
@@ -94,22 +95,30 @@ export function createAgent(options: AgentOptions): Agent {
     async start() {
       identities.start();
       const timeout = new Promise<'timeout'>((done) => setTimeout(done, options.readyTimeoutMs ?? 5000, 'timeout').unref());
-      if (await Promise.race([identities.ready(), timeout]) === 'timeout') logger.warn({}, 'no identity set from the Keyless server yet; serving anyway');
+      if ((await Promise.race([identities.ready(), timeout])) === 'timeout') logger.warn({}, 'no identity set from the Keyless server yet; serving anyway');
       if (options.arc) arc = await createArcChallenge({ keyDir: options.arcKeyDir ?? DEFAULT_ARC_KEY_DIR, clock, logger });
       imds = createImdsHandler({ cache, clock, logger, arc });
       // Timeouts are checked every second (node's default, 30 s, lets a stalled client hold a socket 90 s).
       server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
-        try { route(req, res); } catch (error) {
+        try {
+          route(req, res);
+        } catch (error) {
           logger.error({ err: (error as Error).message }, 'agent request failed');
           if (!res.headersSent) sendError(res, { status: 500, error: 'unknown', description: 'Internal error in the Keyless agent' });
         }
       });
       // A query or headers over node's 16 KiB limit (431), or headers too slow (408): IMDS's JSON error
       // body rather than node's empty answer, so SDKs show the reason.
-      server.on('clientError', answerClientError((_status, message) => ({ error: 'invalid_request', error_description: message })));
+      server.on(
+        'clientError',
+        answerClientError((_status, message) => ({ error: 'invalid_request', error_description: message })),
+      );
       server.headersTimeout = HEADERS_TIMEOUT_MS;
       const listening = server;
-      await new Promise<void>((done, fail) => { listening.once('error', fail); listening.listen(options.port ?? 0, host, () => done()); });
+      await new Promise<void>((done, fail) => {
+        listening.once('error', fail);
+        listening.listen(options.port ?? 0, host, () => done());
+      });
       const { port } = listening.address() as AddressInfo;
       const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
       base = `http://${urlHost}:${port}`;
@@ -130,7 +139,9 @@ export function createAgent(options: AgentOptions): Agent {
     env() {
       if (!base) throw new Error('The agent is not started');
       return {
-        AZURE_POD_IDENTITY_AUTHORITY_HOST: base, IDENTITY_ENDPOINT: `${base}${APP_SERVICE_TOKEN_PATH}`, IDENTITY_HEADER: secret,
+        AZURE_POD_IDENTITY_AUTHORITY_HOST: base,
+        IDENTITY_ENDPOINT: `${base}${APP_SERVICE_TOKEN_PATH}`,
+        IDENTITY_HEADER: secret,
         MSI_ENDPOINT: `${base}${MSI_EXTENSION_TOKEN_PATH}`,
       };
     },

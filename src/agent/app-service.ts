@@ -45,7 +45,14 @@ export function createAppServiceHandler(options: AppServiceHandlerOptions): (req
     if (isWireError(params)) return sendError(res, params);
     const version = params.get('api-version');
     if (version !== APP_SERVICE_API_VERSION) {
-      return sendError(res, invalidRequest(version ? `Invalid api-version '${version.slice(0, 40)}'. This endpoint accepts ${APP_SERVICE_API_VERSION}` : 'Required api-version parameter not specified'));
+      return sendError(
+        res,
+        invalidRequest(
+          version
+            ? `Invalid api-version '${version.slice(0, 40)}'. This endpoint accepts ${APP_SERVICE_API_VERSION}`
+            : 'Required api-version parameter not specified',
+        ),
+      );
     }
     const selector = readSelector(params, APP_SERVICE_SELECTORS);
     if (isWireError(selector)) return sendError(res, selector);

@@ -59,10 +59,14 @@ function indexSnapshot(identities: AssignedIdentity[]): Indexed {
 
 function lookup(indexed: Indexed, selector: IdentitySelector): AssignedIdentity | undefined {
   switch (selector.kind) {
-    case 'system': return indexed.system;
-    case 'clientId': return indexed.byClientId.get(selector.value.toLowerCase());
-    case 'objectId': return indexed.byObjectId.get(selector.value.toLowerCase());
-    case 'resourceId': return indexed.byResourceId.get(selector.value.toLowerCase());
+    case 'system':
+      return indexed.system;
+    case 'clientId':
+      return indexed.byClientId.get(selector.value.toLowerCase());
+    case 'objectId':
+      return indexed.byObjectId.get(selector.value.toLowerCase());
+    case 'resourceId':
+      return indexed.byResourceId.get(selector.value.toLowerCase());
   }
 }
 
@@ -79,7 +83,9 @@ export function createIdentitySet(options: IdentitySetOptions): IdentitySet {
   let controller: AbortController | undefined;
   let loop: Promise<void> | undefined;
   let markReady: () => void = () => {};
-  const readyPromise = new Promise<void>((done) => { markReady = done; });
+  const readyPromise = new Promise<void>((done) => {
+    markReady = done;
+  });
 
   function apply(snapshot: IdentitySnapshot): void {
     if (current && current.version === snapshot.version) return;
@@ -117,7 +123,9 @@ export function createIdentitySet(options: IdentitySetOptions): IdentitySet {
     mayUse(objectId) {
       return !current || current.indexed.byObjectId.has(objectId.toLowerCase());
     },
-    onChange(listener) { listeners.push(listener); },
+    onChange(listener) {
+      listeners.push(listener);
+    },
     start() {
       if (loop) return;
       controller = new AbortController();
@@ -137,7 +145,11 @@ export function createIdentitySet(options: IdentitySetOptions): IdentitySet {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((done) => {
     const timer = setTimeout(finish, ms);
-    function finish() { clearTimeout(timer); signal.removeEventListener('abort', finish); done(); }
+    function finish() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', finish);
+      done();
+    }
     signal.addEventListener('abort', finish, { once: true });
   });
 }

@@ -82,7 +82,10 @@ export function createImdsHandler(options: ImdsHandlerOptions): (req: IncomingMe
     if (isArc && !arc.verify(req.headers.authorization)) {
       // No secret yet: the challenge. A wrong or spent secret: refused, as himds does.
       if (req.headers.authorization === undefined) {
-        arc.challenge().then((answer) => sendError(res, answer), () => sendError(res, { status: 500, error: 'unknown', description: 'Could not create the challenge key file' }));
+        arc.challenge().then(
+          (answer) => sendError(res, answer),
+          () => sendError(res, { status: 500, error: 'unknown', description: 'Could not create the challenge key file' }),
+        );
         return;
       }
       return sendError(res, { status: 401, error: 'invalid_client', description: 'The Basic secret does not match a live challenge' });

@@ -43,12 +43,20 @@ export interface ProjectedToken {
   stop(): void;
 }
 
-interface Issued { token: string; expiresOn: number; issuer: string; tenantId: string }
+interface Issued {
+  token: string;
+  expiresOn: number;
+  issuer: string;
+  tenantId: string;
+}
 
 async function fetchToken(opts: ProjectedTokenOptions): Promise<Issued> {
   const res = await requestJson(new URL(`${opts.serverUrl}${AGENT_API_PREFIX}/serviceAccountToken`), {
-    method: 'POST', headers: { authorization: `${HOST_AUTH_SCHEME} ${opts.hostKey}` }, body: { namespace: opts.namespace, name: opts.name },
-    ...(opts.ca ? { ca: opts.ca } : {}), timeoutMs: 15_000,
+    method: 'POST',
+    headers: { authorization: `${HOST_AUTH_SCHEME} ${opts.hostKey}` },
+    body: { namespace: opts.namespace, name: opts.name },
+    ...(opts.ca ? { ca: opts.ca } : {}),
+    timeoutMs: 15_000,
   });
   if (res.status !== 200) {
     const error = (res.body as { error?: { message?: string } } | undefined)?.error;
@@ -89,5 +97,12 @@ export async function startProjectedToken(opts: ProjectedTokenOptions): Promise<
     }
   };
   schedule(first.expiresOn);
-  return { tenantId: first.tenantId, issuer: first.issuer, stop() { stopped = true; if (timer) clearTimeout(timer); } };
+  return {
+    tenantId: first.tenantId,
+    issuer: first.issuer,
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
 }

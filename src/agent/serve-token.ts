@@ -47,12 +47,7 @@ export function sendToken(res: ServerResponse, rendered: RenderedBody): void {
  * Unexpected failures are logged without request data. Cache hits are answered by the caller
  * synchronously with {@link sendToken}, with no promise or closure on that path.
  */
-export function serveLater(
-  res: ServerResponse,
-  pending: Promise<UpstreamToken>,
-  render: (token: UpstreamToken) => string,
-  logger: AgentLogger,
-): void {
+export function serveLater(res: ServerResponse, pending: Promise<UpstreamToken>, render: (token: UpstreamToken) => string, logger: AgentLogger): void {
   pending.then(
     (token) => sendJson(res, 200, render(token)),
     (error: unknown) => {

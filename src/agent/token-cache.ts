@@ -80,12 +80,15 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
   function fetchOnce(flightKey: string, selector: IdentitySelector, resource: string, alias?: string): Promise<UpstreamToken> {
     const running = inflight.get(flightKey);
     if (running) return running;
-    const call = upstream.getToken({ identity: selector, resource }).then((token) => {
-      if (!identities.mayUse(token.objectId)) throw identityNotFound();
-      if (alias) aliases.set(alias, token.objectId.toLowerCase());
-      store(token, resource);
-      return token;
-    }).finally(() => inflight.delete(flightKey));
+    const call = upstream
+      .getToken({ identity: selector, resource })
+      .then((token) => {
+        if (!identities.mayUse(token.objectId)) throw identityNotFound();
+        if (alias) aliases.set(alias, token.objectId.toLowerCase());
+        store(token, resource);
+        return token;
+      })
+      .finally(() => inflight.delete(flightKey));
     inflight.set(flightKey, call);
     return call;
   }

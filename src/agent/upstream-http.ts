@@ -6,7 +6,13 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import {
-  AGENT_API_PREFIX, DEFAULT_WATCH_MS, HOST_AUTH_SCHEME, type HostErrorCode, type IdentitiesResponse, type JoinResponse, type TokenResponse,
+  AGENT_API_PREFIX,
+  DEFAULT_WATCH_MS,
+  HOST_AUTH_SCHEME,
+  type HostErrorCode,
+  type IdentitiesResponse,
+  type JoinResponse,
+  type TokenResponse,
 } from '../contract/agent-api.js';
 import { UpstreamError, type AgentUpstream, type UpstreamErrorCode } from './upstream.js';
 
@@ -28,7 +34,10 @@ export interface HttpUpstream extends AgentUpstream {
   close(): void;
 }
 
-interface JsonResponse { status: number; body: unknown }
+interface JsonResponse {
+  status: number;
+  body: unknown;
+}
 
 /** One JSON request; network failures reject with `Unavailable`. */
 export function requestJson(
@@ -38,28 +47,36 @@ export function requestJson(
   return new Promise((resolve, reject) => {
     const payload = init.body === undefined ? undefined : JSON.stringify(init.body);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, {
-      method: init.method,
-      agent: init.agent,
-      ...(init.ca && !init.agent ? { ca: init.ca } : {}),
-      headers: {
-        accept: 'application/json',
-        ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
-        ...init.headers,
+    const req = send(
+      url,
+      {
+        method: init.method,
+        agent: init.agent,
+        ...(init.ca && !init.agent ? { ca: init.ca } : {}),
+        headers: {
+          accept: 'application/json',
+          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
+          ...init.headers,
+        },
+        timeout: init.timeoutMs,
+        signal: init.signal,
       },
-      timeout: init.timeoutMs,
-      signal: init.signal,
-    }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', (e) => reject(unavailable(e)));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown;
-        try { body = text ? JSON.parse(text) : undefined; } catch { body = undefined; }
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (e) => reject(unavailable(e)));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            body = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('request timed out')));
     req.on('error', (e) => reject(unavailable(e)));
     req.end(payload);
@@ -104,23 +121,37 @@ export function createHttpUpstream(options: HttpUpstreamOptions): HttpUpstream {
   return {
     async getToken({ identity, resource }) {
       const response = await requestJson(url('/token'), {
-        method: 'POST', headers, agent, body: { identity, resource }, timeoutMs: options.requestTimeoutMs ?? 15_000,
+        method: 'POST',
+        headers,
+        agent,
+        body: { identity, resource },
+        timeoutMs: options.requestTimeoutMs ?? 15_000,
       });
       if (response.status !== 200) throw toUpstreamError(response);
       const t = response.body as TokenResponse;
       return {
-        accessToken: t.accessToken, expiresOn: t.expiresOn, notBefore: t.notBefore,
-        clientId: t.clientId, objectId: t.objectId, identityResourceId: t.identityResourceId,
+        accessToken: t.accessToken,
+        expiresOn: t.expiresOn,
+        notBefore: t.notBefore,
+        clientId: t.clientId,
+        objectId: t.objectId,
+        identityResourceId: t.identityResourceId,
       };
     },
     async watchIdentities(since, signal) {
       const query = new URLSearchParams({ timeoutMs: String(watchMs), ...(since ? { since } : {}) });
       const response = await requestJson(new URL(`${url('/identities')}?${query}`), {
-        method: 'GET', headers, agent, timeoutMs: watchMs + 15_000, signal,
+        method: 'GET',
+        headers,
+        agent,
+        timeoutMs: watchMs + 15_000,
+        signal,
       });
       if (response.status !== 200) throw toUpstreamError(response);
       return response.body as IdentitiesResponse;
     },
-    close() { agent.destroy(); },
+    close() {
+      agent.destroy();
+    },
   };
 }

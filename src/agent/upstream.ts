@@ -9,9 +9,7 @@
  */
 
 /** Which identity a local process asks for: the host's system-assigned one, or a user-assigned one by id. */
-export type IdentitySelector =
-  | { kind: 'system' }
-  | { kind: 'clientId' | 'objectId' | 'resourceId'; value: string };
+export type IdentitySelector = { kind: 'system' } | { kind: 'clientId' | 'objectId' | 'resourceId'; value: string };
 
 /** A token issued by the server for one identity and one resource (audience). */
 export interface UpstreamToken {

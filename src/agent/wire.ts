@@ -22,9 +22,10 @@ export interface WireError {
  */
 export function sendJson(res: ServerResponse, status: number, body: string, headers?: Record<string, string>, length?: number): void {
   const contentLength = length ?? Buffer.byteLength(body);
-  res.writeHead(status, headers
-    ? { 'content-type': JSON_TYPE, 'content-length': contentLength, ...headers }
-    : { 'content-type': JSON_TYPE, 'content-length': contentLength });
+  res.writeHead(
+    status,
+    headers ? { 'content-type': JSON_TYPE, 'content-length': contentLength, ...headers } : { 'content-type': JSON_TYPE, 'content-length': contentLength },
+  );
   res.end(body);
 }
 
@@ -65,10 +66,12 @@ export function toWireError(error: unknown): WireError {
  */
 export function imdsTokenBody(token: UpstreamToken, resource: string, nowMs: number, extra = ''): string {
   const expiresIn = String(Math.max(0, token.expiresOn - Math.floor(nowMs / 1000)));
-  return `{"access_token":${JSON.stringify(token.accessToken)},"client_id":${JSON.stringify(token.clientId)}`
-    + `,"expires_in":"${expiresIn}","expires_on":"${token.expiresOn}","ext_expires_in":"${expiresIn}"`
-    + `,"not_before":"${token.notBefore}","refresh_token":"","resource":${JSON.stringify(resource)}`
-    + `,"token_type":"Bearer"${extra}}`;
+  return (
+    `{"access_token":${JSON.stringify(token.accessToken)},"client_id":${JSON.stringify(token.clientId)}` +
+    `,"expires_in":"${expiresIn}","expires_on":"${token.expiresOn}","ext_expires_in":"${expiresIn}"` +
+    `,"not_before":"${token.notBefore}","refresh_token":"","resource":${JSON.stringify(resource)}` +
+    `,"token_type":"Bearer"${extra}}`
+  );
 }
 
 /** The App Service 2019-08-01 body: `expires_on` in Unix seconds as a string, and `client_id`. */

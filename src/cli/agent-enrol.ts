@@ -14,13 +14,22 @@ import type { BootstrapFile } from '../contract/bootstrap.js';
 
 /** An expected failure, printed as `keyless agent: <message>` with the exit code. */
 export class AgentCliError extends Error {
-  constructor(message: string, readonly exitCode: number = 1) { super(message); }
+  constructor(
+    message: string,
+    readonly exitCode: number = 1,
+  ) {
+    super(message);
+  }
 }
 
 /** The api-version `keyless agent` calls the join action with (accepted for every host type). */
 const JOIN_API_VERSION = AGENT_JOIN_API_VERSION;
 
-interface SavedHostKey { serverUrl: string; resourceId: string; hostKey: string }
+interface SavedHostKey {
+  serverUrl: string;
+  resourceId: string;
+  hostKey: string;
+}
 
 export function hostKeyFile(dataDir: string, serverUrl: string, resourceId: string): string {
   const digest = createHash('sha256').update(`${serverUrl}\n${resourceId.toLowerCase()}`).digest('hex').slice(0, 24);
@@ -28,7 +37,9 @@ export function hostKeyFile(dataDir: string, serverUrl: string, resourceId: stri
 }
 
 export async function readJsonFile<T>(path: string): Promise<T | undefined> {
-  try { return JSON.parse(await readFile(path, 'utf8')) as T; } catch (e) {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new AgentCliError(`cannot read ${path}: ${(e as Error).message}`);
   }
@@ -45,8 +56,13 @@ async function saveHostKey(path: string, saved: SavedHostKey): Promise<void> {
 /** True when the server still accepts `hostKey` (a zero-wait watch). */
 async function stillValid(serverUrl: string, hostKey: string, ca: string | undefined): Promise<boolean> {
   const response = await requestJson(new URL(`${AGENT_API_PREFIX}/identities?timeoutMs=0`, serverUrl), {
-    method: 'GET', headers: { authorization: `${HOST_AUTH_SCHEME} ${hostKey}` }, ca, timeoutMs: 15_000,
-  }).catch((e: Error) => { throw new AgentCliError(e.message); });
+    method: 'GET',
+    headers: { authorization: `${HOST_AUTH_SCHEME} ${hostKey}` },
+    ca,
+    timeoutMs: 15_000,
+  }).catch((e: Error) => {
+    throw new AgentCliError(e.message);
+  });
   if (response.status === 200) return true;
   if (response.status === 401) return false;
   throw new AgentCliError(`the Keyless server answered HTTP ${response.status} when checking the saved host key`);
@@ -56,7 +72,9 @@ async function stillValid(serverUrl: string, hostKey: string, ca: string | undef
 async function joinTokenAsAdmin(bootstrap: BootstrapFile, resourceId: string, ca: string | undefined): Promise<string> {
   const tokenUrl = new URL(`/${bootstrap.tenantId}/oauth2/v2.0/token`, bootstrap.authorityHost);
   const form = new URLSearchParams({
-    grant_type: 'client_credentials', client_id: bootstrap.clientId, client_secret: bootstrap.clientSecret,
+    grant_type: 'client_credentials',
+    client_id: bootstrap.clientId,
+    client_secret: bootstrap.clientSecret,
     scope: 'https://management.azure.com/.default',
   }).toString();
   const tokenResponse = await postForm(tokenUrl, form, ca);
@@ -65,23 +83,42 @@ async function joinTokenAsAdmin(bootstrap: BootstrapFile, resourceId: string, ca
     throw new AgentCliError(`the bootstrap admin could not get an ARM token (HTTP ${tokenResponse.status}): ${describe(tokenResponse.body)}`);
   }
   const joinUrl = new URL(`${resourceId}/keylessAgentJoin?api-version=${JOIN_API_VERSION}`, bootstrap.armEndpoint);
-  const joined = await requestJson(joinUrl, { method: 'POST', headers: { authorization: `Bearer ${accessToken}` }, body: {}, ca, timeoutMs: 30_000 })
-    .catch((e: Error) => { throw new AgentCliError(e.message); });
+  const joined = await requestJson(joinUrl, { method: 'POST', headers: { authorization: `Bearer ${accessToken}` }, body: {}, ca, timeoutMs: 30_000 }).catch(
+    (e: Error) => {
+      throw new AgentCliError(e.message);
+    },
+  );
   const joinToken = (joined.body as { joinToken?: string } | undefined)?.joinToken;
-  if (joined.status === 404) throw new AgentCliError(`the host resource '${resourceId}' was not found (a virtual machine or an AKS agent pool): ${describe(joined.body)}`);
-  if (joined.status !== 200 || !joinToken) throw new AgentCliError(`the join action on '${resourceId}' failed (HTTP ${joined.status}): ${describe(joined.body)}`);
+  if (joined.status === 404)
+    throw new AgentCliError(`the host resource '${resourceId}' was not found (a virtual machine or an AKS agent pool): ${describe(joined.body)}`);
+  if (joined.status !== 200 || !joinToken)
+    throw new AgentCliError(`the join action on '${resourceId}' failed (HTTP ${joined.status}): ${describe(joined.body)}`);
   return joinToken;
 }
 
 function postForm(url: URL, form: string, ca: string | undefined) {
   // requestJson sends JSON; the token endpoint wants a form.
   return new Promise<{ status: number; body: unknown }>((resolve, reject) => {
-    const req = httpsRequest(url, { method: 'POST', ca, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(form) }, timeout: 30_000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { text += c; });
-      res.on('end', () => { let body: unknown; try { body = JSON.parse(text); } catch { body = text; } resolve({ status: res.statusCode ?? 0, body }); });
-    });
+    const req = httpsRequest(
+      url,
+      { method: 'POST', ca, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(form) }, timeout: 30_000 },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => {
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = text;
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('request timed out')));
     req.on('error', (e) => reject(new AgentCliError(`cannot reach the Keyless server at ${url.origin}: ${e.message}`)));
     req.end(form);
@@ -89,7 +126,7 @@ function postForm(url: URL, form: string, ca: string | undefined) {
 }
 
 function describe(body: unknown): string {
-  const e = (body as { error?: unknown; error_description?: unknown } | undefined);
+  const e = body as { error?: unknown; error_description?: unknown } | undefined;
   if (e && typeof e.error === 'object' && e.error) return String((e.error as { message?: unknown }).message ?? JSON.stringify(e.error));
   if (e && typeof e.error_description === 'string') return e.error_description;
   return typeof body === 'string' ? body.slice(0, 300) : JSON.stringify(body ?? null).slice(0, 300);
@@ -97,16 +134,24 @@ function describe(body: unknown): string {
 
 /** The host key for `resourceId` on `serverUrl`: saved, or obtained now and saved. */
 export async function obtainHostKey(options: {
-  dataDir: string; serverUrl: string; resourceId: string; ca: string | undefined;
-  joinToken: string | undefined; bootstrap: BootstrapFile | undefined;
+  dataDir: string;
+  serverUrl: string;
+  resourceId: string;
+  ca: string | undefined;
+  joinToken: string | undefined;
+  bootstrap: BootstrapFile | undefined;
 }): Promise<string> {
   const file = hostKeyFile(options.dataDir, options.serverUrl, options.resourceId);
   const saved = await readJsonFile<SavedHostKey>(file);
-  if (saved?.hostKey && !options.joinToken && await stillValid(options.serverUrl, saved.hostKey, options.ca)) return saved.hostKey;
+  if (saved?.hostKey && !options.joinToken && (await stillValid(options.serverUrl, saved.hostKey, options.ca))) return saved.hostKey;
   if (saved) await rm(file, { force: true });
   let joinToken = options.joinToken;
   if (!joinToken) {
-    if (!options.bootstrap) throw new AgentCliError('no host key yet: pass --join-token <token> (from the keylessAgentJoin action on the VM), or a --data-dir holding bootstrap.json', 2);
+    if (!options.bootstrap)
+      throw new AgentCliError(
+        'no host key yet: pass --join-token <token> (from the keylessAgentJoin action on the VM), or a --data-dir holding bootstrap.json',
+        2,
+      );
     joinToken = await joinTokenAsAdmin(options.bootstrap, options.resourceId, options.ca);
   }
   const joined = await exchangeJoinToken(options.serverUrl, joinToken, options.ca).catch((e: Error) => {

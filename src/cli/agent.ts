@@ -51,8 +51,17 @@ function checkOptions(opts: AgentCommandOptions): { resourceId: string; port: nu
   // Which resource types are hosts is the server's to say (its join action answers 404 for others);
   // here the id only has to be a resource below a group: a VM, or a child such as an agent pool.
   const parts = parseResourceId(opts.resource);
-  if (!parts || !parts.subscriptionId || !parts.resourceGroup || !fullResourceType(parts) || parts.names.length !== parts.types.length || parts.names.length === 0) {
-    throw usage(`--resource must be the ARM id of a virtual machine (/subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Compute/virtualMachines/{name}) or of an AKS agent pool (…/providers/Microsoft.ContainerService/managedClusters/{cluster}/agentPools/{pool}), got '${opts.resource}'`);
+  if (
+    !parts ||
+    !parts.subscriptionId ||
+    !parts.resourceGroup ||
+    !fullResourceType(parts) ||
+    parts.names.length !== parts.types.length ||
+    parts.names.length === 0
+  ) {
+    throw usage(
+      `--resource must be the ARM id of a virtual machine (/subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Compute/virtualMachines/{name}) or of an AKS agent pool (…/providers/Microsoft.ContainerService/managedClusters/{cluster}/agentPools/{pool}), got '${opts.resource}'`,
+    );
   }
   const port = Number(opts.port ?? '0');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port must be a whole number from 0 to 65535, got '${opts.port}'`);
@@ -108,27 +117,34 @@ async function start(opts: AgentCommandOptions): Promise<void> {
   }
   const env = agent.env();
   const arc = agent.arcEnv();
-  process.stdout.write([
-    `export AZURE_POD_IDENTITY_AUTHORITY_HOST=${env.AZURE_POD_IDENTITY_AUTHORITY_HOST}`,
-    `export IDENTITY_ENDPOINT=${env.IDENTITY_ENDPOINT}`,
-    `export IDENTITY_HEADER=${env.IDENTITY_HEADER}`,
-    '# the VM-extension protocol, used by `az login --identity` (az 2.45):',
-    `export MSI_ENDPOINT=${env.MSI_ENDPOINT}`,
-    ...(arc ? [`# Azure Arc style (instead of the two lines above): IDENTITY_ENDPOINT=${arc.IDENTITY_ENDPOINT} IMDS_ENDPOINT=${arc.IMDS_ENDPOINT}`] : []),
-    // What the workload identity webhook injects into the pod (WorkloadIdentityCredential reads these).
-    ...(workload && projected ? [
-      `# workload identity for ${workload.namespace}/${workload.name} (issuer ${projected.issuer}):`,
-      ...(opts.workloadClientId ? [`export AZURE_CLIENT_ID=${opts.workloadClientId}`] : []),
-      `export AZURE_TENANT_ID=${projected.tenantId}`,
-      `export AZURE_FEDERATED_TOKEN_FILE=${workload.file}`,
-      `export AZURE_AUTHORITY_HOST=${serverUrl}`,
-    ] : []),
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      `export AZURE_POD_IDENTITY_AUTHORITY_HOST=${env.AZURE_POD_IDENTITY_AUTHORITY_HOST}`,
+      `export IDENTITY_ENDPOINT=${env.IDENTITY_ENDPOINT}`,
+      `export IDENTITY_HEADER=${env.IDENTITY_HEADER}`,
+      '# the VM-extension protocol, used by `az login --identity` (az 2.45):',
+      `export MSI_ENDPOINT=${env.MSI_ENDPOINT}`,
+      ...(arc ? [`# Azure Arc style (instead of the two lines above): IDENTITY_ENDPOINT=${arc.IDENTITY_ENDPOINT} IMDS_ENDPOINT=${arc.IMDS_ENDPOINT}`] : []),
+      // What the workload identity webhook injects into the pod (WorkloadIdentityCredential reads these).
+      ...(workload && projected
+        ? [
+            `# workload identity for ${workload.namespace}/${workload.name} (issuer ${projected.issuer}):`,
+            ...(opts.workloadClientId ? [`export AZURE_CLIENT_ID=${opts.workloadClientId}`] : []),
+            `export AZURE_TENANT_ID=${projected.tenantId}`,
+            `export AZURE_FEDERATED_TOKEN_FILE=${workload.file}`,
+            `export AZURE_AUTHORITY_HOST=${serverUrl}`,
+          ]
+        : []),
+      '',
+    ].join('\n'),
+  );
 
-  stopOnSignals(async (signal) => {
-    logger.info({ signal }, 'agent stopping');
-    projected?.stop();
-    await agent.stop().finally(() => upstream.close());
-  }, (message) => logger.error({}, message));
+  stopOnSignals(
+    async (signal) => {
+      logger.info({ signal }, 'agent stopping');
+      projected?.stop();
+      await agent.stop().finally(() => upstream.close());
+    },
+    (message) => logger.error({}, message),
+  );
 }

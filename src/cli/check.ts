@@ -5,7 +5,11 @@
  */
 import { resolve } from 'node:path';
 
-export interface CheckCommandOptions { dataDir?: string; databaseUrl?: string; output?: string }
+export interface CheckCommandOptions {
+  dataDir?: string;
+  databaseUrl?: string;
+  output?: string;
+}
 
 export async function runCheck(opts: CheckCommandOptions): Promise<void> {
   const databaseUrl = opts.databaseUrl ?? process.env['KEYLESS_DATABASE_URL'] ?? undefined;
@@ -24,7 +28,9 @@ export async function runCheck(opts: CheckCommandOptions): Promise<void> {
     process.stdout.write(`${JSON.stringify({ target: report.target, counts: report.counts, violations: report.violations }, null, 2)}\n`);
   } else {
     const c = report.counts;
-    process.stdout.write(`Checked ${report.target}: ${c.principals} principals, ${c.resources} resources, ${c.resourceGroups} resource groups, ${c.roleAssignments} role assignments.\n`);
+    process.stdout.write(
+      `Checked ${report.target}: ${c.principals} principals, ${c.resources} resources, ${c.resourceGroups} resource groups, ${c.roleAssignments} role assignments.\n`,
+    );
     for (const v of report.violations) process.stdout.write(`VIOLATION ${v.kind}: ${v.subject}: ${v.detail}\n`);
     process.stdout.write(report.violations.length === 0 ? 'No invariant is broken.\n' : `${report.violations.length} invariant violation(s) found.\n`);
   }

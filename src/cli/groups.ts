@@ -15,7 +15,11 @@ export interface CommandGroupEntry {
 }
 
 export const COMMAND_GROUPS: CommandGroupEntry[] = [
-  { name: 'login', summary: 'Log in to a Keyless server (as the bootstrap admin or a service principal).', load: async () => (await import('./commands/login.js')).registerLogin },
+  {
+    name: 'login',
+    summary: 'Log in to a Keyless server (as the bootstrap admin or a service principal).',
+    load: async () => (await import('./commands/login.js')).registerLogin,
+  },
   { name: 'logout', summary: 'Log out to remove access to the Keyless server.', load: async () => (await import('./commands/login.js')).registerLogout },
   { name: 'account', summary: 'Manage subscription information and access tokens.', load: async () => (await import('./commands/account.js')).register },
   { name: 'group', summary: 'Manage resource groups.', load: async () => (await import('./commands/group.js')).register },

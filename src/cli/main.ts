@@ -6,7 +6,9 @@ import { Command, Option } from 'commander';
 const program = new Command();
 program
   .name('keyless')
-  .description('Self-hosted managed identities for Azure resources: an ARM-compatible control plane, an Entra-compatible token authority and an IMDS host agent.')
+  .description(
+    'Self-hosted managed identities for Azure resources: an ARM-compatible control plane, an Entra-compatible token authority and an IMDS host agent.',
+  )
   .showHelpAfterError()
   .exitOverride((err) => {
     // commander exits 1 on usage errors; az (and Keyless) use 2.
@@ -22,11 +24,14 @@ program
   .option('--public-url <url>', 'https origin clients use (e.g. a load balancer); names the issuer and endpoints (env KEYLESS_PUBLIC_URL)', undefined)
   .option('--database-url <url>', 'PostgreSQL URL; embedded SQLite in the data dir when absent (env KEYLESS_DATABASE_URL)', undefined)
   .addOption(new Option('--log-level <level>', 'log level (env KEYLESS_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
-  .addHelpText('after', `
+  .addHelpText(
+    'after',
+    `
 Examples:
   keyless serve                                   # https://127.0.0.1:8443, data in ./.keyless
   keyless serve --data-dir /tmp/k --port 0        # a free port; see /tmp/k/bootstrap.json
-  keyless serve --database-url postgres://user@localhost/keyless`)
+  keyless serve --database-url postgres://user@localhost/keyless`,
+  )
   .action(async (opts: { dataDir?: string; host?: string; port?: string; databaseUrl?: string; publicUrl?: string; logLevel?: string }) => {
     const { runServe } = await import('./serve.js');
     await runServe(opts);
@@ -47,10 +52,13 @@ program
   .option('--federated-token-file <path>', 'where the service-account token goes (inside --data-dir or under /var/run/secrets/azure/)', undefined)
   .option('--workload-client-id <client id>', 'the AZURE_CLIENT_ID printed for the workload (the identity it signs in as)', undefined)
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
-  .addHelpText('after', `
+  .addHelpText(
+    'after',
+    `
 Example:
   keyless agent --data-dir /tmp/k --resource /subscriptions/<s>/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1
-  # prints: export AZURE_POD_IDENTITY_AUTHORITY_HOST=http://127.0.0.1:<port> (and IDENTITY_ENDPOINT / IDENTITY_HEADER)`)
+  # prints: export AZURE_POD_IDENTITY_AUTHORITY_HOST=http://127.0.0.1:<port> (and IDENTITY_ENDPOINT / IDENTITY_HEADER)`,
+  )
   .action(async (opts: import('./agent.js').AgentCommandOptions) => {
     const { runAgent } = await import('./agent.js');
     await runAgent(opts);
@@ -59,11 +67,14 @@ Example:
 program
   .command('az-setup')
   .description('Print the shell lines that point the Azure CLI (az) at a Keyless server and sign in as its admin.')
-  .option('--data-dir <dir>', 'the server\'s data dir, holding bootstrap.json and az-cloud.json (default ./.keyless)', undefined)
+  .option('--data-dir <dir>', "the server's data dir, holding bootstrap.json and az-cloud.json (default ./.keyless)", undefined)
   .option('--cloud-name <name>', 'the name az registers the cloud under (default keyless)', undefined)
-  .addHelpText('after', `
+  .addHelpText(
+    'after',
+    `
 Example:
-  eval "$(keyless az-setup --data-dir .keyless)"   # then: az group list`)
+  eval "$(keyless az-setup --data-dir .keyless)"   # then: az group list`,
+  )
   .action(async (opts: import('./commands/az-setup.js').AzSetupOptions) => {
     const { runAzSetup } = await import('./commands/az-setup.js');
     await runAzSetup(opts);
@@ -75,10 +86,13 @@ program
   .option('--data-dir <dir>', 'the data dir whose SQLite database to check (env KEYLESS_DATA_DIR; default ./.keyless)', undefined)
   .option('--database-url <url>', 'check this PostgreSQL database instead (env KEYLESS_DATABASE_URL)', undefined)
   .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
-  .addHelpText('after', `
+  .addHelpText(
+    'after',
+    `
 Examples:
   keyless check --data-dir /var/lib/keyless
-  keyless check --database-url postgres://keyless@db/keyless --output json`)
+  keyless check --database-url postgres://keyless@db/keyless --output json`,
+  )
   .action(async (opts: import('./check.js').CheckCommandOptions) => {
     const { runCheck } = await import('./check.js');
     await runCheck(opts);

@@ -3,10 +3,24 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { startServer } from '../server/server.js';
 import { stopOnSignals } from './shutdown.js';
 
-export async function runServe(opts: { dataDir?: string; host?: string; port?: string; databaseUrl?: string; publicUrl?: string; logLevel?: string }): Promise<void> {
+export async function runServe(opts: {
+  dataDir?: string;
+  host?: string;
+  port?: string;
+  databaseUrl?: string;
+  publicUrl?: string;
+  logLevel?: string;
+}): Promise<void> {
   let config;
   try {
-    config = loadConfig({ dataDir: opts.dataDir, host: opts.host, port: opts.port, databaseUrl: opts.databaseUrl, publicUrl: opts.publicUrl, logLevel: opts.logLevel });
+    config = loadConfig({
+      dataDir: opts.dataDir,
+      host: opts.host,
+      port: opts.port,
+      databaseUrl: opts.databaseUrl,
+      publicUrl: opts.publicUrl,
+      logLevel: opts.logLevel,
+    });
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`keyless serve: ${e.message}\n`);
@@ -26,25 +40,30 @@ export async function runServe(opts: { dataDir?: string; host?: string; port?: s
     process.exit(1);
   }
   const b = server.bootstrap;
-  process.stdout.write([
-    `Keyless is listening on ${b.armEndpoint}`,
-    `  ARM endpoint:    ${b.armEndpoint}`,
-    `  Authority host:  ${b.authorityHost}`,
-    `  Tenant:          ${b.tenantId}`,
-    `  Subscription:    ${b.subscriptionId}`,
-    `  Storage:         ${server.storageDescription}`,
-    `  Bootstrap file:  ${server.bootstrapPath}`,
-    '',
-    'Point Azure SDKs at it:',
-    `export NODE_EXTRA_CA_CERTS=${b.caCertFile}`,
-    `export AZURE_AUTHORITY_HOST=${b.authorityHost}`,
-    `export AZURE_TENANT_ID=${b.tenantId}`,
-    `export AZURE_CLIENT_ID=${b.clientId}`,
-    `export AZURE_CLIENT_SECRET=$(node -p "require('${server.bootstrapPath}').clientSecret")`,
-    '',
-  ].join('\n'));
-  stopOnSignals(async (signal) => {
-    process.stderr.write(`keyless: ${signal} received, shutting down\n`);
-    await server.stop();
-  }, (message) => process.stderr.write(`keyless: ${message}\n`));
+  process.stdout.write(
+    [
+      `Keyless is listening on ${b.armEndpoint}`,
+      `  ARM endpoint:    ${b.armEndpoint}`,
+      `  Authority host:  ${b.authorityHost}`,
+      `  Tenant:          ${b.tenantId}`,
+      `  Subscription:    ${b.subscriptionId}`,
+      `  Storage:         ${server.storageDescription}`,
+      `  Bootstrap file:  ${server.bootstrapPath}`,
+      '',
+      'Point Azure SDKs at it:',
+      `export NODE_EXTRA_CA_CERTS=${b.caCertFile}`,
+      `export AZURE_AUTHORITY_HOST=${b.authorityHost}`,
+      `export AZURE_TENANT_ID=${b.tenantId}`,
+      `export AZURE_CLIENT_ID=${b.clientId}`,
+      `export AZURE_CLIENT_SECRET=$(node -p "require('${server.bootstrapPath}').clientSecret")`,
+      '',
+    ].join('\n'),
+  );
+  stopOnSignals(
+    async (signal) => {
+      process.stderr.write(`keyless: ${signal} received, shutting down\n`);
+      await server.stop();
+    },
+    (message) => process.stderr.write(`keyless: ${message}\n`),
+  );
 }

@@ -87,7 +87,11 @@ function oneOf<T extends string>(name: string, values: readonly T[]) {
 function parsePublicUrl(raw: string): string | undefined {
   if (raw === '') return undefined;
   let url: URL;
-  try { url = new URL(raw); } catch { throw new ConfigError(`public URL must be an absolute https URL, got '${raw}'`); }
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`public URL must be an absolute https URL, got '${raw}'`);
+  }
   // Azure SDKs refuse bearer tokens and authorities over plain http.
   if (url.protocol !== 'https:') throw new ConfigError(`public URL must use https (Azure SDKs refuse http authorities), got '${raw}'`);
   if (url.pathname !== '/' || url.search || url.hash) throw new ConfigError(`public URL must be an origin with no path, got '${raw}'`);
@@ -96,7 +100,10 @@ function parsePublicUrl(raw: string): string | undefined {
 
 /** A DNS suffix: dot-separated labels of letters, digits and hyphens, lower-cased. */
 function parseDnsSuffix(raw: string): string {
-  const value = raw.trim().replace(/^\.+|\.+$/g, '').toLowerCase();
+  const value = raw
+    .trim()
+    .replace(/^\.+|\.+$/g, '')
+    .toLowerCase();
   const label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
   if (value === '' || value.length > 200 || !value.split('.').every((l) => label.test(l))) {
     throw new ConfigError(`DNS suffix must be a domain name such as 'keyless.localhost' or 'azure.example.com', got '${raw}'`);
@@ -116,26 +123,46 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   keyEncryptionKey: { key: 'keyEncryptionKey', env: 'KEYLESS_KEY_ENCRYPTION_KEY', parse: (r) => r || undefined, fallback: () => undefined },
   databaseUrl: { key: 'databaseUrl', env: 'KEYLESS_DATABASE_URL', parse: (r) => r || undefined, fallback: () => undefined },
   logLevel: {
-    key: 'logLevel', env: 'KEYLESS_LOG_LEVEL',
+    key: 'logLevel',
+    env: 'KEYLESS_LOG_LEVEL',
     parse: oneOf('log level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     fallback: () => 'warn',
   },
-  appTokenLifetimeSeconds: { key: 'appTokenLifetimeSeconds', env: 'KEYLESS_APP_TOKEN_LIFETIME', parse: int('app token lifetime', 60, 86400), fallback: () => 3599 },
+  appTokenLifetimeSeconds: {
+    key: 'appTokenLifetimeSeconds',
+    env: 'KEYLESS_APP_TOKEN_LIFETIME',
+    parse: int('app token lifetime', 60, 86400),
+    fallback: () => 3599,
+  },
   managedIdentityTokenLifetimeSeconds: {
-    key: 'managedIdentityTokenLifetimeSeconds', env: 'KEYLESS_MI_TOKEN_LIFETIME',
-    parse: int('managed identity token lifetime', 300, 7 * 86400), fallback: () => 86399,
+    key: 'managedIdentityTokenLifetimeSeconds',
+    env: 'KEYLESS_MI_TOKEN_LIFETIME',
+    parse: int('managed identity token lifetime', 300, 7 * 86400),
+    fallback: () => 86399,
   },
   keyRotationSeconds: { key: 'keyRotationSeconds', env: 'KEYLESS_KEY_ROTATION', parse: int('key rotation', 3600, 365 * 86400), fallback: () => 14 * 86400 },
   signingThreads: {
-    key: 'signingThreads', env: 'KEYLESS_SIGNING_THREADS', parse: int('signing threads', 1, 64),
+    key: 'signingThreads',
+    env: 'KEYLESS_SIGNING_THREADS',
+    parse: int('signing threads', 1, 64),
     fallback: () => Math.max(1, Math.min(availableParallelism(), 8)),
   },
   issuerMode: { key: 'issuerMode', env: 'KEYLESS_ISSUER_MODE', parse: oneOf('issuer mode', ['keyless', 'azure'] as const), fallback: () => 'keyless' },
   headersTimeoutSeconds: { key: 'headersTimeoutSeconds', env: 'KEYLESS_HEADERS_TIMEOUT', parse: int('headers timeout', 1, 600), fallback: () => 60 },
-  requestTimeoutSeconds: { key: 'requestTimeoutSeconds', env: 'KEYLESS_REQUEST_TIMEOUT', parse: int('request timeout', 1, 3600), fallback: (p) => Math.max(120, p.headersTimeoutSeconds ?? 60) },
+  requestTimeoutSeconds: {
+    key: 'requestTimeoutSeconds',
+    env: 'KEYLESS_REQUEST_TIMEOUT',
+    parse: int('request timeout', 1, 3600),
+    fallback: (p) => Math.max(120, p.headersTimeoutSeconds ?? 60),
+  },
   keepAliveTimeoutSeconds: { key: 'keepAliveTimeoutSeconds', env: 'KEYLESS_KEEP_ALIVE_TIMEOUT', parse: int('keep-alive timeout', 1, 3600), fallback: () => 75 },
   dnsSuffix: { key: 'dnsSuffix', env: 'KEYLESS_DNS_SUFFIX', parse: parseDnsSuffix, fallback: () => 'keyless.localhost' },
-  rbacGrantRule: { key: 'rbacGrantRule', env: 'KEYLESS_RBAC_GRANT_RULE', parse: oneOf('RBAC grant rule', ['azure', 'strict'] as const), fallback: () => 'azure' },
+  rbacGrantRule: {
+    key: 'rbacGrantRule',
+    env: 'KEYLESS_RBAC_GRANT_RULE',
+    parse: oneOf('RBAC grant rule', ['azure', 'strict'] as const),
+    fallback: () => 'azure',
+  },
 };
 
 /** A whole request includes its headers: its timeout cannot be shorter. */

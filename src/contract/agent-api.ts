@@ -13,8 +13,14 @@ export const HOST_AUTH_SCHEME = 'KeylessHost';
 export const MAX_WATCH_MS = 60_000;
 export const DEFAULT_WATCH_MS = 25_000;
 
-export interface JoinRequest { joinToken: string }
-export interface JoinResponse { hostKey: string; resourceId: string; tenantId: string }
+export interface JoinRequest {
+  joinToken: string;
+}
+export interface JoinResponse {
+  hostKey: string;
+  resourceId: string;
+  tenantId: string;
+}
 
 export interface TokenRequest {
   identity: { kind: 'system' } | { kind: 'clientId' | 'objectId' | 'resourceId'; value: string };

@@ -11,8 +11,12 @@ export function createManualClock(start = Date.UTC(2026, 0, 1)): Clock & { advan
   let current = start;
   return {
     now: () => current,
-    advance(ms: number) { current += ms; },
-    set(ms: number) { current = ms; },
+    advance(ms: number) {
+      current += ms;
+    },
+    set(ms: number) {
+      current = ms;
+    },
   };
 }
 

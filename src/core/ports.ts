@@ -9,8 +9,16 @@
  * - lists are ordered by their case-folded key and paged by an opaque cursor.
  */
 import type {
-  ClientSecretRecord, OperationRecord, Page, PageRequest, ResourceGroup, ResourceRecord,
-  ServicePrincipal, SigningKeyRecord, Subscription, Tenant,
+  ClientSecretRecord,
+  OperationRecord,
+  Page,
+  PageRequest,
+  ResourceGroup,
+  ResourceRecord,
+  ServicePrincipal,
+  SigningKeyRecord,
+  Subscription,
+  Tenant,
 } from './model.js';
 import type { RoleAssignment, RoleDefinition } from './rbac/model.js';
 import type { HostCredentialRepository } from './hosts/host-records.js';

@@ -20,9 +20,16 @@ export interface ResourceIdParts {
 
 /** Splits a path into its non-empty segments, decoding percent escapes. */
 export function pathSegments(path: string): string[] {
-  return path.split('/').filter((s) => s.length > 0).map((s) => {
-    try { return decodeURIComponent(s); } catch { return s; }
-  });
+  return path
+    .split('/')
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    });
 }
 
 /** The key ARM ids are compared by: lower-case, single slashes, no trailing slash. */

@@ -85,13 +85,17 @@ export function createAccessTokenVerifier(deps: AccessTokenVerifierDeps): Access
       if (typeof tid !== 'string' || typeof oid !== 'string') throw invalid("The access token's 'tid' and 'oid' claims must be strings.");
       const accepted = deps.issuers.accepted(tid);
       if (typeof payload.iss !== 'string' || !accepted.includes(payload.iss)) {
-        throw invalid(`The access token is from the wrong issuer '${String(payload.iss)}'. It must match one of '${accepted.join("', '")}' for tenant '${tid}'.`);
+        throw invalid(
+          `The access token is from the wrong issuer '${String(payload.iss)}'. It must match one of '${accepted.join("', '")}' for tenant '${tid}'.`,
+        );
       }
       const tokenAudiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud ?? ''];
       const allowed = new Set(audiences.map(normalizeAudience));
       if (!tokenAudiences.some((a) => allowed.has(normalizeAudience(a)))) {
-        throw new DomainError('InvalidAuthenticationTokenAudience',
-          `The access token has been obtained for wrong audience or resource '${tokenAudiences.join(', ')}'. It should exactly match with one of the allowed audiences '${audiences.join("', '")}'.`);
+        throw new DomainError(
+          'InvalidAuthenticationTokenAudience',
+          `The access token has been obtained for wrong audience or resource '${tokenAudiences.join(', ')}'. It should exactly match with one of the allowed audiences '${audiences.join("', '")}'.`,
+        );
       }
       const appId = typeof payload.appid === 'string' ? payload.appid : typeof payload.azp === 'string' ? payload.azp : '';
       return { objectId: oid, tenantId: tid, appId, claims: payload as Record<string, unknown> };
@@ -102,12 +106,17 @@ export function createAccessTokenVerifier(deps: AccessTokenVerifierDeps): Access
 function mapJoseError(cause: unknown, now: number): DomainError {
   if (cause instanceof joseErrors.JWTExpired) {
     const exp = typeof cause.payload.exp === 'number' ? new Date(cause.payload.exp * 1000).toISOString() : 'unknown';
-    return new DomainError('ExpiredAuthenticationToken',
-      `The access token expiry UTC time '${exp}' is earlier than current UTC time '${new Date(now).toISOString()}'.`, { cause });
+    return new DomainError(
+      'ExpiredAuthenticationToken',
+      `The access token expiry UTC time '${exp}' is earlier than current UTC time '${new Date(now).toISOString()}'.`,
+      { cause },
+    );
   }
-  if (cause instanceof joseErrors.JWSSignatureVerificationFailed) return invalid('The access token signature is invalid: it was not signed by this server.', cause);
+  if (cause instanceof joseErrors.JWSSignatureVerificationFailed)
+    return invalid('The access token signature is invalid: it was not signed by this server.', cause);
   if (cause instanceof joseErrors.JWTClaimValidationFailed) {
-    if (cause.claim === 'nbf') return invalid(`The access token is not valid yet: its 'nbf' is later than the current UTC time '${new Date(now).toISOString()}'.`, cause);
+    if (cause.claim === 'nbf')
+      return invalid(`The access token is not valid yet: its 'nbf' is later than the current UTC time '${new Date(now).toISOString()}'.`, cause);
     return invalid(`The access token's '${cause.claim}' claim is missing or invalid: ${cause.message}.`, cause);
   }
   if (cause instanceof joseErrors.JOSEError) return invalid(`The access token could not be validated: ${cause.message}.`, cause);

@@ -48,8 +48,16 @@ class FetchFailure extends Error {}
 function getJson(url: string, timeoutMs: number): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     let target: URL;
-    try { target = new URL(url); } catch { reject(new FetchFailure(`'${url.slice(0, 200)}' is not a URL`)); return; }
-    if (target.protocol !== 'https:') { reject(new FetchFailure(`'${url.slice(0, 200)}' is not an https URL`)); return; }
+    try {
+      target = new URL(url);
+    } catch {
+      reject(new FetchFailure(`'${url.slice(0, 200)}' is not a URL`));
+      return;
+    }
+    if (target.protocol !== 'https:') {
+      reject(new FetchFailure(`'${url.slice(0, 200)}' is not an https URL`));
+      return;
+    }
     const req = request(target, { method: 'GET', headers: { accept: 'application/json' }, timeout: timeoutMs }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
@@ -71,12 +79,16 @@ function getJson(url: string, timeoutMs: number): Promise<Record<string, unknown
           const value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
           if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
           resolve(value as Record<string, unknown>);
-        } catch { reject(new FetchFailure(`GET ${url.slice(0, 200)} did not answer a JSON object`)); }
+        } catch {
+          reject(new FetchFailure(`GET ${url.slice(0, 200)} did not answer a JSON object`));
+        }
       });
       res.on('error', (e) => reject(e instanceof FetchFailure ? e : new FetchFailure(`GET ${url.slice(0, 200)} failed: ${e.message}`)));
     });
     req.on('timeout', () => req.destroy(new FetchFailure(`GET ${url.slice(0, 200)} did not answer within ${timeoutMs} ms`)));
-    req.on('error', (e) => reject(e instanceof FetchFailure ? e : new FetchFailure(`GET ${url.slice(0, 200)} failed: ${(e as NodeJS.ErrnoException).code ?? e.message}`)));
+    req.on('error', (e) =>
+      reject(e instanceof FetchFailure ? e : new FetchFailure(`GET ${url.slice(0, 200)} failed: ${(e as NodeJS.ErrnoException).code ?? e.message}`)),
+    );
     req.end();
   });
 }
@@ -95,7 +107,11 @@ function toCached(jwks: JsonWebKeySet, now: number): CachedIssuer {
     let key: KeyObject;
     // Only the public members are read: a JWKS that leaks private parts is still used as public keys.
     const { kty, n, e, crv, x, y } = jwk;
-    try { key = createPublicKey({ key: { kty, n, e, crv, x, y } as JsonWebKey, format: 'jwk' }); } catch { continue; }
+    try {
+      key = createPublicKey({ key: { kty, n, e, crv, x, y } as JsonWebKey, format: 'jwk' });
+    } catch {
+      continue;
+    }
     const entry = { key, ...(typeof jwk.alg === 'string' ? { alg: jwk.alg } : {}) };
     if (typeof jwk.kid === 'string') cached.keys.set(jwk.kid, entry);
     else cached.anonymous.push(entry);
@@ -104,7 +120,15 @@ function toCached(jwks: JsonWebKeySet, now: number): CachedIssuer {
 }
 
 const HASH: Record<AssertionAlgorithm, string> = {
-  RS256: 'sha256', RS384: 'sha384', RS512: 'sha512', PS256: 'sha256', PS384: 'sha384', PS512: 'sha512', ES256: 'sha256', ES384: 'sha384', ES512: 'sha512',
+  RS256: 'sha256',
+  RS384: 'sha384',
+  RS512: 'sha512',
+  PS256: 'sha256',
+  PS384: 'sha384',
+  PS512: 'sha512',
+  ES256: 'sha256',
+  ES384: 'sha384',
+  ES512: 'sha512',
 };
 const CURVE: Partial<Record<AssertionAlgorithm, string>> = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' };
 
@@ -114,7 +138,12 @@ export function verifyJws(alg: AssertionAlgorithm, key: KeyObject, signingInput:
   if (alg.startsWith('RS') || alg.startsWith('PS')) {
     if (key.asymmetricKeyType !== 'rsa') return false;
     const pss = alg.startsWith('PS');
-    return verifySignature(HASH[alg], data, pss ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST } : key, signature);
+    return verifySignature(
+      HASH[alg],
+      data,
+      pss ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST } : key,
+      signature,
+    );
   }
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== CURVE[alg]) return false;
   return verifySignature(HASH[alg], data, { key, dsaEncoding: 'ieee-p1363' }, signature);
@@ -138,7 +167,7 @@ export function createAssertionKeys(options: AssertionKeysOptions): AssertionKey
         const discovery = await getJson(discoveryUrl(issuer), timeout);
         const jwksUri = discovery['jwks_uri'];
         if (typeof jwksUri !== 'string') throw new FetchFailure(`the discovery document ${discoveryUrl(issuer).slice(0, 200)} has no jwks_uri`);
-        jwks = await getJson(jwksUri, timeout) as unknown as JsonWebKeySet;
+        jwks = (await getJson(jwksUri, timeout)) as unknown as JsonWebKeySet;
       } catch (error) {
         throw assertionErrors.issuerUnreachable(issuer, error instanceof FetchFailure ? error.message : 'the request failed');
       }
@@ -149,7 +178,11 @@ export function createAssertionKeys(options: AssertionKeysOptions): AssertionKey
       return cached;
     })();
     inflight.set(issuer, work);
-    try { return await work; } finally { inflight.delete(issuer); }
+    try {
+      return await work;
+    } finally {
+      inflight.delete(issuer);
+    }
   }
 
   function find(cached: CachedIssuer, kid: string | undefined) {
@@ -185,6 +218,9 @@ export function createAssertionKeys(options: AssertionKeysOptions): AssertionKey
         }
       }
     },
-    clear() { cache.clear(); verified.clear(); },
+    clear() {
+      cache.clear();
+      verified.clear();
+    },
   };
 }

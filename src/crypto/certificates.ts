@@ -37,21 +37,24 @@ const DAY_MS = 86_400_000;
 
 /** Creates a self-signed CA (10 years) that can issue server certificates. */
 export async function createCertificateAuthority(commonName: string): Promise<CertificateAndKey> {
-  const keys = await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']) as CryptoKeyPair;
+  const keys = (await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
   const notBefore = new Date(Date.now() - DAY_MS);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerial(),
-    name: [{ CN: [commonName] }, { O: ['Keyless'] }],
-    notBefore,
-    notAfter: new Date(notBefore.getTime() + 3650 * DAY_MS),
-    signingAlgorithm: SIGN_EC,
-    keys,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, provider),
-    ],
-  }, provider);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: randomSerial(),
+      name: [{ CN: [commonName] }, { O: ['Keyless'] }],
+      notBefore,
+      notAfter: new Date(notBefore.getTime() + 3650 * DAY_MS),
+      signingAlgorithm: SIGN_EC,
+      keys,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, provider),
+      ],
+    },
+    provider,
+  );
   return { certPem: cert.toString('pem'), keyPem: await exportPkcs8Pem(keys.privateKey) };
 }
 
@@ -62,36 +65,41 @@ export async function createCertificateAuthority(commonName: string): Promise<Ce
 export async function issueServerCertificate(ca: CertificateAndKey, options: ServerCertificateOptions = {}): Promise<CertificateAndKey> {
   const caCert = new x509.X509Certificate(ca.certPem);
   const caKey = await importPrivateKey(ca.keyPem);
-  const keys = await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']) as CryptoKeyPair;
+  const keys = (await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
   const dnsNames = unique(['localhost', ...(options.dnsNames ?? [])]);
   const ipAddresses = unique(['127.0.0.1', '::1', ...(options.ipAddresses ?? [])]);
   const notBefore = new Date(Date.now() - DAY_MS);
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
-    subject: [{ CN: [dnsNames[0] ?? 'localhost'] }, { O: ['Keyless'] }],
-    issuer: caCert.subjectName,
-    notBefore,
-    notAfter: new Date(notBefore.getTime() + (options.validityDays ?? 730) * DAY_MS),
-    signingAlgorithm: caKey.algorithm,
-    publicKey: keys.publicKey,
-    signingKey: caKey.key,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-      new x509.SubjectAlternativeNameExtension([
-        ...dnsNames.map((value) => ({ type: 'dns' as const, value })),
-        ...ipAddresses.map((value) => ({ type: 'ip' as const, value })),
-      ], false),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, provider),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert, false, provider),
-    ],
-  }, provider);
+  const cert = await x509.X509CertificateGenerator.create(
+    {
+      serialNumber: randomSerial(),
+      subject: [{ CN: [dnsNames[0] ?? 'localhost'] }, { O: ['Keyless'] }],
+      issuer: caCert.subjectName,
+      notBefore,
+      notAfter: new Date(notBefore.getTime() + (options.validityDays ?? 730) * DAY_MS),
+      signingAlgorithm: caKey.algorithm,
+      publicKey: keys.publicKey,
+      signingKey: caKey.key,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
+        new x509.SubjectAlternativeNameExtension(
+          [...dnsNames.map((value) => ({ type: 'dns' as const, value })), ...ipAddresses.map((value) => ({ type: 'ip' as const, value }))],
+          false,
+        ),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, provider),
+        await x509.AuthorityKeyIdentifierExtension.create(caCert, false, provider),
+      ],
+    },
+    provider,
+  );
   return { certPem: cert.toString('pem'), keyPem: await exportPkcs8Pem(keys.privateKey) };
 }
 
 /** Imports a PKCS#8 PEM key of a CA made here (EC) or elsewhere (RSA), with its signing algorithm. */
-async function importPrivateKey(pem: string): Promise<{ key: CryptoKey; algorithm: webcrypto.AlgorithmIdentifier | webcrypto.EcdsaParams | webcrypto.RsaHashedImportParams }> {
+async function importPrivateKey(
+  pem: string,
+): Promise<{ key: CryptoKey; algorithm: webcrypto.AlgorithmIdentifier | webcrypto.EcdsaParams | webcrypto.RsaHashedImportParams }> {
   const keyObject = createPrivateKey(pem);
   const der = keyObject.export({ format: 'der', type: 'pkcs8' });
   if (keyObject.asymmetricKeyType === 'ec') {
@@ -116,7 +124,7 @@ export async function exportPkcs8Pem(key: CryptoKey): Promise<string> {
 /** A positive 128-bit serial number (RFC 5280 asks for unique, positive, at most 20 octets). */
 function randomSerial(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[0] = (bytes[0] ?? 0) & 0x7f | 0x01;
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01;
   return Buffer.from(bytes).toString('hex');
 }
 

@@ -14,8 +14,17 @@ export function createIssuerKeyCrypto(sealing: Pick<KeySealing, 'seal' | 'open'>
   return {
     async generate() {
       const { publicKey, privateKey } = await generate('rsa', { modulusLength: 2048 });
-      const kid = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
-      const publicJwk: PublicJwk = { use: 'sig', kty: 'RSA', kid, alg: 'RS256', n: publicKey.export({ format: 'jwk' }).n, e: publicKey.export({ format: 'jwk' }).e };
+      const kid = createHash('sha256')
+        .update(publicKey.export({ type: 'spki', format: 'der' }))
+        .digest('base64url');
+      const publicJwk: PublicJwk = {
+        use: 'sig',
+        kty: 'RSA',
+        kid,
+        alg: 'RS256',
+        n: publicKey.export({ format: 'jwk' }).n,
+        e: publicKey.export({ format: 'jwk' }).e,
+      };
       return { kid, publicJwk, sealed: sealing.seal(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string) };
     },
     async sign(sealed, kid, claims) {

@@ -125,16 +125,23 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
 
   function refresh(): Promise<void> {
     // Concurrent callers share one refresh.
-    inFlight ??= load().finally(() => { inFlight = undefined; });
+    inFlight ??= load().finally(() => {
+      inFlight = undefined;
+    });
     return inFlight;
   }
 
   function schedule(): void {
     if (stopped) return;
     const due = plan ? plan.nextChangeAt - deps.clock.now() : refreshIntervalMs;
-    timer = setTimeout(() => {
-      refresh().catch((e: unknown) => deps.onError?.(e)).finally(schedule);
-    }, Math.max(1000, Math.min(refreshIntervalMs, due)));
+    timer = setTimeout(
+      () => {
+        refresh()
+          .catch((e: unknown) => deps.onError?.(e))
+          .finally(schedule);
+      },
+      Math.max(1000, Math.min(refreshIntervalMs, due)),
+    );
     timer.unref();
   }
 
@@ -156,13 +163,15 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
     },
     publicKey: (kid) => loaded.get(kid)?.publicKey,
     jwks(options = {}) {
-      const keys = [...loaded.values()].map((k) => options.issuer ? { ...k.jwk, issuer: options.issuer } : k.jwk);
+      const keys = [...loaded.values()].map((k) => (options.issuer ? { ...k.jwk, issuer: options.issuer } : k.jwk));
       return { keys };
     },
     roles: () => ({ previous: plan?.previous, current: plan?.current, next: plan?.next }),
     onCurrentKeyChange(listener) {
       listeners.add(listener);
-      return () => { listeners.delete(listener); };
+      return () => {
+        listeners.delete(listener);
+      };
     },
   };
 }

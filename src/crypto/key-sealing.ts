@@ -39,7 +39,9 @@ export function createKeySealing(kek: Buffer): KeySealing {
       const [prefix, print, iv, tag, body] = stored.split('.');
       if (prefix !== PREFIX || !iv || !tag || !body) throw new KeySealingError('a stored signing key has an unknown format');
       if (print !== fingerprint) {
-        throw new KeySealingError(`the signing keys in the database are sealed with another key encryption key (${print}, this server has ${fingerprint}): servers sharing a database need the same KEYLESS_KEY_ENCRYPTION_KEY`);
+        throw new KeySealingError(
+          `the signing keys in the database are sealed with another key encryption key (${print}, this server has ${fingerprint}): servers sharing a database need the same KEYLESS_KEY_ENCRYPTION_KEY`,
+        );
       }
       const decipher = createDecipheriv('aes-256-gcm', kek, Buffer.from(iv, 'base64url'));
       decipher.setAAD(Buffer.from(PREFIX));

@@ -115,10 +115,12 @@ export function createSignerPool(options: SignerPoolOptions): SignerPool {
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all(slots.map(async (slot) => {
-        fail(slot, new Error('the signer pool is closed'));
-        await slot.worker.terminate();
-      }));
+      await Promise.all(
+        slots.map(async (slot) => {
+          fail(slot, new Error('the signer pool is closed'));
+          await slot.worker.terminate();
+        }),
+      );
     },
   };
 }

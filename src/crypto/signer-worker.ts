@@ -7,9 +7,7 @@ import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 
 /** Messages the pool sends. */
-export type SignerRequest =
-  | { t: 'key'; kid: string; pem: string }
-  | { t: 'sign'; id: number; payload: string };
+export type SignerRequest = { t: 'key'; kid: string; pem: string } | { t: 'sign'; id: number; payload: string };
 
 /** Messages a worker answers with. */
 export type SignerResponse = { id: number; token: string } | { id: number; error: string };

@@ -32,18 +32,24 @@ export function certificateThumbprint(certificateDer: Buffer): string {
 
 /** Generates a new RSA-2048 signing key and its self-signed certificate, valid over the window. */
 export async function generateSigningKey(window: SigningKeyWindow): Promise<SigningKeyRecord> {
-  const keys = await crypto.subtle.generateKey(
-    { ...RS256, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, true, ['sign', 'verify'],
-  ) as CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^./, '1'),
-    name: [{ CN: ['Keyless token signing'] }],
-    // The certificate covers the whole time the key is published, with a day of slack each side.
-    notBefore: new Date(Math.min(window.now, window.activatesAt) - 86_400_000),
-    notAfter: new Date(window.expiresAt + 86_400_000),
-    signingAlgorithm: RS256,
-    keys,
-  }, provider);
+  const keys = (await crypto.subtle.generateKey({ ...RS256, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: Buffer.from(crypto.getRandomValues(new Uint8Array(16)))
+        .toString('hex')
+        .replace(/^./, '1'),
+      name: [{ CN: ['Keyless token signing'] }],
+      // The certificate covers the whole time the key is published, with a day of slack each side.
+      notBefore: new Date(Math.min(window.now, window.activatesAt) - 86_400_000),
+      notAfter: new Date(window.expiresAt + 86_400_000),
+      signingAlgorithm: RS256,
+      keys,
+    },
+    provider,
+  );
   const der = Buffer.from(cert.rawData);
   return {
     kid: certificateThumbprint(der),

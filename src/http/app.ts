@@ -41,9 +41,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Fastify's own body. Set first: surfaces registered below keep their own handlers.
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = mapArmError(error, request.log, request.id);
-    return reply.code(mapped.status).headers(mapped.headers)
-      .header('x-ms-request-id', request.id).header('x-ms-correlation-request-id', randomUUID())
-      .type('application/json; charset=utf-8').send(JSON.stringify(mapped.body));
+    return reply
+      .code(mapped.status)
+      .headers(mapped.headers)
+      .header('x-ms-request-id', request.id)
+      .header('x-ms-correlation-request-id', randomUUID())
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify(mapped.body));
   });
   await app.register(oauthPlugin(deps.oauth));
   await app.register(armPlugin(deps.arm));
@@ -69,9 +73,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
   // Anything neither surface serves: an ARM-shaped 404 that says what was asked for.
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).type('application/json; charset=utf-8').send({
-      error: { code: 'NotFound', message: `No Keyless endpoint serves ${request.method} '${request.url.split('?')[0]}'.` },
-    });
+    reply
+      .code(404)
+      .type('application/json; charset=utf-8')
+      .send({
+        error: { code: 'NotFound', message: `No Keyless endpoint serves ${request.method} '${request.url.split('?')[0]}'.` },
+      });
   });
   await app.ready();
   return app;

@@ -36,7 +36,9 @@ export function createBaseFastify(options: BaseOptions = {}): FastifyInstance {
     genReqId: () => randomUUID(),
     logger: options.logger ? { level: options.logger.level, redact: { paths: REDACT, censor: '[redacted]' } } : false,
     // node:https takes the headers timeout and the timeout check interval at creation only.
-    ...(options.https ? { https: { ...options.https, headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: CONNECTION_CHECK_INTERVAL_MS } } : {}),
+    ...(options.https
+      ? { https: { ...options.https, headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: CONNECTION_CHECK_INTERVAL_MS } }
+      : {}),
     ...(options.frameworkErrors ? { frameworkErrors: options.frameworkErrors } : {}),
   };
   const app = Fastify(serverOptions) as unknown as FastifyInstance;

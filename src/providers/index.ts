@@ -90,12 +90,19 @@ export interface ProviderRegistry {
 
 export function createProviders(deps: ProvidersDeps): ProviderRegistry {
   const identities = createResourceIdentities({
-    ids: deps.ids, clock: deps.clock, ...(deps.rbac ? { authorizeLinks: createLinkedAuthorization(deps.rbac.access) } : {}),
+    ids: deps.ids,
+    clock: deps.clock,
+    ...(deps.rbac ? { authorizeLinks: createLinkedAuthorization(deps.rbac.access) } : {}),
   });
   const kitDeps: ProviderDeps = {
-    store: deps.store, clock: deps.clock, ids: deps.ids, identities,
-    ...(deps.onIdentitiesChanged ? { onIdentitiesChanged: deps.onIdentitiesChanged } : {}), ...(deps.rbac ? { rbac: deps.rbac } : {}),
-    ...(deps.dataPlanes ? { dataPlanes: deps.dataPlanes } : {}), ...(deps.services ? { services: deps.services } : {}),
+    store: deps.store,
+    clock: deps.clock,
+    ids: deps.ids,
+    identities,
+    ...(deps.onIdentitiesChanged ? { onIdentitiesChanged: deps.onIdentitiesChanged } : {}),
+    ...(deps.rbac ? { rbac: deps.rbac } : {}),
+    ...(deps.dataPlanes ? { dataPlanes: deps.dataPlanes } : {}),
+    ...(deps.services ? { services: deps.services } : {}),
     ...(deps.oidcIssuers ? { oidcIssuers: deps.oidcIssuers } : {}),
   };
   const kitProviders = PROVIDER_FACTORIES.map((factory) => factory(kitDeps));
@@ -106,9 +113,9 @@ export function createProviders(deps: ProvidersDeps): ProviderRegistry {
 
   // The join action of each host type belongs to its provider.
   const hostEntries = kitProviders.flatMap((p) => p.hostTypes ?? []);
-  const withJoin = kitProviders.map((p) => (deps.hosts && p.hostTypes?.length
-    ? { ...p, routes: [...p.routes, ...p.hostTypes.map((h) => hostJoinRoute(h, deps.hosts!))] }
-    : p));
+  const withJoin = kitProviders.map((p) =>
+    deps.hosts && p.hostTypes?.length ? { ...p, routes: [...p.routes, ...p.hostTypes.map((h) => hostJoinRoute(h, deps.hosts!))] } : p,
+  );
 
   const served: ProviderDeclaration[] = [
     withResourceList(resourcesProvider({ ...deps.resources, identityRulesOf }), deps.store, identityRulesOf),

@@ -20,8 +20,10 @@ export async function checkStore(options: { dataDir: string; databaseUrl?: strin
   return {
     target: options.databaseUrl ? describe(options.databaseUrl) : `SQLite ${location.sqliteFile}`,
     counts: {
-      principals: snapshot.principals.length, resources: snapshot.resources.length,
-      resourceGroups: snapshot.resourceGroups.length, roleAssignments: snapshot.roleAssignments.length,
+      principals: snapshot.principals.length,
+      resources: snapshot.resources.length,
+      resourceGroups: snapshot.resourceGroups.length,
+      roleAssignments: snapshot.roleAssignments.length,
     },
     violations: findViolations(snapshot),
   };
@@ -31,5 +33,7 @@ function describe(url: string): string {
   try {
     const u = new URL(url);
     return `PostgreSQL ${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}`;
-  } catch { return 'PostgreSQL'; }
+  } catch {
+    return 'PostgreSQL';
+  }
 }

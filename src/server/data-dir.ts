@@ -18,7 +18,6 @@ export interface TlsMaterial {
   cert: string;
 }
 
-
 export function sqliteFile(dataDir: string): string {
   return join(dataDir, 'keyless.db');
 }
@@ -42,7 +41,9 @@ export async function ensureDataDir(dataDir: string): Promise<void> {
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
-  try { return await readFile(path, 'utf8'); } catch (e) {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
@@ -106,13 +107,21 @@ function certificateFits(certPem: string, host: string, extraDnsNames: readonly 
 export async function readBootstrapFile(dataDir: string): Promise<BootstrapFile | undefined> {
   const text = await readIfExists(bootstrapFile(dataDir));
   if (!text) return undefined;
-  try { return JSON.parse(text) as BootstrapFile; } catch { return undefined; }
+  try {
+    return JSON.parse(text) as BootstrapFile;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function writeBootstrapFile(dataDir: string, content: BootstrapFile): Promise<void> {
   const ordered: BootstrapFile = {
-    tenantId: content.tenantId, subscriptionId: content.subscriptionId, clientId: content.clientId,
-    clientSecret: content.clientSecret, armEndpoint: content.armEndpoint, authorityHost: content.authorityHost,
+    tenantId: content.tenantId,
+    subscriptionId: content.subscriptionId,
+    clientId: content.clientId,
+    clientSecret: content.clientSecret,
+    armEndpoint: content.armEndpoint,
+    authorityHost: content.authorityHost,
     caCertFile: content.caCertFile,
   };
   await writeFileAtomic(bootstrapFile(dataDir), JSON.stringify(ordered, null, 2) + '\n', 0o600);

@@ -24,7 +24,13 @@ export interface DataPlaneWiring {
 }
 
 export function createDataPlaneWiring(deps: {
-  store: Store; clock: Clock; sealing: ValueSealing; access: AccessService; verifier: AccessTokenVerifier; baseUrl(): string; dnsSuffix: string;
+  store: Store;
+  clock: Clock;
+  sealing: ValueSealing;
+  access: AccessService;
+  verifier: AccessTokenVerifier;
+  baseUrl(): string;
+  dnsSuffix: string;
 }): DataPlaneWiring {
   const addressing = createDataPlaneAddressing(deps.dnsSuffix, deps.baseUrl);
   const directory = createDataPlaneDirectory({ store: deps.store, clock: deps.clock });
@@ -33,16 +39,27 @@ export function createDataPlaneWiring(deps: {
   const dataPlanes = createDataPlanes({
     addressing,
     blob: {
-      blobs: createBlobService({ store: deps.store, clock: deps.clock }), directory, verifier: deps.verifier, authorizer,
-      accountKeys: (account) => storageKeys.values(account), clock: deps.clock, authorityHost: deps.baseUrl,
+      blobs: createBlobService({ store: deps.store, clock: deps.clock }),
+      directory,
+      verifier: deps.verifier,
+      authorizer,
+      accountKeys: (account) => storageKeys.values(account),
+      clock: deps.clock,
+      authorityHost: deps.baseUrl,
     },
     keyVault: {
       vaults: createVaultService({ objects: deps.store.vaultObjects, sealing: deps.sealing, clock: deps.clock }),
-      directory, verifier: deps.verifier, authorizer, authorityHost: deps.baseUrl,
+      directory,
+      verifier: deps.verifier,
+      authorizer,
+      authorityHost: deps.baseUrl,
     },
   });
   return {
-    dataPlanes, addressing, directory, storageKeys,
+    dataPlanes,
+    addressing,
+    directory,
+    storageKeys,
     suffixes() {
       const port = new URL(deps.baseUrl()).port;
       const withPort = port === '' || port === '443' ? '' : `:${port}`;

@@ -27,22 +27,41 @@ export interface KustoWiring {
 const MAX_BLOB_BYTES = 256 * 1024 * 1024;
 
 export async function createKustoWiring(deps: {
-  store: Store; clock: Clock; ids: IdGenerator; tokens: Pick<TokenService, 'issueToken'>; verifier: AccessTokenVerifier;
-  addressing: DataPlaneAddressing; baseUrl(): string; caCertFile?: string; lifetimeSeconds: number;
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  tokens: Pick<TokenService, 'issueToken'>;
+  verifier: AccessTokenVerifier;
+  addressing: DataPlaneAddressing;
+  baseUrl(): string;
+  caCertFile?: string;
+  lifetimeSeconds: number;
 }): Promise<KustoWiring> {
   const ca = deps.caCertFile ? await readFile(deps.caCertFile) : undefined;
   const service = createKustoService({
-    store: deps.store, clock: deps.clock, ids: deps.ids, maxBlobBytes: MAX_BLOB_BYTES,
+    store: deps.store,
+    clock: deps.clock,
+    ids: deps.ids,
+    maxBlobBytes: MAX_BLOB_BYTES,
     storage: createStorageClient({ addressing: deps.addressing, baseUrl: deps.baseUrl, maxBytes: MAX_BLOB_BYTES, ...(ca ? { ca } : {}) }),
     // The identity's own token, as IMDS would give it to code on the cluster: the identity's principal,
     // certificate-authenticated, with its `xms_mirid`.
-    identityToken: async (identity, resource) => (await deps.tokens.issueToken({
-      principal: identity.principal, audience: resource, version: '1.0', lifetimeSeconds: deps.lifetimeSeconds,
-      clientAuthentication: 'certificate', extraClaims: { xms_mirid: miridOf(identity.resourceId) },
-    })).accessToken,
+    identityToken: async (identity, resource) =>
+      (
+        await deps.tokens.issueToken({
+          principal: identity.principal,
+          audience: resource,
+          version: '1.0',
+          lifetimeSeconds: deps.lifetimeSeconds,
+          clientAuthentication: 'certificate',
+          extraClaims: { xms_mirid: miridOf(identity.resourceId) },
+        })
+      ).accessToken,
   });
   const plugin = kustoPlugin({
-    kusto: service, verifier: deps.verifier, authorityHost: deps.baseUrl,
+    kusto: service,
+    verifier: deps.verifier,
+    authorityHost: deps.baseUrl,
     serviceResourceId: () => `https://kusto.${deps.addressing.suffix}`,
     clusterUri: (name) => `${deps.baseUrl()}${KUSTO_PATH_PREFIX}/${name}`,
     tenantOf: async (cluster) => (await deps.store.subscriptions.get(cluster.subscriptionId))?.tenantId,
@@ -50,15 +69,23 @@ export async function createKustoWiring(deps: {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   return {
-    plugin, service,
+    plugin,
+    service,
     start() {
       timer = setInterval(() => {
         if (running) return;
         running = true;
-        service.runDueContinuousExports().catch(() => undefined).finally(() => { running = false; });
+        service
+          .runDueContinuousExports()
+          .catch(() => undefined)
+          .finally(() => {
+            running = false;
+          });
       }, 1000);
       timer.unref();
     },
-    stop() { if (timer) clearInterval(timer); },
+    stop() {
+      if (timer) clearInterval(timer);
+    },
   };
 }

@@ -45,7 +45,14 @@ import { createDataPlaneWiring } from './data-planes.js';
 import { createKustoWiring } from './kusto.js';
 import { openStore } from '../storage/store.js';
 import {
-  bootstrapFile, ensureDataDir, ensureTls, readBootstrapFile, sqliteFile, writeAzCloudFile, writeBootstrapFile, type BootstrapFile,
+  bootstrapFile,
+  ensureDataDir,
+  ensureTls,
+  readBootstrapFile,
+  sqliteFile,
+  writeAzCloudFile,
+  writeBootstrapFile,
+  type BootstrapFile,
 } from './data-dir.js';
 
 export interface RunningServer {
@@ -67,7 +74,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const clock = systemClock;
   const ids = randomIds;
   const cleanup: (() => Promise<void> | void)[] = [];
-  const stop = async () => { for (const step of cleanup.splice(0).reverse()) await step(); };
+  const stop = async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  };
 
   try {
     await ensureDataDir(config.dataDir);
@@ -80,8 +89,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     // Signing keys are sealed at rest with a key kept outside the database (src/crypto/key-sealing.ts).
     const sealing = createKeySealing(await loadKeyEncryptionKey(config.dataDir, config.keyEncryptionKey));
     const keyRing = createKeyRing({
-      store, clock, sealing,
-      policy: { periodSeconds: config.keyRotationSeconds, maxTokenLifetimeSeconds: Math.max(config.appTokenLifetimeSeconds, config.managedIdentityTokenLifetimeSeconds) },
+      store,
+      clock,
+      sealing,
+      policy: {
+        periodSeconds: config.keyRotationSeconds,
+        maxTokenLifetimeSeconds: Math.max(config.appTokenLifetimeSeconds, config.managedIdentityTokenLifetimeSeconds),
+      },
       onError: (error) => log.error({ err: error }, 'signing key refresh failed'),
     });
     await keyRing.start();
@@ -115,18 +129,30 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     // Workload identity federation (docs/adr/0013-workload-identity.md): `client_assertion` checked
     // against the client's federated credentials, outside issuers' keys fetched over HTTPS.
     const appFederatedCredentials = createAppFederatedCredentialService({
-      store, ids, clock, administrators: () => [identity.objectId], onChange: () => federatedCredentials.invalidate(),
+      store,
+      ids,
+      clock,
+      administrators: () => [identity.objectId],
+      onChange: () => federatedCredentials.invalidate(),
     });
     const federatedCredentials = createFederatedCredentialSource({ repos: store, apps: appFederatedCredentials, clock });
     // Per-cluster OIDC issuers (AKS oidcIssuerProfile): keys sealed like the token signing keys;
     // tokens of these issuers are checked against the local keys, never fetched.
     const clusterIssuers = createClusterIssuers({ meta: store.meta, crypto: createIssuerKeyCrypto(sealing), ids, clock, baseUrl });
     const clientAssertions = createClientAssertionAuthenticator({
-      credentialsOf: (principal) => federatedCredentials.credentialsOf(principal), keys: createAssertionKeys({ clock, localIssuers: (issuer) => clusterIssuers.localJwks(issuer) }), clock,
-      ownIssuers: (tenantId) => tokens.issuers.accepted(tenantId), managedIdentityLifetimeSeconds: config.managedIdentityTokenLifetimeSeconds,
+      credentialsOf: (principal) => federatedCredentials.credentialsOf(principal),
+      keys: createAssertionKeys({ clock, localIssuers: (issuer) => clusterIssuers.localJwks(issuer) }),
+      clock,
+      ownIssuers: (tenantId) => tokens.issuers.accepted(tenantId),
+      managedIdentityLifetimeSeconds: config.managedIdentityTokenLifetimeSeconds,
     });
     const tokens = createTokenService({
-      repos: directoryReads, signer, clock, config, baseUrl, secrets: clientSecretHasher,
+      repos: directoryReads,
+      signer,
+      clock,
+      config,
+      baseUrl,
+      secrets: clientSecretHasher,
       clientAuthenticators: [...DEFAULT_CLIENT_AUTHENTICATORS, clientAssertions],
     });
     const verifier = createAccessTokenVerifier({ keys: keyRing, issuers: tokens.issuers, clock });
@@ -143,7 +169,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const appRef: { current?: FastifyInstance } = {};
     const services = createServiceCalls({ tokens, principals: store.principals, app: () => appRef.current, sealing });
     const registry = createProviders({
-      store, clock, ids, registrations: store.registrations, rbac, services,
+      store,
+      clock,
+      ids,
+      registrations: store.registrations,
+      rbac,
+      services,
       resources: {
         subscriptions: createSubscriptionService({ tenants: store.tenants, subscriptions: store.subscriptions }),
         resourceGroups: createResourceGroupService({ store, clock, ids }),
@@ -151,33 +182,58 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       },
       hosts: { issueJoinToken: (id, tenantId) => attestation.current!.issueJoinToken(id, tenantId) },
       // Agents re-read what they hold; the token path forgets cached principals and federated credentials.
-      onIdentitiesChanged: () => { identityChanges.notify(); directoryReads.invalidate(); federatedCredentials.invalidate(); },
+      onIdentitiesChanged: () => {
+        identityChanges.notify();
+        directoryReads.invalidate();
+        federatedCredentials.invalidate();
+      },
       oidcIssuers: clusterIssuers,
       dataPlanes: { addressing: planes.addressing, sealing },
     });
     const hosts = (attestation.current = createHostAttestation({ repos: store, clock, hasher: clientSecretHasher, hostTypes: registry.hostTypes }));
     const agentApi = {
       hosts,
-      tokens: createManagedIdentityTokens({ tokens, principals: store.principals, resources: store.resources, hostTypes: registry.hostTypes, lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds }),
+      tokens: createManagedIdentityTokens({
+        tokens,
+        principals: store.principals,
+        resources: store.resources,
+        hostTypes: registry.hostTypes,
+        lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds,
+      }),
       serviceAccountTokens: createServiceAccountTokens({ resources: store.resources, issuers: clusterIssuers, clock, ids }),
       watch: createIdentityWatch({ principals: store.principals, resources: store.resources, hostTypes: registry.hostTypes, notifier: identityChanges }),
     };
     // Kusto (Azure Data Explorer) data plane (docs/adr/0015-kusto.md): mounted with the other data planes.
     const kusto = await createKustoWiring({
-      store, clock, ids, tokens, verifier, addressing: planes.addressing, baseUrl, caCertFile: tls.caCertFile, lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds,
+      store,
+      clock,
+      ids,
+      tokens,
+      verifier,
+      addressing: planes.addressing,
+      baseUrl,
+      caCertFile: tls.caCertFile,
+      lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds,
     });
     planes.dataPlanes.plugins.push(kusto.plugin);
     cleanup.push(() => kusto.stop());
     const app = await buildApp({
       base: {
-        logger: config.logLevel === 'silent' ? false : { level: config.logLevel }, https: { key: tls.key, cert: tls.cert },
-        limits: { headersTimeoutMs: config.headersTimeoutSeconds * 1000, requestTimeoutMs: config.requestTimeoutSeconds * 1000, keepAliveTimeoutMs: config.keepAliveTimeoutSeconds * 1000 },
+        logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+        https: { key: tls.key, cert: tls.cert },
+        limits: {
+          headersTimeoutMs: config.headersTimeoutSeconds * 1000,
+          requestTimeoutMs: config.requestTimeoutSeconds * 1000,
+          keepAliveTimeoutMs: config.keepAliveTimeoutSeconds * 1000,
+        },
       },
       // `adfsTenantId`: the AD FS authority form `<base>/adfs` az 2.45 signs in through (src/core/cloud/cloud-metadata.ts).
       oauth: { tokens, keys: keyRing, baseUrl, clock, adfsTenantId: identity.tenantId },
       arm: {
         subscriptions: createSubscriptionService({ tenants: store.tenants, subscriptions: store.subscriptions }),
-        verifier, clock, baseUrl,
+        verifier,
+        clock,
+        baseUrl,
         defaultTenantId: identity.tenantId,
         // SDK clients given this server as endpoint ask for `${endpoint}/.default`.
         extraAudiences: () => [publicUrl, `${publicUrl}/`],
@@ -188,11 +244,19 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       health: { ping: () => store.ping() },
       // Graph's directory reads (az resolves principal names and `--assignee` through them).
       graph: {
-        directory: createDirectoryReader(store.principals), verifier, baseUrl, defaultTenantId: identity.tenantId,
+        directory: createDirectoryReader(store.principals),
+        verifier,
+        baseUrl,
+        defaultTenantId: identity.tenantId,
         // App registrations (docs/adr/0006-directory-permissions.md): the bootstrap admin manages them;
         // every write drops the token path's read cache here (other servers: within its 1 s).
         applications: createApplicationService({
-          store, ids, clock, secrets: clientSecretHasher, administrators: () => [identity.objectId], onChange: () => directoryReads.invalidate(),
+          store,
+          ids,
+          clock,
+          secrets: clientSecretHasher,
+          administrators: () => [identity.objectId],
+          onChange: () => directoryReads.invalidate(),
         }),
         federatedCredentials: appFederatedCredentials,
         extraAudiences: () => [`${publicUrl}${GRAPH_PATH}/`],
@@ -212,14 +276,25 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     Object.assign(cloudSuffixes, planes.suffixes());
 
     const bootstrap: BootstrapFile = {
-      tenantId: identity.tenantId, subscriptionId: identity.subscriptionId, clientId: identity.clientId, clientSecret,
-      armEndpoint: publicUrl, authorityHost: publicUrl, caCertFile: tls.caCertFile,
+      tenantId: identity.tenantId,
+      subscriptionId: identity.subscriptionId,
+      clientId: identity.clientId,
+      clientSecret,
+      armEndpoint: publicUrl,
+      authorityHost: publicUrl,
+      caCertFile: tls.caCertFile,
     };
     await writeBootstrapFile(config.dataDir, bootstrap);
     await writeAzCloudFile(config.dataDir, azCloudConfig({ baseUrl: publicUrl, suffixes: cloudSuffixes }));
     log.info({ port, engine: store.engine }, 'keyless server ready');
     return {
-      bootstrap, bootstrapPath: bootstrapFile(config.dataDir), port, stop, app, store, providers: registry.providers,
+      bootstrap,
+      bootstrapPath: bootstrapFile(config.dataDir),
+      port,
+      stop,
+      app,
+      store,
+      providers: registry.providers,
       storageDescription: config.databaseUrl ? `PostgreSQL ${describePostgres(config.databaseUrl)}` : `SQLite ${sqliteFile(config.dataDir)}`,
     };
   } catch (error) {
@@ -235,8 +310,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 async function adminSecret(dataDir: string, identity: BootstrapIdentity, deps: Parameters<typeof addClientSecret>[0]): Promise<string> {
   const app = { tenantId: identity.tenantId, appId: identity.clientId };
   const previous = await readBootstrapFile(dataDir);
-  if (previous && previous.tenantId === identity.tenantId && previous.clientId === identity.clientId
-    && typeof previous.clientSecret === 'string' && await checkClientSecret(deps, app, previous.clientSecret)) {
+  if (
+    previous &&
+    previous.tenantId === identity.tenantId &&
+    previous.clientId === identity.clientId &&
+    typeof previous.clientSecret === 'string' &&
+    (await checkClientSecret(deps, app, previous.clientSecret))
+  ) {
     return previous.clientSecret;
   }
   return (await addClientSecret(deps, app, `bootstrap secret (${dataDir})`)).secret;
@@ -251,5 +331,7 @@ function describePostgres(url: string): string {
   try {
     const u = new URL(url);
     return `${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}`;
-  } catch { return '(url)'; }
+  } catch {
+    return '(url)';
+  }
 }

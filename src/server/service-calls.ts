@@ -14,7 +14,12 @@ import type { TokenService } from '../core/tokens/token-service.js';
 /** Service tokens are used at once; ten minutes is plenty and bounds what a leaked one could do. */
 const SERVICE_TOKEN_LIFETIME_SECONDS = 600;
 
-export function createServiceCalls(deps: { tokens: Pick<TokenService, 'issueToken'>; principals: Pick<PrincipalRepository, 'getByResourceId'>; app: () => FastifyInstance | undefined; sealing: ValueSealing }): ServiceCalls {
+export function createServiceCalls(deps: {
+  tokens: Pick<TokenService, 'issueToken'>;
+  principals: Pick<PrincipalRepository, 'getByResourceId'>;
+  app: () => FastifyInstance | undefined;
+  sealing: ValueSealing;
+}): ServiceCalls {
   return {
     sealing: deps.sealing,
     identityToken: createServiceIdentityTokens({ tokens: deps.tokens, principals: deps.principals, lifetimeSeconds: SERVICE_TOKEN_LIFETIME_SECONDS }),
@@ -22,7 +27,9 @@ export function createServiceCalls(deps: { tokens: Pick<TokenService, 'issueToke
       const app = deps.app();
       if (!app) throw new Error('the data planes are not ready yet');
       const res = await app.inject({
-        method: request.method, url: request.url, headers: { 'user-agent': 'keyless-service', ...(request.headers ?? {}) },
+        method: request.method,
+        url: request.url,
+        headers: { 'user-agent': 'keyless-service', ...(request.headers ?? {}) },
         ...(request.body === undefined ? {} : { payload: request.body }),
       });
       return { status: res.statusCode, headers: res.headers as Record<string, string | string[] | undefined>, body: res.body };

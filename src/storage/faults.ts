@@ -13,7 +13,14 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 /** SQLSTATEs of a server that is going away or not taking connections (PostgreSQL appendix A). */
 const PG_UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '53100', '58030']);
 /** pg's own messages for a lost or never-made connection (it sets no code on them). */
-const PG_MESSAGES = [/connection terminated/i, /timeout exceeded when trying to connect/i, /not queryable/i, /query read timeout/i, /connection (?:is )?closed/i, /cannot use a pool after calling end/i];
+const PG_MESSAGES = [
+  /connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /not queryable/i,
+  /query read timeout/i,
+  /connection (?:is )?closed/i,
+  /cannot use a pool after calling end/i,
+];
 
 /** What an engine error means for availability, or undefined when it is not an availability fault. */
 export function describeFault(error: unknown): string | undefined {

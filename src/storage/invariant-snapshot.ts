@@ -15,7 +15,7 @@ function parseObject(text: string | null): Record<string, unknown> | null {
   if (text === null) return null;
   try {
     const value = JSON.parse(text) as unknown;
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : {};
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
   } catch {
     return {};
   }
@@ -49,8 +49,12 @@ export async function readInvariantSnapshot(options: OpenStoreOptions): Promise<
       return {
         principals: principals.map((p) => ({ tenantId: p.tenant_id, objectId: p.object_id, appId: p.app_id, kind: p.kind, resourceId: p.resource_id })),
         resources: resources.map((r) => ({
-          id: r.id, subscriptionId: r.subscription_id, resourceGroup: r.resource_group, type: r.type,
-          identity: parseObject(r.identity), properties: parseObject(r.properties) ?? {},
+          id: r.id,
+          subscriptionId: r.subscription_id,
+          resourceGroup: r.resource_group,
+          type: r.type,
+          identity: parseObject(r.identity),
+          properties: parseObject(r.properties) ?? {},
         })),
         resourceGroups: groups.map((g) => ({ subscriptionId: g.subscription_id, name: g.name, managedBy: g.managed_by })),
         roleAssignments: assignments.map((a) => ({ name: a.name, scope: a.scope, roleDefinitionName: a.role_key, principalId: a.principal_key })),

@@ -60,7 +60,9 @@ export function createKyselyStore(db: Kysely<Schema>, engine: Engine): Store {
     ...createRepositories(current),
     transaction,
     // The readiness probe: one round trip to the database.
-    ping: async () => { await sql`select 1`.execute(db); },
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
     // Idempotent: shutdown paths may close the store more than once.
     close: () => (closing ??= db.destroy()),
   };

@@ -9,7 +9,8 @@ export const appFederatedCredentialsMigration: Migration = {
   version: 10,
   name: 'app federated credentials',
   async up(db, { text }) {
-    await db.schema.createTable('app_federated_credentials')
+    await db.schema
+      .createTable('app_federated_credentials')
       .addColumn('tenant_key', text, (c) => c.notNull())
       .addColumn('app_object_key', text, (c) => c.notNull())
       .addColumn('id_key', text, (c) => c.notNull())

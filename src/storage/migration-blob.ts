@@ -17,7 +17,8 @@ export const blobMigration: Migration = {
   async up(db, types) {
     const { text } = types;
     const binary = binaryType(types);
-    await db.schema.createTable('blob_containers')
+    await db.schema
+      .createTable('blob_containers')
       .addColumn('account_key', text, (c) => c.notNull())
       .addColumn('name', text, (c) => c.notNull())
       .addColumn('metadata', text, (c) => c.notNull())
@@ -26,7 +27,8 @@ export const blobMigration: Migration = {
       .addColumn('created_at', text, (c) => c.notNull())
       .addPrimaryKeyConstraint('blob_containers_pk', ['account_key', 'name'])
       .execute();
-    await db.schema.createTable('blobs')
+    await db.schema
+      .createTable('blobs')
       .addColumn('account_key', text, (c) => c.notNull())
       .addColumn('container', text, (c) => c.notNull())
       .addColumn('name', text, (c) => c.notNull())
@@ -41,7 +43,8 @@ export const blobMigration: Migration = {
       .addColumn('created_at', text, (c) => c.notNull())
       .addPrimaryKeyConstraint('blobs_pk', ['account_key', 'container', 'name'])
       .execute();
-    await db.schema.createTable('blob_blocks')
+    await db.schema
+      .createTable('blob_blocks')
       .addColumn('account_key', text, (c) => c.notNull())
       .addColumn('container', text, (c) => c.notNull())
       .addColumn('blob_name', text, (c) => c.notNull())
@@ -52,7 +55,8 @@ export const blobMigration: Migration = {
       .addPrimaryKeyConstraint('blob_blocks_pk', ['account_key', 'container', 'blob_name', 'block_id'])
       .execute();
     // Account keys, sealed with the server's key encryption key (Shared Key needs the key itself).
-    await db.schema.createTable('storage_account_keys')
+    await db.schema
+      .createTable('storage_account_keys')
       .addColumn('account_key', text, (c) => c.notNull())
       .addColumn('key_name', text, (c) => c.notNull())
       .addColumn('sealed_value', text, (c) => c.notNull())

@@ -8,7 +8,8 @@ export const hostCredentialsMigration: Migration = {
   version: 2,
   name: 'host agent credentials',
   async up(db, { text }) {
-    await db.schema.createTable('host_join_tokens')
+    await db.schema
+      .createTable('host_join_tokens')
       .addColumn('id_key', text, (c) => c.primaryKey())
       .addColumn('id', text, (c) => c.notNull())
       .addColumn('resource_key', text, (c) => c.notNull())
@@ -22,7 +23,8 @@ export const hostCredentialsMigration: Migration = {
       .execute();
     await db.schema.createIndex('host_join_tokens_by_expiry').on('host_join_tokens').column('expires_at').execute();
 
-    await db.schema.createTable('host_keys')
+    await db.schema
+      .createTable('host_keys')
       .addColumn('id_key', text, (c) => c.primaryKey())
       .addColumn('id', text, (c) => c.notNull())
       .addColumn('resource_key', text, (c) => c.notNull())

@@ -8,7 +8,8 @@ export const keyVaultMigration: Migration = {
   version: 7,
   name: 'key vault secrets and keys',
   async up(db, { text }) {
-    await db.schema.createTable('vault_objects')
+    await db.schema
+      .createTable('vault_objects')
       .addColumn('vault_key', text, (c) => c.notNull())
       .addColumn('kind', text, (c) => c.notNull())
       .addColumn('name_key', text, (c) => c.notNull())
@@ -23,7 +24,8 @@ export const keyVaultMigration: Migration = {
       .addPrimaryKeyConstraint('vault_objects_pk', ['vault_key', 'kind', 'name_key', 'version'])
       .execute();
     await db.schema.createIndex('vault_objects_by_seq').on('vault_objects').columns(['vault_key', 'kind', 'name_key', 'created_seq']).execute();
-    await db.schema.createTable('vault_deleted_objects')
+    await db.schema
+      .createTable('vault_deleted_objects')
       .addColumn('vault_key', text, (c) => c.notNull())
       .addColumn('kind', text, (c) => c.notNull())
       .addColumn('name_key', text, (c) => c.notNull())

@@ -8,7 +8,8 @@ export const kustoMigration: Migration = {
   version: 12,
   name: 'kusto tables, policies and extents',
   async up(db, { text }) {
-    await db.schema.createTable('kusto_entities')
+    await db.schema
+      .createTable('kusto_entities')
       .addColumn('cluster_key', text, (c) => c.notNull())
       .addColumn('database_key', text, (c) => c.notNull())
       .addColumn('kind', text, (c) => c.notNull())
@@ -17,7 +18,8 @@ export const kustoMigration: Migration = {
       .addColumn('body', text, (c) => c.notNull())
       .addPrimaryKeyConstraint('kusto_entities_pk', ['cluster_key', 'database_key', 'kind', 'name_key'])
       .execute();
-    await db.schema.createTable('kusto_extents')
+    await db.schema
+      .createTable('kusto_extents')
       .addColumn('cluster_key', text, (c) => c.notNull())
       .addColumn('database_key', text, (c) => c.notNull())
       .addColumn('table_key', text, (c) => c.notNull())

@@ -12,7 +12,8 @@ export const rbacMigration: Migration = {
   version: RBAC_MIGRATION_VERSION,
   name: 'rbac role definitions, role assignments and change feed',
   async up(db, { text }) {
-    await db.schema.createTable('role_definitions')
+    await db.schema
+      .createTable('role_definitions')
       .addColumn('name_key', text, (c) => c.primaryKey())
       .addColumn('name', text, (c) => c.notNull())
       .addColumn('role_name_key', text, (c) => c.notNull().unique())
@@ -26,7 +27,8 @@ export const rbacMigration: Migration = {
       .addColumn('updated_by', text)
       .execute();
 
-    await db.schema.createTable('role_assignments')
+    await db.schema
+      .createTable('role_assignments')
       .addColumn('name_key', text, (c) => c.primaryKey())
       .addColumn('name', text, (c) => c.notNull())
       .addColumn('scope', text, (c) => c.notNull())
@@ -47,7 +49,8 @@ export const rbacMigration: Migration = {
 
     // `seq` is assigned by the database; SQLite has no sequences, so both engines use their own form.
     const sqlite = text === 'text';
-    await db.schema.createTable('rbac_changes')
+    await db.schema
+      .createTable('rbac_changes')
       .addColumn('seq', sqlite ? 'integer' : 'bigserial', (c) => (sqlite ? c.primaryKey().autoIncrement() : c.primaryKey()))
       .addColumn('kind', text, (c) => c.notNull())
       .addColumn('name', text, (c) => c.notNull())

@@ -9,7 +9,8 @@ export const registrationsMigration: Migration = {
   version: 30,
   name: 'feature and provider registrations',
   async up(db, { text }) {
-    await db.schema.createTable('registrations')
+    await db.schema
+      .createTable('registrations')
       .addColumn('subscription_key', text, (c) => c.notNull())
       .addColumn('kind', text, (c) => c.notNull())
       .addColumn('name_key', text, (c) => c.notNull())

@@ -39,7 +39,8 @@ const initialSchema: Migration = {
   version: 1,
   name: 'initial schema',
   async up(db, { text }) {
-    await db.schema.createTable('tenants')
+    await db.schema
+      .createTable('tenants')
       .addColumn('id_key', text, (c) => c.primaryKey())
       .addColumn('id', text, (c) => c.notNull())
       .addColumn('display_name', text, (c) => c.notNull())
@@ -47,7 +48,8 @@ const initialSchema: Migration = {
       .addColumn('created_at', text, (c) => c.notNull())
       .execute();
 
-    await db.schema.createTable('subscriptions')
+    await db.schema
+      .createTable('subscriptions')
       .addColumn('id_key', text, (c) => c.primaryKey())
       .addColumn('id', text, (c) => c.notNull())
       .addColumn('tenant_key', text, (c) => c.notNull())
@@ -58,7 +60,8 @@ const initialSchema: Migration = {
       .execute();
     await db.schema.createIndex('subscriptions_by_tenant').on('subscriptions').columns(['tenant_key', 'id_key']).execute();
 
-    await db.schema.createTable('principals')
+    await db.schema
+      .createTable('principals')
       .addColumn('tenant_key', text, (c) => c.notNull())
       .addColumn('object_key', text, (c) => c.notNull())
       .addColumn('app_key', text, (c) => c.notNull())
@@ -76,7 +79,8 @@ const initialSchema: Migration = {
     // One principal per managed identity; NULLs (applications) never collide on either engine.
     await db.schema.createIndex('principals_by_resource').unique().on('principals').column('resource_key').execute();
 
-    await db.schema.createTable('client_secrets')
+    await db.schema
+      .createTable('client_secrets')
       .addColumn('tenant_key', text, (c) => c.notNull())
       .addColumn('id_key', text, (c) => c.notNull())
       .addColumn('app_key', text, (c) => c.notNull())
@@ -92,7 +96,8 @@ const initialSchema: Migration = {
       .execute();
     await db.schema.createIndex('client_secrets_by_app').on('client_secrets').columns(['tenant_key', 'app_key']).execute();
 
-    await db.schema.createTable('resource_groups')
+    await db.schema
+      .createTable('resource_groups')
       .addColumn('subscription_key', text, (c) => c.notNull())
       .addColumn('name_key', text, (c) => c.notNull())
       .addColumn('subscription_id', text, (c) => c.notNull())
@@ -107,7 +112,8 @@ const initialSchema: Migration = {
       .addPrimaryKeyConstraint('resource_groups_pk', ['subscription_key', 'name_key'])
       .execute();
 
-    await db.schema.createTable('resources')
+    await db.schema
+      .createTable('resources')
       .addColumn('id_key', text, (c) => c.primaryKey())
       .addColumn('subscription_key', text, (c) => c.notNull())
       .addColumn('group_key', text, (c) => c.notNull())
@@ -131,7 +137,8 @@ const initialSchema: Migration = {
     await db.schema.createIndex('resources_by_group').on('resources').columns(['subscription_key', 'group_key', 'id_key']).execute();
     await db.schema.createIndex('resources_by_subscription').on('resources').columns(['subscription_key', 'id_key']).execute();
 
-    await db.schema.createTable('signing_keys')
+    await db.schema
+      .createTable('signing_keys')
       .addColumn('kid', text, (c) => c.primaryKey())
       .addColumn('private_key_pem', text, (c) => c.notNull())
       .addColumn('certificate_der', text, (c) => c.notNull())
@@ -140,7 +147,8 @@ const initialSchema: Migration = {
       .addColumn('expires_at', text, (c) => c.notNull())
       .execute();
 
-    await db.schema.createTable('operations')
+    await db.schema
+      .createTable('operations')
       .addColumn('id_key', text, (c) => c.primaryKey())
       .addColumn('id', text, (c) => c.notNull())
       .addColumn('subscription_id', text, (c) => c.notNull())
@@ -152,7 +160,8 @@ const initialSchema: Migration = {
       .addColumn('error', text)
       .execute();
 
-    await db.schema.createTable('meta')
+    await db.schema
+      .createTable('meta')
       .addColumn('name_key', text, (c) => c.primaryKey())
       .addColumn('name', text, (c) => c.notNull())
       .addColumn('value', text, (c) => c.notNull())
@@ -161,7 +170,17 @@ const initialSchema: Migration = {
 };
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, hostCredentialsMigration, rbacMigration, registrationsMigration, applicationsMigration, blobMigration, keyVaultMigration, appFederatedCredentialsMigration, kustoMigration];
+export const MIGRATIONS: readonly Migration[] = [
+  initialSchema,
+  hostCredentialsMigration,
+  rbacMigration,
+  registrationsMigration,
+  applicationsMigration,
+  blobMigration,
+  keyVaultMigration,
+  appFederatedCredentialsMigration,
+  kustoMigration,
+];
 
 /**
  * Brings the database up to the latest version. Safe to call from several processes at once.
@@ -173,7 +192,9 @@ export async function migrateToLatest(db: Kysely<Schema>, engine: Engine, migrat
     await sql.raw(engine === 'sqlite' ? 'begin immediate' : 'begin').execute(conn);
     try {
       if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${sql.lit(ADVISORY_LOCK_ID)})`.execute(conn);
-      await conn.schema.createTable('keyless_migrations').ifNotExists()
+      await conn.schema
+        .createTable('keyless_migrations')
+        .ifNotExists()
         .addColumn('version', 'integer', (c) => c.primaryKey())
         .addColumn('name', types.text, (c) => c.notNull())
         .addColumn('applied_at', types.text, (c) => c.notNull())
@@ -189,7 +210,8 @@ export async function migrateToLatest(db: Kysely<Schema>, engine: Engine, migrat
       for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
         if (done.has(migration.version)) continue;
         await migration.up(conn, types);
-        await conn.insertInto('keyless_migrations')
+        await conn
+          .insertInto('keyless_migrations')
           .values({ version: migration.version, name: migration.name, applied_at: new Date().toISOString() })
           .execute();
         applied.push(migration.version);
@@ -197,7 +219,10 @@ export async function migrateToLatest(db: Kysely<Schema>, engine: Engine, migrat
       await sql.raw('commit').execute(conn);
       return applied;
     } catch (error) {
-      await sql.raw('rollback').execute(conn).catch(() => undefined);
+      await sql
+        .raw('rollback')
+        .execute(conn)
+        .catch(() => undefined);
       throw error;
     }
   });

@@ -28,18 +28,23 @@ export function describePostgresUrl(url: string): string {
 /** Opens a PostgreSQL store and brings its schema up to date (safe when several servers start at once). */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const pool = new pg.Pool({
-    connectionString: options.url, max: options.maxConnections ?? 10,
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
     // A database that does not answer fails the request (503) instead of holding it: connecting waits
     // at most 5 s and a query 30 s (no query of Keyless comes near). TCP keep-alive notices a peer
     // that vanished without closing the connection.
-    connectionTimeoutMillis: 5000, query_timeout: 30_000, keepAlive: true,
+    connectionTimeoutMillis: 5000,
+    query_timeout: 30_000,
+    keepAlive: true,
   });
   // A client that loses its server emits 'error': on the pool while idle, on the client itself while
   // checked out (e.g. between two statements of a transaction). Unhandled, either ends the process
   // ("Connection terminated unexpectedly"). The failing query rejects on its own and the pool drops
   // the broken client, so the next query connects anew: the events only need a listener.
   pool.on('error', () => undefined);
-  pool.on('connect', (client) => { client.on('error', () => undefined); });
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<Schema>({ dialect: withFaultTranslation(new PostgresDialect({ pool })) });
   try {
     await migrateToLatest(db, 'postgres');

@@ -41,7 +41,12 @@ describe('agent App Service endpoint', () => {
     assert.match(system.json.expires_on as string, /^\d{10}$/);
     assert.equal(system.json.client_id, fx.upstream.system.clientId);
     assert.equal(system.json.resource, MANAGEMENT);
-    for (const [name, value] of Object.entries({ client_id: uami.clientId, principal_id: uami.objectId, object_id: uami.objectId, mi_res_id: uami.resourceId })) {
+    for (const [name, value] of Object.entries({
+      client_id: uami.clientId,
+      principal_id: uami.objectId,
+      object_id: uami.objectId,
+      mi_res_id: uami.resourceId,
+    })) {
       const res = await fx.get(appServicePath({ [name]: value }), { 'X-IDENTITY-HEADER': SECRET });
       assert.equal(res.status, 200, name);
       const { payload } = await jwtVerify(res.json.access_token as string, createLocalJWKSet(fx.upstream.jwks), { audience: MANAGEMENT });
@@ -80,7 +85,10 @@ describe('agent Azure Arc challenge', () => {
     fx.upstream.assign(identity);
     Object.assign(uami, identity);
   });
-  after(async () => { await fx.close(); await rm(join(keyDir, '..'), { recursive: true, force: true }); });
+  after(async () => {
+    await fx.close();
+    await rm(join(keyDir, '..'), { recursive: true, force: true });
+  });
 
   async function challenge(params: Record<string, string> = {}): Promise<string> {
     const res = await fx.get(arcPath(params), { Metadata: 'true' });
@@ -132,6 +140,8 @@ describe('agent Azure Arc challenge', () => {
       assert.equal(other.agent.arcEnv(), undefined);
       const res = await other.get(arcPath(), { Metadata: 'true' });
       assert.equal(res.status, 200, 'served as plain IMDS');
-    } finally { await other.close(); }
+    } finally {
+      await other.close();
+    }
   });
 });

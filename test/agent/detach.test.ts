@@ -20,10 +20,13 @@ const NOT_FOUND = { error: 'invalid_request', error_description: 'Identity not f
 
 describe('agent detach', () => {
   let fx: AgentFixture;
-  before(async () => { fx = await startAgentFixture(); });
+  before(async () => {
+    fx = await startAgentFixture();
+  });
   after(() => fx.close());
 
-  const ask = (params: Record<string, string>) => fx.get(imdsPath({ 'api-version': '2018-02-01', resource: 'https://management.azure.com/', ...params }), METADATA);
+  const ask = (params: Record<string, string>) =>
+    fx.get(imdsPath({ 'api-version': '2018-02-01', resource: 'https://management.azure.com/', ...params }), METADATA);
 
   it('refuses a detached identity within 1 s of the watch reporting it, never serving its cached token after', async () => {
     const identity = fx.upstream.newUserAssigned('detached');
@@ -48,7 +51,10 @@ describe('agent detach', () => {
     await hammer;
     const deliveredAt = fx.upstream.lastDeliveredAt;
     assert.ok(deliveredAt !== undefined && deliveredAt >= detachedAt, 'the watch reported the change');
-    assert.ok(results.some((r) => r.startedAt < detachedAt && r.status === 200), 'served from cache before');
+    assert.ok(
+      results.some((r) => r.startedAt < detachedAt && r.status === 200),
+      'served from cache before',
+    );
     assert.equal(fx.upstream.calls.length, calls, 'served from the cache, refused locally');
     const firstRefusal = results.find((r) => r.status === 400);
     assert.ok(firstRefusal, 'refused after detach');
@@ -68,7 +74,9 @@ describe('agent detach', () => {
       const res = await pending;
       assert.equal(res.status, 400);
       assert.deepEqual(res.json, NOT_FOUND);
-    } finally { fx.upstream.delayMs = 0; }
+    } finally {
+      fx.upstream.delayMs = 0;
+    }
   });
 
   it('stops serving the system-assigned identity when it is disabled, and serves a re-assigned identity anew', async () => {
@@ -96,11 +104,17 @@ describe('agent detach', () => {
 
 describe('agent before the first identity set', () => {
   it('asks the server for every selector, then refuses locally once the set is known', async () => {
-    const fx = await startAgentFixture({ readyTimeoutMs: 50, prepare: (upstream) => { upstream.watchFailWith = 'Unavailable'; } });
+    const fx = await startAgentFixture({
+      readyTimeoutMs: 50,
+      prepare: (upstream) => {
+        upstream.watchFailWith = 'Unavailable';
+      },
+    });
     try {
       const identity = fx.upstream.newUserAssigned('early');
       fx.upstream.assign(identity);
-      const ask = (params: Record<string, string>) => fx.get(imdsPath({ 'api-version': '2018-02-01', resource: 'https://vault.azure.net', ...params }), METADATA);
+      const ask = (params: Record<string, string>) =>
+        fx.get(imdsPath({ 'api-version': '2018-02-01', resource: 'https://vault.azure.net', ...params }), METADATA);
       assert.equal((await ask({ client_id: identity.clientId })).status, 200);
       const calls = fx.upstream.calls.length;
       assert.equal((await ask({ client_id: identity.clientId })).status, 200, 'cached under the id learned from the token');
@@ -112,6 +126,8 @@ describe('agent before the first identity set', () => {
       // The watch retries after its backoff and learns the set.
       assert.ok(await eventually(async () => (await ask({ client_id: identity.clientId })).status === 400));
       assert.equal(fx.upstream.calls.length, calls + 1, 'refused locally, the cached token dropped');
-    } finally { await fx.close(); }
+    } finally {
+      await fx.close();
+    }
   });
 });

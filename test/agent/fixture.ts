@@ -9,7 +9,11 @@ export interface AgentFixture {
   upstream: TestAgentUpstream;
   base: string;
   /** Sends `method` (GET) to `path` with exactly these headers (no fetch defaults). */
-  get(path: string, headers?: Record<string, string>, method?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; json: Record<string, unknown> }>;
+  get(
+    path: string,
+    headers?: Record<string, string>,
+    method?: string,
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; json: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
@@ -34,10 +38,16 @@ export async function startAgentFixture(options: FixtureOptions = {}): Promise<A
         const req = request(`${base}${path}`, { method, headers, agent: false }, (res) => {
           let body = '';
           res.setEncoding('utf8');
-          res.on('data', (chunk: string) => { body += chunk; });
+          res.on('data', (chunk: string) => {
+            body += chunk;
+          });
           res.on('end', () => {
             let json: Record<string, unknown> = {};
-            try { json = JSON.parse(body) as Record<string, unknown>; } catch { /* asserted by the tests */ }
+            try {
+              json = JSON.parse(body) as Record<string, unknown>;
+            } catch {
+              /* asserted by the tests */
+            }
             done({ status: res.statusCode ?? 0, headers: res.headers, body, json });
           });
         });

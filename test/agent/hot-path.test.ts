@@ -18,7 +18,9 @@ function rawGet(base: string, path: string, headerLines: string[]): Promise<{ st
     const socket = connect(Number(port), hostname);
     let data = '';
     socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => { data += chunk; });
+    socket.on('data', (chunk: string) => {
+      data += chunk;
+    });
     socket.on('end', () => {
       const [head = '', body = ''] = data.split('\r\n\r\n');
       done({ status: Number(head.split(' ')[1]), body });
@@ -31,17 +33,39 @@ function rawGet(base: string, path: string, headerLines: string[]): Promise<{ st
 describe('agent hot path', () => {
   const clock = createManualClock(Date.now());
   let fx: AgentFixture;
-  before(async () => { fx = await startAgentFixture({ clock }); });
+  before(async () => {
+    fx = await startAgentFixture({ clock });
+  });
   after(() => fx.close());
 
   it('splits queries exactly as URLSearchParams does, names lower-cased, repeats refused', () => {
-    const queries = ['', '?', '?a=1&b=2', '?a', '?a=&b', '?&&a=1&&', '?A=x+y%20z', '?r=%E4%B8%AD', '?r=%zz', '?r=%E4%B8', '?r=a=b=c', '?%41=1', '?a+b=c', '?x=%', '?=v',
-      '?resource=https%3A%2F%2Fmanagement.azure.com%2F&api-version=2018-02-01'];
+    const queries = [
+      '',
+      '?',
+      '?a=1&b=2',
+      '?a',
+      '?a=&b',
+      '?&&a=1&&',
+      '?A=x+y%20z',
+      '?r=%E4%B8%AD',
+      '?r=%zz',
+      '?r=%E4%B8',
+      '?r=a=b=c',
+      '?%41=1',
+      '?a+b=c',
+      '?x=%',
+      '?=v',
+      '?resource=https%3A%2F%2Fmanagement.azure.com%2F&api-version=2018-02-01',
+    ];
     for (const query of queries) {
       const expected = new Map([...new URLSearchParams(query.slice(1))].map(([name, value]) => [name.toLowerCase(), value]));
       assert.deepEqual(parseQuery(`/metadata/identity/oauth2/token${query}`), expected, query);
     }
-    assert.deepEqual(parseQuery('/p?Resource=a&RESOURCE=b'), { status: 400, error: 'invalid_request', description: "The 'resource' parameter must not be repeated" });
+    assert.deepEqual(parseQuery('/p?Resource=a&RESOURCE=b'), {
+      status: 400,
+      error: 'invalid_request',
+      description: "The 'resource' parameter must not be repeated",
+    });
   });
 
   it('reads header names case-insensitively, refuses a repeated Metadata header and a Forwarded header', async () => {
@@ -54,7 +78,10 @@ describe('agent hot path', () => {
     for (const proxy of ['Forwarded: for=10.0.0.1', 'x-FORWARDED-for: 10.0.0.1']) {
       const res = await rawGet(fx.base, path, ['Metadata: true', proxy]);
       assert.equal(res.status, 400, proxy);
-      assert.equal((JSON.parse(res.body) as { error_description: string }).error_description, 'Requests with an X-Forwarded-For or Forwarded header are not accepted');
+      assert.equal(
+        (JSON.parse(res.body) as { error_description: string }).error_description,
+        'Requests with an X-Forwarded-For or Forwarded header are not accepted',
+      );
     }
   });
 

@@ -25,7 +25,17 @@ describe('agent IMDS endpoint', () => {
     const res = await fx.get(imdsPath({ 'api-version': '2018-02-01', resource: MANAGEMENT }), METADATA);
     assert.equal(res.status, 200);
     assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
-    assert.deepEqual(Object.keys(res.json).sort(), ['access_token', 'client_id', 'expires_in', 'expires_on', 'ext_expires_in', 'not_before', 'refresh_token', 'resource', 'token_type']);
+    assert.deepEqual(Object.keys(res.json).sort(), [
+      'access_token',
+      'client_id',
+      'expires_in',
+      'expires_on',
+      'ext_expires_in',
+      'not_before',
+      'refresh_token',
+      'resource',
+      'token_type',
+    ]);
     for (const value of Object.values(res.json)) assert.equal(typeof value, 'string');
     assert.equal(res.json.resource, MANAGEMENT);
     assert.equal(res.json.token_type, 'Bearer');
@@ -65,14 +75,39 @@ describe('agent IMDS endpoint', () => {
     const cases: Array<[string, string, Record<string, string>, string]> = [
       ['Metadata: false', imdsPath(ok), { Metadata: 'false' }, 'Required metadata header not specified'],
       ['no api-version', imdsPath({ resource: MANAGEMENT }), METADATA, 'Required api-version parameter not specified'],
-      ['api-version too old', imdsPath({ ...ok, 'api-version': '2017-12-01' }), METADATA, "Invalid api-version '2017-12-01'. The identity endpoint accepts 2018-02-01 or later"],
-      ['api-version from the future', imdsPath({ ...ok, 'api-version': '2999-01-01' }), METADATA, "Invalid api-version '2999-01-01'. The identity endpoint accepts 2018-02-01 or later"],
-      ['api-version garbage', imdsPath({ ...ok, 'api-version': 'latest' }), METADATA, "Invalid api-version 'latest'. The identity endpoint accepts 2018-02-01 or later"],
+      [
+        'api-version too old',
+        imdsPath({ ...ok, 'api-version': '2017-12-01' }),
+        METADATA,
+        "Invalid api-version '2017-12-01'. The identity endpoint accepts 2018-02-01 or later",
+      ],
+      [
+        'api-version from the future',
+        imdsPath({ ...ok, 'api-version': '2999-01-01' }),
+        METADATA,
+        "Invalid api-version '2999-01-01'. The identity endpoint accepts 2018-02-01 or later",
+      ],
+      [
+        'api-version garbage',
+        imdsPath({ ...ok, 'api-version': 'latest' }),
+        METADATA,
+        "Invalid api-version 'latest'. The identity endpoint accepts 2018-02-01 or later",
+      ],
       ['no resource', imdsPath({ 'api-version': '2018-02-01' }), METADATA, 'Required audience parameter not specified'],
-      ['two selectors', imdsPath({ ...ok, client_id: uami.clientId, object_id: uami.objectId }), METADATA, 'Only one of client_id, object_id, msi_res_id, mi_res_id may be specified'],
+      [
+        'two selectors',
+        imdsPath({ ...ok, client_id: uami.clientId, object_id: uami.objectId }),
+        METADATA,
+        'Only one of client_id, object_id, msi_res_id, mi_res_id may be specified',
+      ],
       ['empty selector', imdsPath({ ...ok, client_id: '' }), METADATA, "The 'client_id' parameter must not be empty"],
       ['repeated resource', `${imdsPath(ok)}&resource=https%3A%2F%2Fvault.azure.net`, METADATA, "The 'resource' parameter must not be repeated"],
-      ['X-Forwarded-For', imdsPath(ok), { ...METADATA, 'X-Forwarded-For': '10.0.0.1' }, 'Requests with an X-Forwarded-For or Forwarded header are not accepted'],
+      [
+        'X-Forwarded-For',
+        imdsPath(ok),
+        { ...METADATA, 'X-Forwarded-For': '10.0.0.1' },
+        'Requests with an X-Forwarded-For or Forwarded header are not accepted',
+      ],
       ['unknown client_id', imdsPath({ ...ok, client_id: '3c5b2a1e-0000-4000-8000-000000000000' }), METADATA, 'Identity not found'],
       ['unknown msi_res_id', imdsPath({ ...ok, msi_res_id: `${uami.resourceId}-other` }), METADATA, 'Identity not found'],
     ];
@@ -95,7 +130,9 @@ describe('agent IMDS endpoint', () => {
       const down = await fx.get(imdsPath({ 'api-version': '2018-02-01', resource: 'https://storage.azure.com/' }), METADATA);
       assert.equal(down.status, 500);
       assert.deepEqual(down.json, { error: 'unknown', error_description: 'Failed to retrieve token from the Keyless server. Try again later.' });
-    } finally { fx.upstream.failWith = undefined; }
+    } finally {
+      fx.upstream.failWith = undefined;
+    }
   });
 
   it('answers other methods and paths with JSON', async () => {

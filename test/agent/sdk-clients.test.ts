@@ -28,7 +28,11 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 async function runClient(env: Record<string, string>, steps: ClientStep[]): Promise<ClientResult[]> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CLIENT, JSON.stringify(steps)], { cwd: ROOT, env: cleanEnv(env), timeout: 90_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CLIENT, JSON.stringify(steps)], {
+    cwd: ROOT,
+    env: cleanEnv(env),
+    timeout: 90_000,
+  });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as ClientResult[];
 }
 
@@ -66,12 +70,23 @@ describe('real Azure SDK clients against the agent', () => {
 
   it('IMDS style (AZURE_POD_IDENTITY_AUTHORITY_HOST): MIC, DAC and msal-node, system- and user-assigned', async () => {
     const planned = stepsFor('imds', [
-      ['mic', 'system'], ['mic', 'clientId'], ['mic', 'objectId'], ['mic', 'resourceId'],
-      ['dac', 'system'], ['dac', 'clientId'], ['dac', 'resourceId'],
-      ['msal', 'system'], ['msal', 'clientId'], ['msal', 'objectId'], ['msal', 'resourceId'],
+      ['mic', 'system'],
+      ['mic', 'clientId'],
+      ['mic', 'objectId'],
+      ['mic', 'resourceId'],
+      ['dac', 'system'],
+      ['dac', 'clientId'],
+      ['dac', 'resourceId'],
+      ['msal', 'system'],
+      ['msal', 'clientId'],
+      ['msal', 'objectId'],
+      ['msal', 'resourceId'],
     ]);
     const unknown: ClientStep = { client: 'mic', kind: 'clientId', value: '0b0b0b0b-1111-4222-8333-444444444444', resource: 'https://management.azure.com' };
-    const results = await runClient({ AZURE_POD_IDENTITY_AUTHORITY_HOST: fx.agent.env().AZURE_POD_IDENTITY_AUTHORITY_HOST }, [...planned.map((p) => p.step), unknown]);
+    const results = await runClient({ AZURE_POD_IDENTITY_AUTHORITY_HOST: fx.agent.env().AZURE_POD_IDENTITY_AUTHORITY_HOST }, [
+      ...planned.map((p) => p.step),
+      unknown,
+    ]);
     for (const [i, { step, identity }] of planned.entries()) await verify(results[i], step, identity);
     assert.match(results.find((r) => r.source)?.source ?? '', /^(DefaultToImds|Imds)$/);
     const refused = results.at(-1)!;
@@ -81,8 +96,17 @@ describe('real Azure SDK clients against the agent', () => {
 
   it('App Service style (IDENTITY_ENDPOINT + IDENTITY_HEADER): MIC and msal-node', async () => {
     const { IDENTITY_ENDPOINT, IDENTITY_HEADER } = fx.agent.env();
-    const planned = stepsFor('appservice', [['mic', 'system'], ['mic', 'clientId'], ['mic', 'objectId'], ['msal', 'resourceId'], ['msal', 'objectId']]);
-    const results = await runClient({ IDENTITY_ENDPOINT, IDENTITY_HEADER }, planned.map((p) => p.step));
+    const planned = stepsFor('appservice', [
+      ['mic', 'system'],
+      ['mic', 'clientId'],
+      ['mic', 'objectId'],
+      ['msal', 'resourceId'],
+      ['msal', 'objectId'],
+    ]);
+    const results = await runClient(
+      { IDENTITY_ENDPOINT, IDENTITY_HEADER },
+      planned.map((p) => p.step),
+    );
     for (const [i, { step, identity }] of planned.entries()) await verify(results[i], step, identity);
     assert.equal(results.find((r) => r.source)?.source, 'AppService');
   });
@@ -96,11 +120,26 @@ describe('real Azure SDK clients against the agent, Azure Arc style', async () =
   const created: string[] = [];
   let writable = false;
   for (const dir of ['/var/opt/azcmagent', DEFAULT_ARC_KEY_DIR]) {
-    if (await stat(dir).then(() => true, () => false)) continue;
-    if (!(await mkdir(dir, { mode: 0o700 }).then(() => true, () => false))) break;
+    if (
+      await stat(dir).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
+    if (
+      !(await mkdir(dir, { mode: 0o700 }).then(
+        () => true,
+        () => false,
+      ))
+    )
+      break;
     created.unshift(dir);
   }
-  writable = await access(DEFAULT_ARC_KEY_DIR, constants.W_OK).then(() => true, () => false);
+  writable = await access(DEFAULT_ARC_KEY_DIR, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
   let fx: AgentFixture;
   let uami: AssignedIdentity;
   before(async () => {

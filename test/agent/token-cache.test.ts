@@ -22,7 +22,11 @@ describe('agent token cache', () => {
     fx.upstream.assign(identity);
     Object.assign(uami, identity);
   });
-  beforeEach(() => { fx.upstream.delayMs = 0; fx.upstream.failWith = undefined; fx.upstream.lifetimeSeconds = 3600; });
+  beforeEach(() => {
+    fx.upstream.delayMs = 0;
+    fx.upstream.failWith = undefined;
+    fx.upstream.lifetimeSeconds = 3600;
+  });
   after(() => fx.close());
 
   const token = async (params: Record<string, string>) => {
@@ -33,7 +37,12 @@ describe('agent token cache', () => {
   it('makes one upstream call for 20 concurrent misses, across selectors of one identity', async () => {
     fx.upstream.delayMs = 150;
     const before = fx.upstream.calls.length;
-    const selectors: Array<Record<string, string>> = [{ client_id: uami.clientId }, { object_id: uami.objectId }, { msi_res_id: uami.resourceId }, { mi_res_id: uami.resourceId.toLowerCase() }];
+    const selectors: Array<Record<string, string>> = [
+      { client_id: uami.clientId },
+      { object_id: uami.objectId },
+      { msi_res_id: uami.resourceId },
+      { mi_res_id: uami.resourceId.toLowerCase() },
+    ];
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => token({ resource: 'https://storage.azure.com/', ...selectors[i % 4] })));
     assert.equal(fx.upstream.calls.length - before, 1);
     assert.deepEqual(fx.upstream.calls.at(-1)!.identity, { kind: 'objectId', value: uami.objectId });

@@ -31,15 +31,19 @@ describe('attacks', () => {
   const secrets: string[] = [];
   let signWithServerKey: (payload: JWTPayload, header?: Record<string, unknown>) => Promise<string>;
 
-  const arm = (method: string, path: string, token: string | undefined, body?: unknown) => fetch(`${server.bootstrap.armEndpoint}${path}`, {
-    method,
-    headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  const arm = (method: string, path: string, token: string | undefined, body?: unknown) =>
+    fetch(`${server.bootstrap.armEndpoint}${path}`, {
+      method,
+      headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
   const readGroup = (token: string) => arm('GET', `${group}?api-version=2021-04-01`, token);
-  const agentApi = (path: string, body: unknown, hostKey?: string) => fetch(`${server.bootstrap.armEndpoint}/keyless/agent/v1/${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...(hostKey ? { authorization: `KeylessHost ${hostKey}` } : {}) }, body: JSON.stringify(body),
-  });
+  const agentApi = (path: string, body: unknown, hostKey?: string) =>
+    fetch(`${server.bootstrap.armEndpoint}/keyless/agent/v1/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(hostKey ? { authorization: `KeylessHost ${hostKey}` } : {}) },
+      body: JSON.stringify(body),
+    });
   async function refused(res: Response, status: number, code?: RegExp): Promise<{ error: { code: string; message: string } }> {
     const text = await res.text();
     assert.equal(res.status, status, text);
@@ -59,12 +63,20 @@ describe('attacks', () => {
     assert.equal((await arm('PUT', `${group}?api-version=2021-04-01`, admin, { location: 'westus2' })).status, 201);
     for (const name of ['vm1', 'vm2'] as const) {
       const res = await arm('PUT', `${group}/providers/Microsoft.Compute/virtualMachines/${name}?api-version=2024-07-01`, admin, {
-        location: 'westus2', identity: { type: 'SystemAssigned' }, properties: { hardwareProfile: { vmSize: 'Standard_B1s' } },
+        location: 'westus2',
+        identity: { type: 'SystemAssigned' },
+        properties: { hardwareProfile: { vmSize: 'Standard_B1s' } },
       });
-      const json = await res.json() as { id: string; identity: { principalId: string } };
+      const json = (await res.json()) as { id: string; identity: { principalId: string } };
       vm[name] = { id: json.id, principalId: json.identity.principalId };
     }
-    uamiId = ((await (await arm('PUT', `${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/attack-uami?api-version=2023-01-31`, admin, { location: 'westus2' })).json()) as { id: string }).id;
+    uamiId = (
+      (await (
+        await arm('PUT', `${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/attack-uami?api-version=2023-01-31`, admin, {
+          location: 'westus2',
+        })
+      ).json()) as { id: string }
+    ).id;
     agent = await startAgentProcess(['--data-dir', server.dataDir, '--resource', vm.vm1.id, '--port', '0']);
 
     // The server's current signing key, as a copy of its disk gives it.
@@ -112,17 +124,21 @@ describe('attacks', () => {
       await refused(await readGroup(`${header}.${payload}.`), 401, /^InvalidAuthenticationToken$/);
     });
 
-    it('HS256 signed with the server\'s public key as the HMAC secret', async () => {
-      const jwks = await (await fetch(`${server.bootstrap.authorityHost}/${server.bootstrap.tenantId}/discovery/v2.0/keys`)).json() as { keys: Record<string, unknown>[] };
+    it("HS256 signed with the server's public key as the HMAC secret", async () => {
+      const jwks = (await (await fetch(`${server.bootstrap.authorityHost}/${server.bootstrap.tenantId}/discovery/v2.0/keys`)).json()) as {
+        keys: Record<string, unknown>[];
+      };
       const jwk = jwks.keys.find((k) => k['kid'] === decodeProtectedHeader(admin).kid)!;
-      const publicPem = createPublicKey({ key: jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+      const publicPem = createPublicKey({ key: jwk as never, format: 'jwk' })
+        .export({ type: 'spki', format: 'pem' })
+        .toString();
       const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: jwk['kid'] })).toString('base64url');
       const payload = admin.split('.')[1]!;
       const signature = createHmac('sha256', publicPem).update(`${header}.${payload}`).digest('base64url');
       await refused(await readGroup(`${header}.${payload}.${signature}`), 401, /^InvalidAuthenticationToken$/);
     });
 
-    it('a kid the server never published (signed by the attacker\'s own key)', async () => {
+    it("a kid the server never published (signed by the attacker's own key)", async () => {
       const { privateKey, publicKey } = await generateKeyPair('RS256');
       void exportJWK(publicKey);
       const token = await new SignJWT(adminClaims()).setProtectedHeader({ alg: 'RS256', kid: 'attacker-key' }).sign(privateKey);
@@ -132,31 +148,54 @@ describe('attacks', () => {
     });
 
     it('an expired token, and one not yet valid', async () => {
-      await refused(await readGroup(await signWithServerKey({ ...adminClaims(), iat: now() - 7200, nbf: now() - 7200, exp: now() - 600 })), 401, /^ExpiredAuthenticationToken$/);
-      await refused(await readGroup(await signWithServerKey({ ...adminClaims(), iat: now() + 3600, nbf: now() + 3600, exp: now() + 7200 })), 401, /^InvalidAuthenticationToken$/);
+      await refused(
+        await readGroup(await signWithServerKey({ ...adminClaims(), iat: now() - 7200, nbf: now() - 7200, exp: now() - 600 })),
+        401,
+        /^ExpiredAuthenticationToken$/,
+      );
+      await refused(
+        await readGroup(await signWithServerKey({ ...adminClaims(), iat: now() + 3600, nbf: now() + 3600, exp: now() + 7200 })),
+        401,
+        /^InvalidAuthenticationToken$/,
+      );
     });
 
     it('a token for another audience (Key Vault, Graph)', async () => {
-      await refused(await readGroup(await signWithServerKey({ ...adminClaims(), aud: 'https://vault.azure.net' })), 401, /^InvalidAuthenticationTokenAudience$/);
-      const graph = await (await fetch(`${server.bootstrap.authorityHost}/${server.bootstrap.tenantId}/oauth2/v2.0/token`, {
-        method: 'POST',
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: server.bootstrap.clientId, client_secret: server.bootstrap.clientSecret, scope: 'https://graph.microsoft.com/.default' }),
-      })).json() as { access_token: string };
+      await refused(
+        await readGroup(await signWithServerKey({ ...adminClaims(), aud: 'https://vault.azure.net' })),
+        401,
+        /^InvalidAuthenticationTokenAudience$/,
+      );
+      const graph = (await (
+        await fetch(`${server.bootstrap.authorityHost}/${server.bootstrap.tenantId}/oauth2/v2.0/token`, {
+          method: 'POST',
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: server.bootstrap.clientId,
+            client_secret: server.bootstrap.clientSecret,
+            scope: 'https://graph.microsoft.com/.default',
+          }),
+        })
+      ).json()) as { access_token: string };
       secrets.push(graph.access_token);
       await refused(await readGroup(graph.access_token), 401, /^InvalidAuthenticationTokenAudience$/);
     });
 
     it('a token from another issuer', async () => {
-      await refused(await readGroup(await signWithServerKey({ ...adminClaims(), iss: 'https://login.evil.example/tenant/' })), 401, /^InvalidAuthenticationToken$/);
+      await refused(
+        await readGroup(await signWithServerKey({ ...adminClaims(), iss: 'https://login.evil.example/tenant/' })),
+        401,
+        /^InvalidAuthenticationToken$/,
+      );
     });
 
-    it('a token of another tenant cannot reach this tenant\'s subscription', async () => {
+    it("a token of another tenant cannot reach this tenant's subscription", async () => {
       const other = randomUUID();
       const claims = adminClaims();
       const iss = String(claims.iss).replace(server.bootstrap.tenantId, other);
       const res = await readGroup(await signWithServerKey({ ...claims, tid: other, iss }));
       assert.ok(res.status === 401 || res.status === 403 || res.status === 404, `answered ${res.status}`);
-      const body = await res.json() as { error?: { code: string } };
+      const body = (await res.json()) as { error?: { code: string } };
       assert.ok(body.error, 'an ARM error, no data');
     });
   });
@@ -183,8 +222,12 @@ describe('attacks', () => {
       await refused(await agentApi('join', { joinToken: `${joinToken.slice(0, -4)}AAAA` }), 401, /^JoinTokenRefused$/);
     });
 
-    it('one host\'s key cannot get a token for another host\'s identity', async () => {
-      await refused(await agentApi('token', { identity: { kind: 'objectId', value: vm.vm1.principalId }, resource: MANAGEMENT }, hostKey), 404, /^IdentityNotFound$/);
+    it("one host's key cannot get a token for another host's identity", async () => {
+      await refused(
+        await agentApi('token', { identity: { kind: 'objectId', value: vm.vm1.principalId }, resource: MANAGEMENT }, hostKey),
+        404,
+        /^IdentityNotFound$/,
+      );
       await refused(await agentApi('token', { identity: { kind: 'resourceId', value: vm.vm1.id }, resource: MANAGEMENT }, hostKey), 404, /^IdentityNotFound$/);
       const own = await agentApi('token', { identity: { kind: 'system' }, resource: MANAGEMENT }, hostKey);
       assert.equal(own.status, 200, 'control: its own identity works');
@@ -192,17 +235,33 @@ describe('attacks', () => {
     });
 
     it('a forged host key is refused', async () => {
-      await refused(await agentApi('token', { identity: { kind: 'system' }, resource: MANAGEMENT }, `${hostKey.slice(0, -6)}AAAAAA`), 401, /^HostUnauthorized$/);
+      await refused(
+        await agentApi('token', { identity: { kind: 'system' }, resource: MANAGEMENT }, `${hostKey.slice(0, -6)}AAAAAA`),
+        401,
+        /^HostUnauthorized$/,
+      );
     });
   });
 
   describe('privilege escalation by a managed identity holding Reader', () => {
     let mi = '';
     before(async () => {
-      assert.equal((await arm('PUT', `${group}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, admin, {
-        properties: { roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${READER}`, principalId: vm.vm1.principalId, principalType: 'ServicePrincipal' },
-      })).status, 201);
-      const res = await fetch(`${agent.env.AZURE_POD_IDENTITY_AUTHORITY_HOST}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(MANAGEMENT)}`, { headers: { Metadata: 'true' } });
+      assert.equal(
+        (
+          await arm('PUT', `${group}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, admin, {
+            properties: {
+              roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${READER}`,
+              principalId: vm.vm1.principalId,
+              principalType: 'ServicePrincipal',
+            },
+          })
+        ).status,
+        201,
+      );
+      const res = await fetch(
+        `${agent.env.AZURE_POD_IDENTITY_AUTHORITY_HOST}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(MANAGEMENT)}`,
+        { headers: { Metadata: 'true' } },
+      );
       assert.equal(res.status, 200);
       mi = ((await res.json()) as { access_token: string }).access_token;
       secrets.push(mi);
@@ -215,39 +274,85 @@ describe('attacks', () => {
     });
 
     it('cannot grant itself Owner', async () => {
-      await refused(await arm('PUT', `${group}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, mi, {
-        properties: { roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${OWNER}`, principalId: vm.vm1.principalId, principalType: 'ServicePrincipal' },
-      }), 403, /^AuthorizationFailed$/);
+      await refused(
+        await arm('PUT', `${group}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, mi, {
+          properties: {
+            roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${OWNER}`,
+            principalId: vm.vm1.principalId,
+            principalType: 'ServicePrincipal',
+          },
+        }),
+        403,
+        /^AuthorizationFailed$/,
+      );
     });
 
     it('cannot write a custom role with every action', async () => {
-      await refused(await arm('PUT', `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${randomUUID()}?api-version=2022-04-01`, mi, {
-        properties: { roleName: 'all-mine', type: 'CustomRole', permissions: [{ actions: ['*'], notActions: [] }], assignableScopes: [`/subscriptions/${sub}`] },
-      }), 403, /^AuthorizationFailed$/);
+      await refused(
+        await arm('PUT', `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${randomUUID()}?api-version=2022-04-01`, mi, {
+          properties: {
+            roleName: 'all-mine',
+            type: 'CustomRole',
+            permissions: [{ actions: ['*'], notActions: [] }],
+            assignableScopes: [`/subscriptions/${sub}`],
+          },
+        }),
+        403,
+        /^AuthorizationFailed$/,
+      );
     });
 
     it('with write access to VMs only, cannot attach a user-assigned identity it may not assign', async () => {
       const roleId = randomUUID();
-      assert.equal((await arm('PUT', `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${roleId}?api-version=2022-04-01`, admin, {
-        properties: { roleName: 'vm-writer', type: 'CustomRole', permissions: [{ actions: ['Microsoft.Compute/virtualMachines/*'], notActions: [] }], assignableScopes: [group] },
-      })).status, 201);
-      assert.equal((await arm('PUT', `${group}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, admin, {
-        properties: { roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`, principalId: vm.vm1.principalId, principalType: 'ServicePrincipal' },
-      })).status, 201);
+      assert.equal(
+        (
+          await arm('PUT', `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${roleId}?api-version=2022-04-01`, admin, {
+            properties: {
+              roleName: 'vm-writer',
+              type: 'CustomRole',
+              permissions: [{ actions: ['Microsoft.Compute/virtualMachines/*'], notActions: [] }],
+              assignableScopes: [group],
+            },
+          })
+        ).status,
+        201,
+      );
+      assert.equal(
+        (
+          await arm('PUT', `${group}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, admin, {
+            properties: {
+              roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`,
+              principalId: vm.vm1.principalId,
+              principalType: 'ServicePrincipal',
+            },
+          })
+        ).status,
+        201,
+      );
       await new Promise((r) => setTimeout(r, 1200));
-      await refused(await arm('PATCH', `${vm.vm2.id}?api-version=2024-07-01`, mi, {
-        identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [uamiId]: {} } },
-      }), 403, /^LinkedAuthorizationFailed$/);
-      const after = await (await arm('GET', `${vm.vm2.id}?api-version=2024-07-01`, admin)).json() as { identity: { userAssignedIdentities?: unknown } };
+      await refused(
+        await arm('PATCH', `${vm.vm2.id}?api-version=2024-07-01`, mi, {
+          identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [uamiId]: {} } },
+        }),
+        403,
+        /^LinkedAuthorizationFailed$/,
+      );
+      const after = (await (await arm('GET', `${vm.vm2.id}?api-version=2024-07-01`, admin)).json()) as { identity: { userAssignedIdentities?: unknown } };
       assert.equal(after.identity.userAssignedIdentities, undefined, 'nothing was attached');
     });
   });
 
   describe('IMDS SSRF at the agent', () => {
-    const imds = (headers: Record<string, string>) => fetch(`${agent.env.AZURE_POD_IDENTITY_AUTHORITY_HOST}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(MANAGEMENT)}`, { headers });
+    const imds = (headers: Record<string, string>) =>
+      fetch(`${agent.env.AZURE_POD_IDENTITY_AUTHORITY_HOST}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(MANAGEMENT)}`, {
+        headers,
+      });
 
     it('a request relayed by a proxy (X-Forwarded-For, Forwarded) is refused', async () => {
-      for (const headers of [{ Metadata: 'true', 'X-Forwarded-For': '10.0.0.1' }, { Metadata: 'true', Forwarded: 'for=10.0.0.1' }] as Record<string, string>[]) {
+      for (const headers of [
+        { Metadata: 'true', 'X-Forwarded-For': '10.0.0.1' },
+        { Metadata: 'true', Forwarded: 'for=10.0.0.1' },
+      ] as Record<string, string>[]) {
         const res = await imds(headers);
         assert.equal(res.status, 400);
         assert.equal(((await res.json()) as { error: string }).error, 'invalid_request');
@@ -264,10 +369,13 @@ describe('attacks', () => {
   });
 
   describe('secrets in logs', () => {
-    it('no secret or token this suite was given or issued appears in the server\'s or the agent\'s debug log', () => {
+    it("no secret or token this suite was given or issued appears in the server's or the agent's debug log", () => {
       const logs = `${server.output()}\n${agent.output()}`;
       // Every request was logged (with its headers, at debug level): the scan has something to scan.
-      const requestLines = server.output().split('\n').filter((l) => l.includes('"reqId"')).length;
+      const requestLines = server
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"reqId"')).length;
       assert.ok(requestLines >= 50, `the server logged its requests (${requestLines} lines)`);
       assert.ok(secrets.length >= 7, `collected ${secrets.length} secrets`);
       const leaked: string[] = [];

@@ -18,7 +18,8 @@ const skip = azUnavailable();
 async function tokenStatus(server: RunningKeyless, clientId: string, secret: string): Promise<number> {
   const b = server.bootstrap;
   const res = await fetch(`${b.authorityHost}/${b.tenantId}/oauth2/v2.0/token`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope: 'https://management.azure.com/.default' }),
   });
   await res.text();
@@ -46,15 +47,17 @@ describe('the real az against keyless serve', { skip, timeout: 600_000 }, () => 
     const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/keyless.js'), 'az-setup', '--data-dir', server.dataDir]);
     setupLines = stdout;
   });
-  after(async () => { await server?.dispose(); });
+  after(async () => {
+    await server?.dispose();
+  });
 
   it('serves the cloud metadata documents, unauthenticated, in the forms az and the SDKs read', async () => {
     const base = server.bootstrap.armEndpoint;
-    const old = await (await fetch(`${base}/metadata/endpoints?api-version=2015-01-01`)).json() as any;
+    const old = (await (await fetch(`${base}/metadata/endpoints?api-version=2015-01-01`)).json()) as any;
     assert.equal(old.authentication.loginEndpoint, `${base}/adfs`);
     assert.deepEqual(old.authentication.audiences, ['https://management.azure.com/', `${base}/`]);
     assert.equal(old.graphEndpoint, `${base}/graph/`);
-    const arr = await (await fetch(`${base}/metadata/endpoints?api-version=2022-09-01`)).json() as any[];
+    const arr = (await (await fetch(`${base}/metadata/endpoints?api-version=2022-09-01`)).json()) as any[];
     assert.equal(arr.length, 1);
     assert.equal(arr[0].name, 'Keyless');
     assert.equal(arr[0].resourceManager, `${base}/`);
@@ -93,14 +96,17 @@ describe('the real az against keyless serve', { skip, timeout: 600_000 }, () => 
     const graph = ok(await admin.az(['account', 'get-access-token', '--resource-type', 'ms-graph', '-o', 'json']), 'graph token').json;
     assert.equal(JSON.parse(Buffer.from(graph.accessToken.split('.')[1], 'base64url').toString()).aud, `${server.bootstrap.armEndpoint}/graph/`);
     const list = ok(await admin.az(['account', 'list', '-o', 'json']), 'account list').json;
-    assert.deepEqual(list.map((s: any) => s.id), [server.bootstrap.subscriptionId]);
+    assert.deepEqual(
+      list.map((s: any) => s.id),
+      [server.bootstrap.subscriptionId],
+    );
   });
 
   let principalId = '';
   let groupId = '';
   let identityId = '';
 
-  it('the seed documents\' commands, verbatim (003, 004)', async () => {
+  it("the seed documents' commands, verbatim (003, 004)", async () => {
     const sub = server.bootstrap.subscriptionId;
     ok(await admin.sh(`az account set --subscription ${sub}`), 'account set');
     const group = ok(await admin.sh('az group create --name myResourceGroup --location westus2'), 'group create').json;
@@ -109,35 +115,72 @@ describe('the real az against keyless serve', { skip, timeout: 600_000 }, () => 
     groupId = group.id;
     const identity = ok(await admin.sh('az identity create --name myIdentity --resource-group myResourceGroup'), 'identity create').json;
     // The document's output, keys and values (clientSecretUrl names the identity's credentials URL, as Azure's).
-    for (const key of ['clientId', 'clientSecretUrl', 'id', 'location', 'name', 'principalId', 'resourceGroup', 'tags', 'tenantId', 'type']) assert.ok(key in identity, key);
+    for (const key of ['clientId', 'clientSecretUrl', 'id', 'location', 'name', 'principalId', 'resourceGroup', 'tags', 'tenantId', 'type'])
+      assert.ok(key in identity, key);
     assert.equal(identity.type, 'Microsoft.ManagedIdentity/userAssignedIdentities');
     assert.equal(identity.location, 'westus2');
     assert.equal(identity.resourceGroup, 'myResourceGroup');
     assert.equal(identity.tenantId, server.bootstrap.tenantId);
-    assert.equal(identity.id.toLowerCase(), `/subscriptions/${sub}/resourcegroups/myresourcegroup/providers/microsoft.managedidentity/userassignedidentities/myidentity`);
+    assert.equal(
+      identity.id.toLowerCase(),
+      `/subscriptions/${sub}/resourcegroups/myresourcegroup/providers/microsoft.managedidentity/userassignedidentities/myidentity`,
+    );
     principalId = identity.principalId;
     identityId = identity.id;
 
     ok(await admin.sh(`az role assignment create \\\n    --assignee ${principalId} \\\n    --role "Contributor" \\\n    --scope "${groupId}"`), 'Contributor');
-    ok(await admin.sh(`az role assignment create \\\n    --assignee  ${principalId} \\\n    --role "Managed Identity Operator" \\\n    --scope "${identityId}"`), 'Managed Identity Operator');
+    ok(
+      await admin.sh(`az role assignment create \\\n    --assignee  ${principalId} \\\n    --role "Managed Identity Operator" \\\n    --scope "${identityId}"`),
+      'Managed Identity Operator',
+    );
     const assignments = ok(await admin.az(['role', 'assignment', 'list', '--assignee', principalId, '--all', '-o', 'json']), 'assignment list').json;
     assert.deepEqual(assignments.map((a: any) => a.roleDefinitionName).sort(), ['Contributor', 'Managed Identity Operator']);
     assert.ok(assignments.every((a: any) => a.principalName === identity.clientId && a.principalType === 'ServicePrincipal'));
 
     const feature = ok(await admin.sh('az feature register --name MSIPreview --namespace Microsoft.ContainerService'), 'feature register').json;
     assert.equal(feature.name, 'Microsoft.ContainerService/MSIPreview');
-    const table = ok(await admin.sh(`az feature list -o table --query "[?contains(name, 'Microsoft.ContainerService/MSIPreview')].{Name:name,State:properties.state}"`), 'feature list');
+    const table = ok(
+      await admin.sh(`az feature list -o table --query "[?contains(name, 'Microsoft.ContainerService/MSIPreview')].{Name:name,State:properties.state}"`),
+      'feature list',
+    );
     assert.match(table.stdout, /^Name\s+State\n-+\s+-+\nMicrosoft\.ContainerService\/MSIPreview\s+Registered\n$/);
     ok(await admin.sh('az provider register --namespace Microsoft.ContainerService'), 'provider register');
-    assert.equal(ok(await admin.az(['provider', 'show', '-n', 'Microsoft.ContainerService', '--query', 'registrationState', '-o', 'tsv']), 'provider show').stdout.trim(), 'Registered');
-    assert.equal(ok(await admin.az(['feature', 'show', '--name', 'MSIPreview', '--namespace', 'Microsoft.ContainerService', '--query', 'properties.state', '-o', 'tsv']), 'feature show').stdout.trim(), 'Registered');
+    assert.equal(
+      ok(await admin.az(['provider', 'show', '-n', 'Microsoft.ContainerService', '--query', 'registrationState', '-o', 'tsv']), 'provider show').stdout.trim(),
+      'Registered',
+    );
+    assert.equal(
+      ok(
+        await admin.az(['feature', 'show', '--name', 'MSIPreview', '--namespace', 'Microsoft.ContainerService', '--query', 'properties.state', '-o', 'tsv']),
+        'feature show',
+      ).stdout.trim(),
+      'Registered',
+    );
   });
 
   it('group, identity, role definition and rest commands; a long-running delete returns at once (Retry-After)', async () => {
     assert.deepEqual(ok(await admin.az(['group', 'list', '--query', '[].name', '-o', 'json']), 'group list').json, ['myResourceGroup']);
-    assert.deepEqual(ok(await admin.az(['identity', 'list', '-g', 'myResourceGroup', '--query', '[].name', '-o', 'json']), 'identity list').json, ['myIdentity']);
-    assert.equal(ok(await admin.az(['role', 'definition', 'list', '--name', 'Reader', '--query', '[0].roleName', '-o', 'tsv']), 'role definition').stdout.trim(), 'Reader');
-    const rest = ok(await admin.az(['rest', '--method', 'get', '--url', '/subscriptions/{subscriptionId}/resourcegroups?api-version=2021-04-01', '--query', 'value[].name', '-o', 'json']), 'az rest').json;
+    assert.deepEqual(ok(await admin.az(['identity', 'list', '-g', 'myResourceGroup', '--query', '[].name', '-o', 'json']), 'identity list').json, [
+      'myIdentity',
+    ]);
+    assert.equal(
+      ok(await admin.az(['role', 'definition', 'list', '--name', 'Reader', '--query', '[0].roleName', '-o', 'tsv']), 'role definition').stdout.trim(),
+      'Reader',
+    );
+    const rest = ok(
+      await admin.az([
+        'rest',
+        '--method',
+        'get',
+        '--url',
+        '/subscriptions/{subscriptionId}/resourcegroups?api-version=2021-04-01',
+        '--query',
+        'value[].name',
+        '-o',
+        'json',
+      ]),
+      'az rest',
+    ).json;
     assert.deepEqual(rest, ['myResourceGroup']);
     ok(await admin.az(['group', 'create', '-n', 'shortLived', '-l', 'westus2', '-o', 'none']), 'group create');
     const started = Date.now();
@@ -170,11 +213,17 @@ describe('the real az against keyless serve', { skip, timeout: 600_000 }, () => 
     const all = ok(await admin.az(['ad', 'sp', 'list', '--all', '--query', '[].displayName', '-o', 'json']), 'sp list --all').json;
     assert.ok(all.includes('keyless-admin') && all.includes('app1') && all.includes('myIdentity'));
 
-    const created = ok(await admin.az(['ad', 'sp', 'create-for-rbac', '--name', 'ci-bot', '--role', 'Reader', '--scopes', groupId, '-o', 'json']), 'create-for-rbac');
+    const created = ok(
+      await admin.az(['ad', 'sp', 'create-for-rbac', '--name', 'ci-bot', '--role', 'Reader', '--scopes', groupId, '-o', 'json']),
+      'create-for-rbac',
+    );
     bot = created.json;
     assert.equal(bot.tenant, server.bootstrap.tenantId);
     assert.match(created.stderr, /Creating 'Reader' role assignment under scope/);
-    const roles = ok(await admin.az(['role', 'assignment', 'list', '--assignee', bot.appId, '--all', '--query', '[].roleDefinitionName', '-o', 'json']), 'bot roles').json;
+    const roles = ok(
+      await admin.az(['role', 'assignment', 'list', '--assignee', bot.appId, '--all', '--query', '[].roleDefinitionName', '-o', 'json']),
+      'bot roles',
+    ).json;
     assert.deepEqual(roles, ['Reader']);
   });
 
@@ -194,7 +243,10 @@ describe('the real az against keyless serve', { skip, timeout: 600_000 }, () => 
     assert.match(refused.stderr, /Directory permission is needed .* Insufficient privileges to complete the operation/s);
     assert.equal(ok(await admin.az(['ad', 'app', 'list', '--display-name', 'not-allowed', '-o', 'json']), 'nothing written').json.length, 0);
 
-    const credential = new ClientSecretCredential(bot.tenant, bot.appId, bot.password, { authorityHost: server.bootstrap.authorityHost, disableInstanceDiscovery: true });
+    const credential = new ClientSecretCredential(bot.tenant, bot.appId, bot.password, {
+      authorityHost: server.bootstrap.authorityHost,
+      disableInstanceDiscovery: true,
+    });
     const token = await credential.getToken('https://management.azure.com/.default');
     assert.ok(token.token.length > 100);
   });
@@ -237,7 +289,10 @@ describe('the real az against keyless serve', { skip, timeout: 600_000 }, () => 
 
   it('ARM_CLOUD_METADATA_URL (2022-09-01, with SSL_CERT_FILE for urllib) makes Keyless the only cloud', async () => {
     const b = server.bootstrap;
-    const s = await azSession(server, { ARM_CLOUD_METADATA_URL: `${b.armEndpoint}/metadata/endpoints?api-version=2022-09-01`, SSL_CERT_FILE: join(server.dataDir, 'ca.pem') });
+    const s = await azSession(server, {
+      ARM_CLOUD_METADATA_URL: `${b.armEndpoint}/metadata/endpoints?api-version=2022-09-01`,
+      SSL_CERT_FILE: join(server.dataDir, 'ca.pem'),
+    });
     assert.deepEqual(ok(await s.az(['cloud', 'list', '--query', '[].{n:name,a:isActive}', '-o', 'json']), 'clouds').json, [{ n: 'Keyless', a: true }]);
     ok(await s.az(['login', '--service-principal', '-u', b.clientId, '-p', b.clientSecret, '--tenant', b.tenantId, '-o', 'none']), 'login');
     assert.deepEqual(ok(await s.az(['ad', 'sp', 'list', '--display-name', 'keyless-admin', '--query', '[].appId', '-o', 'json']), 'graph').json, [b.clientId]);

@@ -27,7 +27,8 @@ function unavailable(): string | undefined {
   const az = azUnavailable();
   if (az) return az;
   const probe = spawnSync('unshare', ['--mount', 'true'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return `unshare --mount is not available here (needs root or CAP_SYS_ADMIN): ${(probe.stderr || probe.error?.message || '').trim()}`;
+  if (probe.error || probe.status !== 0)
+    return `unshare --mount is not available here (needs root or CAP_SYS_ADMIN): ${(probe.stderr || probe.error?.message || '').trim()}`;
   return undefined;
 }
 const skip = unavailable();
@@ -46,15 +47,25 @@ describe('the real az against Keyless Storage and Key Vault (host-style names)',
   let suffix: string;
 
   /** `az <args>` in a private mount namespace whose /etc/hosts maps the data planes' names to 127.0.0.1. */
-  const az = (args: string[]) => new Promise<AzResult>((done) => {
-    const script = `mount --bind '${hosts}' /etc/hosts && exec az "$@"`;
-    execFile('unshare', ['--mount', 'sh', '-c', script, 'az', ...args], { env: session.env, cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 90_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
-      let json: any;
-      try { json = stdout.trim() ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
-      done({ code, stdout, stderr, json });
+  const az = (args: string[]) =>
+    new Promise<AzResult>((done) => {
+      const script = `mount --bind '${hosts}' /etc/hosts && exec az "$@"`;
+      execFile(
+        'unshare',
+        ['--mount', 'sh', '-c', script, 'az', ...args],
+        { env: session.env, cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 90_000 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
+          let json: any;
+          try {
+            json = stdout.trim() ? JSON.parse(stdout) : undefined;
+          } catch {
+            json = undefined;
+          }
+          done({ code, stdout, stderr, json });
+        },
+      );
     });
-  });
 
   before(async () => {
     server = await startKeyless({ via: 'node' });
@@ -63,21 +74,47 @@ describe('the real az against Keyless Storage and Key Vault (host-style names)',
     suffix = `keyless.localhost:${port}`;
     work = await mkdtemp(join(tmpdir(), 'keyless-az-data-'));
     hosts = join(work, 'hosts');
-    await writeFile(hosts, `127.0.0.1 localhost\n::1 localhost\n127.0.0.1 ${ACCOUNT}.blob.keyless.localhost ${ACCOUNT}.dfs.keyless.localhost ${VAULT}.vault.keyless.localhost\n`);
+    await writeFile(
+      hosts,
+      `127.0.0.1 localhost\n::1 localhost\n127.0.0.1 ${ACCOUNT}.blob.keyless.localhost ${ACCOUNT}.dfs.keyless.localhost ${VAULT}.vault.keyless.localhost\n`,
+    );
     const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/keyless.js'), 'az-setup', '--data-dir', server.dataDir]);
     ok(await session.sh(stdout), 'az-setup lines');
     ok(await az(['group', 'create', '-n', GROUP, '-l', 'westus2', '-o', 'json']), 'group create');
     const token = ok(await az(['account', 'get-access-token', '-o', 'json']), 'get-access-token').json;
     objectId = JSON.parse(Buffer.from(token.accessToken.split('.')[1], 'base64url').toString()).oid;
   });
-  after(async () => { await server?.dispose(); });
+  after(async () => {
+    await server?.dispose();
+  });
 
-  const grant = async (role: string, scope: string) => ok(await az(['role', 'assignment', 'create', '--assignee-object-id', objectId, '--assignee-principal-type', 'ServicePrincipal', '--role', role, '--scope', scope, '-o', 'json']), `grant ${role}`).json;
+  const grant = async (role: string, scope: string) =>
+    ok(
+      await az([
+        'role',
+        'assignment',
+        'create',
+        '--assignee-object-id',
+        objectId,
+        '--assignee-principal-type',
+        'ServicePrincipal',
+        '--role',
+        role,
+        '--scope',
+        scope,
+        '-o',
+        'json',
+      ]),
+      `grant ${role}`,
+    ).json;
 
   let accountId = '';
 
   it('az storage account create: endpoints on Keyless', async () => {
-    const account = ok(await az(['storage', 'account', 'create', '-n', ACCOUNT, '-g', GROUP, '-l', 'westus2', '--sku', 'Standard_LRS', '-o', 'json']), 'storage account create').json;
+    const account = ok(
+      await az(['storage', 'account', 'create', '-n', ACCOUNT, '-g', GROUP, '-l', 'westus2', '--sku', 'Standard_LRS', '-o', 'json']),
+      'storage account create',
+    ).json;
     assert.equal(account.name, ACCOUNT);
     assert.equal(account.provisioningState, 'Succeeded');
     assert.equal(account.primaryEndpoints.blob, `https://${ACCOUNT}.blob.${suffix}/`);
@@ -98,17 +135,32 @@ describe('the real az against Keyless Storage and Key Vault (host-style names)',
   it('after Storage Blob Data Contributor: container create, blob upload, list, download', async () => {
     const assignment = await grant('Storage Blob Data Contributor', accountId);
     assert.equal(assignment.scope, accountId);
-    const created = ok(await az(['storage', 'container', 'create', '--account-name', ACCOUNT, '-n', CONTAINER, '--auth-mode', 'login', '-o', 'json']), 'container create').json;
+    const created = ok(
+      await az(['storage', 'container', 'create', '--account-name', ACCOUNT, '-n', CONTAINER, '--auth-mode', 'login', '-o', 'json']),
+      'container create',
+    ).json;
     assert.deepEqual(created, { created: true });
     const content = `{"setting": "${randomBytes(8).toString('hex')}"}\n`;
     const file = join(work, 'app.json');
     await writeFile(file, content);
-    ok(await az(['storage', 'blob', 'upload', '--account-name', ACCOUNT, '-c', CONTAINER, '-n', 'app.json', '-f', file, '--auth-mode', 'login', '-o', 'json']), 'blob upload');
-    const listed = ok(await az(['storage', 'blob', 'list', '--account-name', ACCOUNT, '-c', CONTAINER, '--auth-mode', 'login', '-o', 'json']), 'blob list').json;
-    assert.deepEqual(listed.map((b: any) => b.name), ['app.json']);
+    ok(
+      await az(['storage', 'blob', 'upload', '--account-name', ACCOUNT, '-c', CONTAINER, '-n', 'app.json', '-f', file, '--auth-mode', 'login', '-o', 'json']),
+      'blob upload',
+    );
+    const listed = ok(
+      await az(['storage', 'blob', 'list', '--account-name', ACCOUNT, '-c', CONTAINER, '--auth-mode', 'login', '-o', 'json']),
+      'blob list',
+    ).json;
+    assert.deepEqual(
+      listed.map((b: any) => b.name),
+      ['app.json'],
+    );
     assert.equal(listed[0].properties.contentLength, Buffer.byteLength(content));
     const out = join(work, 'downloaded.json');
-    ok(await az(['storage', 'blob', 'download', '--account-name', ACCOUNT, '-c', CONTAINER, '-n', 'app.json', '-f', out, '--auth-mode', 'login', '-o', 'none']), 'blob download');
+    ok(
+      await az(['storage', 'blob', 'download', '--account-name', ACCOUNT, '-c', CONTAINER, '-n', 'app.json', '-f', out, '--auth-mode', 'login', '-o', 'none']),
+      'blob download',
+    );
     assert.equal(await readFile(out, 'utf8'), content);
   });
 
@@ -116,7 +168,10 @@ describe('the real az against Keyless Storage and Key Vault (host-style names)',
   let secretsAssignment = '';
 
   it('az keyvault create --enable-rbac-authorization: vaultUri on Keyless', async () => {
-    const vault = ok(await az(['keyvault', 'create', '-n', VAULT, '-g', GROUP, '-l', 'westus2', '--enable-rbac-authorization', '-o', 'json']), 'keyvault create').json;
+    const vault = ok(
+      await az(['keyvault', 'create', '-n', VAULT, '-g', GROUP, '-l', 'westus2', '--enable-rbac-authorization', '-o', 'json']),
+      'keyvault create',
+    ).json;
     assert.equal(vault.name, VAULT);
     assert.equal(vault.properties.enableRbacAuthorization, true);
     assert.equal(vault.properties.tenantId, server.bootstrap.tenantId);
@@ -131,7 +186,19 @@ describe('the real az against Keyless Storage and Key Vault (host-style names)',
   // packaged track-2 `azure-keyvault-keys` and runs). The same secret operations go through `az rest`
   // with az's own token for the vault audience (`--resource https://vault.azure.net`).
   const vaultUrl = (path: string) => `https://${VAULT}.vault.${suffix}${path}`;
-  const vaultRest = (method: string, path: string, body?: unknown) => az(['rest', '--method', method, '--url', vaultUrl(path), '--resource', 'https://vault.azure.net', ...(body === undefined ? [] : ['--body', JSON.stringify(body)]), '-o', 'json']);
+  const vaultRest = (method: string, path: string, body?: unknown) =>
+    az([
+      'rest',
+      '--method',
+      method,
+      '--url',
+      vaultUrl(path),
+      '--resource',
+      'https://vault.azure.net',
+      ...(body === undefined ? [] : ['--body', JSON.stringify(body)]),
+      '-o',
+      'json',
+    ]);
 
   it('after Key Vault Secrets Officer: secret set, show, list (az rest: Debian lacks the secret SDK)', async () => {
     secretsAssignment = (await grant('Key Vault Secrets Officer', vaultId)).id;
@@ -142,7 +209,10 @@ describe('the real az against Keyless Storage and Key Vault (host-style names)',
     assert.equal(shown.value, 'v1');
     assert.equal(shown.id, set.id);
     const listed = ok(await vaultRest('get', '/secrets?api-version=7.4'), 'secret list').json;
-    assert.deepEqual(listed.value.map((s: any) => s.id), [vaultUrl('/secrets/s1')]);
+    assert.deepEqual(
+      listed.value.map((s: any) => s.id),
+      [vaultUrl('/secrets/s1')],
+    );
     assert.equal(listed.value[0].value, undefined, 'list does not return values');
   });
 

@@ -15,17 +15,57 @@ import { azSession, azUnavailable, netnsUnavailable, ok, type AzSession } from '
 
 const skip = azUnavailable();
 
-interface Host { groupId: string; identityId: string; clientId: string; principalId: string; vmId: string }
+interface Host {
+  groupId: string;
+  identityId: string;
+  clientId: string;
+  principalId: string;
+  vmId: string;
+}
 
 /** As the admin: a group, a user-assigned identity with Reader on it, and a VM holding that identity and a system-assigned one. */
 async function prepareHost(admin: AzSession, setupLines: string): Promise<Host> {
   ok(await admin.sh(`${setupLines}`), 'admin set-up');
   const group = ok(await admin.az(['group', 'create', '-n', 'hostGroup', '-l', 'westus2', '-o', 'json']), 'group').json;
   const identity = ok(await admin.az(['identity', 'create', '-n', 'hostIdentity', '-g', 'hostGroup', '-o', 'json']), 'identity').json;
-  ok(await admin.az(['role', 'assignment', 'create', '--assignee-object-id', identity.principalId, '--assignee-principal-type', 'ServicePrincipal', '--role', 'Reader', '--scope', group.id, '-o', 'none']), 'Reader');
+  ok(
+    await admin.az([
+      'role',
+      'assignment',
+      'create',
+      '--assignee-object-id',
+      identity.principalId,
+      '--assignee-principal-type',
+      'ServicePrincipal',
+      '--role',
+      'Reader',
+      '--scope',
+      group.id,
+      '-o',
+      'none',
+    ]),
+    'Reader',
+  );
   // `az vm` cannot run on Debian's packaging (its compute SDK lacks the api-version): az rest, as the README says.
-  const body = JSON.stringify({ location: 'westus2', properties: { hardwareProfile: { vmSize: 'Standard_B1s' } }, identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [identity.id]: {} } } });
-  const vm = ok(await admin.az(['rest', '--method', 'put', '--url', `${group.id}/providers/Microsoft.Compute/virtualMachines/hostVM?api-version=2024-07-01`, '--body', body, '-o', 'json']), 'vm').json;
+  const body = JSON.stringify({
+    location: 'westus2',
+    properties: { hardwareProfile: { vmSize: 'Standard_B1s' } },
+    identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [identity.id]: {} } },
+  });
+  const vm = ok(
+    await admin.az([
+      'rest',
+      '--method',
+      'put',
+      '--url',
+      `${group.id}/providers/Microsoft.Compute/virtualMachines/hostVM?api-version=2024-07-01`,
+      '--body',
+      body,
+      '-o',
+      'json',
+    ]),
+    'vm',
+  ).json;
   return { groupId: group.id, identityId: identity.id, clientId: identity.clientId, principalId: identity.principalId, vmId: vm.id };
 }
 
@@ -67,7 +107,10 @@ describe('az login --identity through the agent: MSI_ENDPOINT on loopback', { sk
   it('--username <client id> and <resource id> sign in as the user-assigned identity, limited by its role', async () => {
     const msi = /^export MSI_ENDPOINT=(.*)$/m.exec(agent.output())![1]!;
     const s = await azSession(server, { MSI_ENDPOINT: msi });
-    ok(await s.sh(`${(await setupLinesFor(server.dataDir)).split('\n').slice(0, 3).join('\n')}\naz login --identity --username ${host.clientId} -o none`), 'login by client id');
+    ok(
+      await s.sh(`${(await setupLinesFor(server.dataDir)).split('\n').slice(0, 3).join('\n')}\naz login --identity --username ${host.clientId} -o none`),
+      'login by client id',
+    );
     await checkRunsAsIdentity(s, `MSIClient-${host.clientId}`);
     ok(await s.az(['login', '--identity', '--username', host.identityId, '-o', 'none']), 'login by resource id');
     await checkRunsAsIdentity(s, `MSIResource-${host.identityId}`);
@@ -87,12 +130,20 @@ describe('az login --identity through the agent: MSI_ENDPOINT on loopback', { sk
     assert.equal(noResource.status, 400);
     const get = await fetch(msi, { headers: { metadata: 'true' } });
     assert.equal(get.status, 405);
-    const stranger = await fetch(msi, { method: 'POST', headers: { ...form, metadata: 'true' }, body: `resource=https://management.azure.com/&client_id=${crypto.randomUUID()}` });
+    const stranger = await fetch(msi, {
+      method: 'POST',
+      headers: { ...form, metadata: 'true' },
+      body: `resource=https://management.azure.com/&client_id=${crypto.randomUUID()}`,
+    });
     assert.equal(stranger.status, 400);
     assert.equal(((await stranger.json()) as any).error_description, 'Identity not found');
-    const good = await fetch(msi, { method: 'POST', headers: { ...form, metadata: 'true' }, body: `resource=https://management.azure.com/&msi_res_id=${encodeURIComponent(host.identityId)}` });
+    const good = await fetch(msi, {
+      method: 'POST',
+      headers: { ...form, metadata: 'true' },
+      body: `resource=https://management.azure.com/&msi_res_id=${encodeURIComponent(host.identityId)}`,
+    });
     assert.equal(good.status, 200);
-    const body = await good.json() as any;
+    const body = (await good.json()) as any;
     assert.equal(body.client_id, host.clientId);
     assert.equal(body.resource, 'https://management.azure.com/');
   });
@@ -122,21 +173,42 @@ describe('az login --identity through IMDS at 169.254.169.254:80, no variable se
   };
 
   before(async () => {
-    for (const args of [['netns', 'add', ns], ['-n', ns, 'link', 'set', 'lo', 'up'], ['-n', ns, 'addr', 'add', '169.254.169.254/32', 'dev', 'lo']]) {
+    for (const args of [
+      ['netns', 'add', ns],
+      ['-n', ns, 'link', 'set', 'lo', 'up'],
+      ['-n', ns, 'addr', 'add', '169.254.169.254/32', 'dev', 'lo'],
+    ]) {
       const r = spawnSync('ip', args, { encoding: 'utf8' });
       assert.equal(r.status, 0, `ip ${args.join(' ')}: ${r.stderr}`);
     }
     dataDir = await createDataDir();
     const serverOut: string[] = [];
     inNs([process.execPath, join(ROOT, 'bin/keyless.js'), 'serve', '--data-dir', dataDir, '--port', '0'], serverOut);
-    await until('keyless serve', async () => readFile(join(dataDir, 'az-cloud.json')).then(() => true, () => false), serverOut);
+    await until(
+      'keyless serve',
+      async () =>
+        readFile(join(dataDir, 'az-cloud.json')).then(
+          () => true,
+          () => false,
+        ),
+      serverOut,
+    );
     host = await prepareHost(await azSession({ dataDir }, {}, ns), await setupLinesFor(dataDir));
     const agentOut: string[] = [];
-    inNs([process.execPath, join(ROOT, 'bin/keyless.js'), 'agent', '--data-dir', dataDir, '--resource', host.vmId, '--host', '169.254.169.254', '--port', '80'], agentOut);
+    inNs(
+      [process.execPath, join(ROOT, 'bin/keyless.js'), 'agent', '--data-dir', dataDir, '--resource', host.vmId, '--host', '169.254.169.254', '--port', '80'],
+      agentOut,
+    );
     await until('keyless agent', () => agentOut.join('').includes('export MSI_ENDPOINT='), agentOut);
   });
   after(async () => {
-    for (const child of children) { try { process.kill(-child.pid!, 'SIGTERM'); } catch { /* gone */ } }
+    for (const child of children) {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
     await new Promise((r) => setTimeout(r, 500));
     spawnSync('ip', ['netns', 'delete', ns]);
     if (dataDir) await rm(dataDir, { recursive: true, force: true });

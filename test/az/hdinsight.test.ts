@@ -53,13 +53,23 @@ describe('az hdinsight against keyless serve', { skip, timeout: 300_000 }, () =>
     identityId = identity.id;
     principalId = identity.properties.principalId;
     accountId = `${group}/providers/Microsoft.Storage/storageAccounts/hdiazlake`;
-    await put(`${accountId}?api-version=2022-09-01`, { location: 'westus2', kind: 'StorageV2', sku: { name: 'Standard_LRS' }, properties: { isHnsEnabled: true } });
+    await put(`${accountId}?api-version=2022-09-01`, {
+      location: 'westus2',
+      kind: 'StorageV2',
+      sku: { name: 'Standard_LRS' },
+      properties: { isHnsEnabled: true },
+    });
     vaultId = `${group}/providers/Microsoft.KeyVault/vaults/hdiazkv`;
-    await put(`${vaultId}?api-version=2022-07-01`, { location: 'westus2', properties: { tenantId: b.tenantId, sku: { family: 'A', name: 'standard' }, enableRbacAuthorization: true } });
+    await put(`${vaultId}?api-version=2022-07-01`, {
+      location: 'westus2',
+      properties: { tenantId: b.tenantId, sku: { family: 'A', name: 'standard' }, enableRbacAuthorization: true },
+    });
     await assignRole(server, adminArm, vaultId, ROLES.kvCryptoOfficer, oid);
     const createKey = async (name: string) => {
       const r = await fetch(`https://127.0.0.1:${port}/.keyless-dataplane/vault/hdiazkv/keys/${name}/create?api-version=7.4`, {
-        method: 'POST', headers: { authorization: `Bearer ${vaultToken}`, 'content-type': 'application/json', host: `hdiazkv.vault.keyless.localhost:${port}` }, body: JSON.stringify({ kty: 'RSA', key_size: 2048 }),
+        method: 'POST',
+        headers: { authorization: `Bearer ${vaultToken}`, 'content-type': 'application/json', host: `hdiazkv.vault.keyless.localhost:${port}` },
+        body: JSON.stringify({ kty: 'RSA', key_size: 2048 }),
       });
       assert.equal(r.status, 200);
       return ((await r.json()) as { key: { kid: string } }).key.kid.split('/').at(-1)!;
@@ -68,11 +78,33 @@ describe('az hdinsight against keyless serve', { skip, timeout: 300_000 }, () =>
     keyVersion2 = await createKey('kafka-key-2');
     await assignRole(server, adminArm, vaultId, ROLES.kvCryptoServiceEncryptionUser, principalId);
   });
-  after(async () => { await server?.dispose(); });
+  after(async () => {
+    await server?.dispose();
+  });
 
   it('refuses the create while the identity lacks Storage Blob Data Owner (StoragePermissionsBlockedForMsi), then creates the Spark cluster', async () => {
-    const create = ['hdinsight', 'create', '-n', 'sparkaz', '-g', 'hdi', '-t', 'spark', '-p', PW, '--ssh-password', PW,
-      '--storage-account', 'hdiazlake', '--storage-account-managed-identity', identityId, '--storage-filesystem', 'sparkfs', '-o', 'json'];
+    const create = [
+      'hdinsight',
+      'create',
+      '-n',
+      'sparkaz',
+      '-g',
+      'hdi',
+      '-t',
+      'spark',
+      '-p',
+      PW,
+      '--ssh-password',
+      PW,
+      '--storage-account',
+      'hdiazlake',
+      '--storage-account-managed-identity',
+      identityId,
+      '--storage-filesystem',
+      'sparkfs',
+      '-o',
+      'json',
+    ];
     const refused = await admin.az(create);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /StoragePermissionsBlockedForMsi|Storage Blob Data Owner/);
@@ -89,19 +121,68 @@ describe('az hdinsight against keyless serve', { skip, timeout: 300_000 }, () =>
   });
 
   it('creates a Kafka cluster with a customer-managed key, shows, lists, rotates the key and deletes', async () => {
-    const kafka = ok(await admin.az(['hdinsight', 'create', '-n', 'kafkaaz', '-g', 'hdi', '-t', 'kafka', '-p', PW, '--ssh-password', PW,
-      '--storage-account', 'hdiazlake', '--storage-account-managed-identity', identityId, '--storage-filesystem', 'kafkafs',
-      '--workernode-data-disks-per-node', '2', '--assign-identity', identityId,
-      '--encryption-vault-uri', `https://hdiazkv.vault.keyless.localhost:${port}`, '--encryption-key-name', 'kafka-key', '--encryption-key-version', keyVersion, '-o', 'json']), 'kafka create').json;
+    const kafka = ok(
+      await admin.az([
+        'hdinsight',
+        'create',
+        '-n',
+        'kafkaaz',
+        '-g',
+        'hdi',
+        '-t',
+        'kafka',
+        '-p',
+        PW,
+        '--ssh-password',
+        PW,
+        '--storage-account',
+        'hdiazlake',
+        '--storage-account-managed-identity',
+        identityId,
+        '--storage-filesystem',
+        'kafkafs',
+        '--workernode-data-disks-per-node',
+        '2',
+        '--assign-identity',
+        identityId,
+        '--encryption-vault-uri',
+        `https://hdiazkv.vault.keyless.localhost:${port}`,
+        '--encryption-key-name',
+        'kafka-key',
+        '--encryption-key-version',
+        keyVersion,
+        '-o',
+        'json',
+      ]),
+      'kafka create',
+    ).json;
     assert.equal(kafka.properties.diskEncryptionProperties.keyName, 'kafka-key');
     assert.equal(kafka.properties.diskEncryptionProperties.msiResourceId, identityId);
     const shown = ok(await admin.az(['hdinsight', 'show', '-n', 'kafkaaz', '-g', 'hdi', '-o', 'json']), 'show').json;
     assert.equal(shown.properties.clusterDefinition.kind, 'kafka');
     const names = ok(await admin.az(['hdinsight', 'list', '-g', 'hdi', '--query', '[].name', '-o', 'json']), 'list').json;
     assert.deepEqual(names.sort(), ['kafkaaz', 'sparkaz']);
-    ok(await admin.az(['hdinsight', 'rotate-disk-encryption-key', '-n', 'kafkaaz', '-g', 'hdi',
-      '--encryption-vault-uri', `https://hdiazkv.vault.keyless.localhost:${port}`, '--encryption-key-name', 'kafka-key-2', '--encryption-key-version', keyVersion2]), 'rotate');
-    const rotated = ok(await admin.az(['hdinsight', 'show', '-n', 'kafkaaz', '-g', 'hdi', '--query', 'properties.diskEncryptionProperties.keyName', '-o', 'tsv']), 'show').stdout.trim();
+    ok(
+      await admin.az([
+        'hdinsight',
+        'rotate-disk-encryption-key',
+        '-n',
+        'kafkaaz',
+        '-g',
+        'hdi',
+        '--encryption-vault-uri',
+        `https://hdiazkv.vault.keyless.localhost:${port}`,
+        '--encryption-key-name',
+        'kafka-key-2',
+        '--encryption-key-version',
+        keyVersion2,
+      ]),
+      'rotate',
+    );
+    const rotated = ok(
+      await admin.az(['hdinsight', 'show', '-n', 'kafkaaz', '-g', 'hdi', '--query', 'properties.diskEncryptionProperties.keyName', '-o', 'tsv']),
+      'show',
+    ).stdout.trim();
     assert.equal(rotated, 'kafka-key-2');
     ok(await admin.az(['hdinsight', 'delete', '-n', 'kafkaaz', '-g', 'hdi', '--yes']), 'delete');
     assert.equal((await admin.az(['hdinsight', 'show', '-n', 'kafkaaz', '-g', 'hdi'])).code, 3);

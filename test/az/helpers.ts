@@ -43,7 +43,7 @@ export async function azSession(server: Pick<RunningKeyless, 'dataDir'>, extraEn
   const configDir = await mkdtemp(join(tmpdir(), 'keyless-az-'));
   await mkdir(configDir, { recursive: true });
   const env: Record<string, string> = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AZURE_|MSI_|IDENTITY_|ARM_CLOUD)/.test(k))) as Record<string, string>,
+    ...(Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AZURE_|MSI_|IDENTITY_|ARM_CLOUD)/.test(k))) as Record<string, string>),
     AZURE_CONFIG_DIR: configDir,
     AZURE_CORE_COLLECT_TELEMETRY: 'false',
     AZURE_CORE_NO_COLOR: 'true',
@@ -52,18 +52,24 @@ export async function azSession(server: Pick<RunningKeyless, 'dataDir'>, extraEn
     PYTHONPATH: AZ_COMPAT,
     ...extraEnv,
   };
-  const run = (command: string, commandArgs: string[], more: Record<string, string> = {}) => new Promise<AzResult>((done) => {
-    // Inside a network namespace (`ip netns exec <name> …`) when one is given.
-    const [file, args] = netns ? ['ip', ['netns', 'exec', netns, command, ...commandArgs]] : [command, commandArgs];
-    execFile(file, args, { env: { ...env, ...more }, cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
-      let json: any;
-      try { json = stdout.trim() ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
-      done({ code, stdout, stderr, json });
+  const run = (command: string, commandArgs: string[], more: Record<string, string> = {}) =>
+    new Promise<AzResult>((done) => {
+      // Inside a network namespace (`ip netns exec <name> …`) when one is given.
+      const [file, args] = netns ? ['ip', ['netns', 'exec', netns, command, ...commandArgs]] : [command, commandArgs];
+      execFile(file, args, { env: { ...env, ...more }, cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
+        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
+        let json: any;
+        try {
+          json = stdout.trim() ? JSON.parse(stdout) : undefined;
+        } catch {
+          json = undefined;
+        }
+        done({ code, stdout, stderr, json });
+      });
     });
-  });
   return {
-    configDir, env,
+    configDir,
+    env,
     az: (args, more) => run('az', args, more),
     sh: (line, more) => run('bash', ['-c', line], more),
   };

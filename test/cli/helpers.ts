@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startKeyless, type RunningKeyless } from '../support/keyless.js';
 
-export interface RunResult { code: number | null; stdout: string; stderr: string }
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 export interface CliServer {
   server: RunningKeyless;
@@ -28,8 +32,12 @@ export function spawnCollect(cmd: string, args: string[], env: Record<string, st
     const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -77,7 +85,9 @@ export async function startCliServer(): Promise<CliServer> {
 
 /** Parses stdout as JSON, with the whole run in the failure message. */
 export function json<T = Record<string, unknown>>(r: RunResult): T {
-  try { return JSON.parse(r.stdout) as T; } catch {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
     throw new Error(`not JSON (exit ${r.code}):\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   }
 }

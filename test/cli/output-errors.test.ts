@@ -21,7 +21,9 @@ describe('keyless output formats and errors', () => {
     assert.equal(r.code, 0, r.stderr);
     await cli.run(['identity', 'create', '-n', 'id-out', '-g', 'rg-out']);
   });
-  after(async () => { await cli?.dispose(); });
+  after(async () => {
+    await cli?.dispose();
+  });
 
   it('-o table uses az columns (group list: Name, Location, Status)', async () => {
     const r = await cli.run(['group', 'list', '-o', 'table']);
@@ -46,7 +48,10 @@ describe('keyless output formats and errors', () => {
 
   it('-o yaml, -o jsonc and -o none', async () => {
     const yaml = (await cli.run(['group', 'show', '-n', 'rg-out', '-o', 'yaml'])).stdout;
-    assert.match(yaml, /^id: \/subscriptions\/.+\/resourceGroups\/rg-out\nlocation: westus2\nmanagedBy: null\nname: rg-out\nproperties:\n {2}provisioningState: Succeeded\ntags:\n {2}env: test\ntype: Microsoft.Resources\/resourceGroups\n$/);
+    assert.match(
+      yaml,
+      /^id: \/subscriptions\/.+\/resourceGroups\/rg-out\nlocation: westus2\nmanagedBy: null\nname: rg-out\nproperties:\n {2}provisioningState: Succeeded\ntags:\n {2}env: test\ntype: Microsoft.Resources\/resourceGroups\n$/,
+    );
     const jsonc = (await cli.run(['group', 'show', '-n', 'rg-out', '-o', 'jsonc'])).stdout;
     assert.ok(jsonc.includes('\x1b['), 'coloured');
     // eslint-disable-next-line no-control-regex
@@ -76,7 +81,10 @@ describe('keyless output formats and errors', () => {
     assert.match(groupName.stderr, /^ERROR: the following arguments are required: --name\/--resource-group\/-g\/-n$/m);
     const choice = await cli.run(['group', 'list', '-o', 'xml']);
     assert.equal(choice.code, 2);
-    assert.match(choice.stderr, /^ERROR: argument --output\/-o: invalid choice: 'xml' \(choose from 'json', 'jsonc', 'table', 'tsv', 'yaml', 'yamlc', 'none'\)$/m);
+    assert.match(
+      choice.stderr,
+      /^ERROR: argument --output\/-o: invalid choice: 'xml' \(choose from 'json', 'jsonc', 'table', 'tsv', 'yaml', 'yamlc', 'none'\)$/m,
+    );
     const noValue = await cli.run(['group', 'show', '--name']);
     assert.equal(noValue.code, 2);
     assert.match(noValue.stderr, /^ERROR: argument --name\/-n: expected one argument$/m);
@@ -88,16 +96,19 @@ describe('keyless output formats and errors', () => {
     assert.match(extra.stderr, /^ERROR: unrecognized arguments: stray$/m);
   });
 
-  it('a missing group prints az\'s ResourceGroupNotFound lines and exits 1', async () => {
+  it("a missing group prints az's ResourceGroupNotFound lines and exits 1", async () => {
     const r = await cli.run(['identity', 'create', '-n', 'x', '-g', 'noSuchGroup']);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, [
-      "ERROR: (ResourceGroupNotFound) Resource group 'noSuchGroup' could not be found.",
-      'Code: ResourceGroupNotFound',
-      "Message: Resource group 'noSuchGroup' could not be found.",
-      '',
-    ].join('\n'));
+    assert.equal(
+      r.stderr,
+      [
+        "ERROR: (ResourceGroupNotFound) Resource group 'noSuchGroup' could not be found.",
+        'Code: ResourceGroupNotFound',
+        "Message: Resource group 'noSuchGroup' could not be found.",
+        '',
+      ].join('\n'),
+    );
     const show = await cli.run(['group', 'show', '-n', 'noSuchGroup']);
     assert.equal(show.code, 3, 'az exits 3 for a missing resource on show');
     assert.match(show.stderr, /^Code: ResourceGroupNotFound$/m);
@@ -112,12 +123,31 @@ describe('keyless output formats and errors', () => {
     const grant = await fetch(`${b.armEndpoint}${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${admin.accessToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ properties: { roleDefinitionId: `/subscriptions/${b.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`, principalId: app.objectId, principalType: 'ServicePrincipal' } }),
+      body: JSON.stringify({
+        properties: {
+          roleDefinitionId: `/subscriptions/${b.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`,
+          principalId: app.objectId,
+          principalType: 'ServicePrincipal',
+        },
+      }),
     });
     assert.equal(grant.status, 201, await grant.text());
     const dir = await mkdtemp(join(tmpdir(), 'keyless-cli-sp-'));
     try {
-      const login = await runKeyless(dir, ['login', '--service-principal', '-u', app.clientId, '-p', app.secret, '--tenant', b.tenantId, '--server', b.armEndpoint, '--ca', b.caCertFile]);
+      const login = await runKeyless(dir, [
+        'login',
+        '--service-principal',
+        '-u',
+        app.clientId,
+        '-p',
+        app.secret,
+        '--tenant',
+        b.tenantId,
+        '--server',
+        b.armEndpoint,
+        '--ca',
+        b.caCertFile,
+      ]);
       assert.equal(login.code, 0, login.stderr);
       assert.deepEqual(json<{ user: unknown }[]>(login)[0]!.user, { name: app.clientId, type: 'servicePrincipal' });
       const readable = await runKeyless(dir, ['group', 'show', '-n', 'rg-out', '--query', 'name', '-o', 'tsv']);
@@ -125,7 +155,10 @@ describe('keyless output formats and errors', () => {
       const denied = await runKeyless(dir, ['identity', 'create', '-n', 'denied', '-g', 'rg-out']);
       assert.equal(denied.code, 1);
       assert.equal(denied.stdout, '');
-      assert.match(denied.stderr, /^ERROR: \(AuthorizationFailed\) The client '.+' with object id '.+' does not have authorization to perform action 'Microsoft\.ManagedIdentity\/userAssignedIdentities\/write'/m);
+      assert.match(
+        denied.stderr,
+        /^ERROR: \(AuthorizationFailed\) The client '.+' with object id '.+' does not have authorization to perform action 'Microsoft\.ManagedIdentity\/userAssignedIdentities\/write'/m,
+      );
       assert.match(denied.stderr, /^Code: AuthorizationFailed$/m);
       assert.match(denied.stderr, /^Message: The client /m);
     } finally {
@@ -143,7 +176,10 @@ describe('keyless output formats and errors', () => {
     assert.equal(String(token.accessToken).split('.').length, 3);
     const r = await cli.run(['group', 'show', '-n', 'rg-out', '--debug']);
     assert.equal(r.code, 0);
-    assert.match(r.stderr, /DEBUG: keyless\.http: Request URL: 'https:\/\/127\.0\.0\.1:\d+\/subscriptions\/.+\/resourceGroups\/rg-out\?api-version=2022-09-01'/);
+    assert.match(
+      r.stderr,
+      /DEBUG: keyless\.http: Request URL: 'https:\/\/127\.0\.0\.1:\d+\/subscriptions\/.+\/resourceGroups\/rg-out\?api-version=2022-09-01'/,
+    );
     assert.match(r.stderr, /Request method: 'GET'/);
     assert.match(r.stderr, /Response status: 200/);
     assert.match(r.stderr, /'authorization': '\*\*\*\*\*'/);

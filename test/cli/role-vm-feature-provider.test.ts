@@ -38,16 +38,24 @@ describe('keyless feature, provider, role and vm', () => {
     const registered = await ok(['feature', 'register', '--name', 'MSIPreview', '--namespace', 'Microsoft.ContainerService']);
     assert.deepEqual(json(registered), {
       id: `/subscriptions/${sub}/providers/Microsoft.Features/providers/Microsoft.ContainerService/features/MSIPreview`,
-      name: 'Microsoft.ContainerService/MSIPreview', properties: { state: 'Registered' }, type: 'Microsoft.Features/providers/features',
+      name: 'Microsoft.ContainerService/MSIPreview',
+      properties: { state: 'Registered' },
+      type: 'Microsoft.Features/providers/features',
     });
-    assert.equal(registered.stderr, "WARNING: Once the feature 'MSIPreview' is registered, invoking 'keyless provider register -n Microsoft.ContainerService' is required to get the change propagated\n");
+    assert.equal(
+      registered.stderr,
+      "WARNING: Once the feature 'MSIPreview' is registered, invoking 'keyless provider register -n Microsoft.ContainerService' is required to get the change propagated\n",
+    );
 
     // az feature list -o table --query "[?contains(name, 'Microsoft.ContainerService/MSIPreview')].{Name:name,State:properties.state}"
-    const table = await cli.shell(`keyless feature list -o table --query "[?contains(name, 'Microsoft.ContainerService/MSIPreview')].{Name:name,State:properties.state}"`);
+    const table = await cli.shell(
+      `keyless feature list -o table --query "[?contains(name, 'Microsoft.ContainerService/MSIPreview')].{Name:name,State:properties.state}"`,
+    );
     assert.equal(table.code, 0, table.stderr);
-    assert.deepEqual(table.stdout.split('\n').map((l) => l.split(/\s{2,}/)), [
-      ['Name', 'State'], [`${'-'.repeat(37)}`, '-'.repeat(10)], ['Microsoft.ContainerService/MSIPreview', 'Registered'], [''],
-    ]);
+    assert.deepEqual(
+      table.stdout.split('\n').map((l) => l.split(/\s{2,}/)),
+      [['Name', 'State'], [`${'-'.repeat(37)}`, '-'.repeat(10)], ['Microsoft.ContainerService/MSIPreview', 'Registered'], ['']],
+    );
 
     // az provider register --namespace Microsoft.ContainerService: prints nothing once registered.
     // Keyless serves Microsoft.ContainerService, so it starts out Registered; registering again is harmless.
@@ -108,7 +116,10 @@ describe('keyless feature, provider, role and vm', () => {
     assert.ok(inherited.some((a) => a['roleDefinitionName'] === 'Owner' && a['scope'] === `/subscriptions/${sub}`));
     const table = await ok(['role', 'assignment', 'list', '-g', 'myResourceGroup', '-o', 'table']);
     assert.deepEqual(table.stdout.split('\n')[0]!.split(/\s{2,}/), ['Principal', 'Role', 'Scope']);
-    assert.ok(table.stdout.split('\n').some((l) => l.startsWith(`${identity['clientId']}  `) && l.includes('Contributor')), table.stdout);
+    assert.ok(
+      table.stdout.split('\n').some((l) => l.startsWith(`${identity['clientId']}  `) && l.includes('Contributor')),
+      table.stdout,
+    );
 
     await ok(['role', 'assignment', 'delete', '--assignee', principalId, '--role', 'Contributor', '--scope', groupId]);
     assert.deepEqual(json(await ok(['role', 'assignment', 'list', '--all', '--assignee', principalId])), []);
@@ -119,7 +130,10 @@ describe('keyless feature, provider, role and vm', () => {
     assert.equal(byAppId['principalId'], principalId);
     assert.equal(byAppId['principalType'], 'ServicePrincipal');
     const listedByAppId = json<Record<string, unknown>[]>(await ok(['role', 'assignment', 'list', '--all', '--assignee', clientId]));
-    assert.deepEqual(listedByAppId.map((a) => [a['principalId'], a['principalName'], a['roleDefinitionName']]), [[principalId, clientId, 'Reader']]);
+    assert.deepEqual(
+      listedByAppId.map((a) => [a['principalId'], a['principalName'], a['roleDefinitionName']]),
+      [[principalId, clientId, 'Reader']],
+    );
     await ok(['role', 'assignment', 'delete', '--assignee', clientId, '--role', 'Reader', '--scope', groupId]);
     const nobody = '00000000-0000-4000-8000-00000000abcd';
     const unknownAssignee = await cli.run(['role', 'assignment', 'create', '--assignee', nobody, '--role', 'Reader', '--scope', groupId]);
@@ -132,22 +146,50 @@ describe('keyless feature, provider, role and vm', () => {
 
   it('creates, lists, updates and deletes a custom role from az JSON', async () => {
     const file = join(tmp, 'role.json');
-    await writeFile(file, JSON.stringify({
-      Name: 'Identity Reader', Description: 'Reads identities.', Actions: ['Microsoft.ManagedIdentity/userAssignedIdentities/read'],
-      NotActions: [], DataActions: [], NotDataActions: [], AssignableScopes: [`/subscriptions/${sub}`],
-    }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        Name: 'Identity Reader',
+        Description: 'Reads identities.',
+        Actions: ['Microsoft.ManagedIdentity/userAssignedIdentities/read'],
+        NotActions: [],
+        DataActions: [],
+        NotDataActions: [],
+        AssignableScopes: [`/subscriptions/${sub}`],
+      }),
+    );
     const created = json(await ok(['role', 'definition', 'create', '--role-definition', `@${file}`]));
     assert.equal(created['roleName'], 'Identity Reader');
     assert.equal(created['roleType'], 'CustomRole');
     assert.equal(created['type'], 'Microsoft.Authorization/roleDefinitions');
     assert.deepEqual(created['assignableScopes'], [`/subscriptions/${sub}`]);
-    assert.deepEqual(created['permissions'], [{ actions: ['Microsoft.ManagedIdentity/userAssignedIdentities/read'], condition: null, conditionVersion: null, dataActions: [], notActions: [], notDataActions: [] }]);
+    assert.deepEqual(created['permissions'], [
+      {
+        actions: ['Microsoft.ManagedIdentity/userAssignedIdentities/read'],
+        condition: null,
+        conditionVersion: null,
+        dataActions: [],
+        notActions: [],
+        notDataActions: [],
+      },
+    ]);
 
     const custom = json<Record<string, unknown>[]>(await ok(['role', 'definition', 'list', '--custom-role-only']));
-    assert.deepEqual(custom.map((d) => d['roleName']), ['Identity Reader']);
+    assert.deepEqual(
+      custom.map((d) => d['roleName']),
+      ['Identity Reader'],
+    );
     assert.equal(json(await ok(['role', 'definition', 'list', '--name', 'Reader']))[0 as never]!['roleType' as never], 'BuiltInRole');
 
-    await writeFile(file, JSON.stringify({ Name: 'Identity Reader', Description: 'Reads identities, now with operations.', Actions: ['Microsoft.ManagedIdentity/*/read'], AssignableScopes: [`/subscriptions/${sub}`] }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        Name: 'Identity Reader',
+        Description: 'Reads identities, now with operations.',
+        Actions: ['Microsoft.ManagedIdentity/*/read'],
+        AssignableScopes: [`/subscriptions/${sub}`],
+      }),
+    );
     const updated = json(await ok(['role', 'definition', 'update', '--role-definition', `@${file}`]));
     assert.equal(updated['name'], created['name'], 'update keeps the GUID');
     assert.equal(updated['description'], 'Reads identities, now with operations.');
@@ -159,8 +201,28 @@ describe('keyless feature, provider, role and vm', () => {
   it('creates a VM with a system identity holding a role at a scope, and manages its identities', async () => {
     const groupId = `/subscriptions/${sub}/resourceGroups/myResourceGroup`;
     const uami = json(await ok(['identity', 'create', '--name', 'vmIdentity', '--resource-group', 'myResourceGroup']));
-    const created = json(await ok(['vm', 'create', '-g', 'myResourceGroup', '-n', 'myVM', '--image', 'Ubuntu2204', '--admin-username', 'azureuser',
-      '--generate-ssh-keys', '--assign-identity', '[system]', String(uami['id']), '--role', 'Reader', '--scope', groupId]));
+    const created = json(
+      await ok([
+        'vm',
+        'create',
+        '-g',
+        'myResourceGroup',
+        '-n',
+        'myVM',
+        '--image',
+        'Ubuntu2204',
+        '--admin-username',
+        'azureuser',
+        '--generate-ssh-keys',
+        '--assign-identity',
+        '[system]',
+        String(uami['id']),
+        '--role',
+        'Reader',
+        '--scope',
+        groupId,
+      ]),
+    );
     assert.equal(created['id'], `${groupId}/providers/Microsoft.Compute/virtualMachines/myVM`);
     assert.equal(created['location'], 'westus2');
     assert.equal(created['powerState'], 'VM running');
@@ -170,12 +232,22 @@ describe('keyless feature, provider, role and vm', () => {
     assert.match(String(identity['systemAssignedIdentity']), UUID);
     assert.deepEqual(identity['userAssignedIdentities'], { [String(uami['id'])]: { clientId: uami['clientId'], principalId: uami['principalId'] } });
 
-    const roles = json<Record<string, unknown>[]>(await ok(['role', 'assignment', 'list', '--assignee', String(identity['systemAssignedIdentity']), '--scope', groupId]));
-    assert.deepEqual(roles.map((r) => r['roleDefinitionName']), ['Reader']);
+    const roles = json<Record<string, unknown>[]>(
+      await ok(['role', 'assignment', 'list', '--assignee', String(identity['systemAssignedIdentity']), '--scope', groupId]),
+    );
+    assert.deepEqual(
+      roles.map((r) => r['roleDefinitionName']),
+      ['Reader'],
+    );
 
     const shown = json(await ok(['vm', 'show', '-g', 'myResourceGroup', '-n', 'myVM']));
     assert.equal(shown['resourceGroup'], 'myResourceGroup');
-    assert.deepEqual((shown['storageProfile'] as Record<string, unknown>)['imageReference'], { publisher: 'Canonical', offer: '0001-com-ubuntu-server-jammy', sku: '22_04-lts-gen2', version: 'latest' });
+    assert.deepEqual((shown['storageProfile'] as Record<string, unknown>)['imageReference'], {
+      publisher: 'Canonical',
+      offer: '0001-com-ubuntu-server-jammy',
+      sku: '22_04-lts-gen2',
+      version: 'latest',
+    });
     const principal = await cli.shell('keyless vm identity show -g myResourceGroup -n myVM --query principalId -o tsv');
     assert.equal(principal.stdout.trim(), identity['systemAssignedIdentity']);
 

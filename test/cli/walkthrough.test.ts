@@ -21,7 +21,9 @@ describe('seed walkthrough with `keyless` in place of `az`', () => {
     subscriptionId = cli.server.bootstrap.subscriptionId;
     tenantId = cli.server.bootstrap.tenantId;
   });
-  after(async () => { await cli?.dispose(); });
+  after(async () => {
+    await cli?.dispose();
+  });
 
   it('keeps the signed-in profile and tokens owner-only in KEYLESS_CONFIG_DIR', () => {
     for (const f of ['profile.json', 'tokens.json']) assert.equal(statSync(join(cli.configDir, f)).mode & 0o777, 0o600, f);
@@ -32,8 +34,15 @@ describe('seed walkthrough with `keyless` in place of `az`', () => {
     const shown = await cli.run(['account', 'show']);
     assert.equal(shown.code, 0, shown.stderr);
     assert.deepEqual(json(shown), {
-      environmentName: 'Keyless', homeTenantId: tenantId, id: subscriptionId, isDefault: true, managedByTenants: [],
-      name: 'Keyless Subscription', state: 'Enabled', tenantId, user: { name: cli.server.bootstrap.clientId, type: 'servicePrincipal' },
+      environmentName: 'Keyless',
+      homeTenantId: tenantId,
+      id: subscriptionId,
+      isDefault: true,
+      managedByTenants: [],
+      name: 'Keyless Subscription',
+      state: 'Enabled',
+      tenantId,
+      user: { name: cli.server.bootstrap.clientId, type: 'servicePrincipal' },
     });
     const listed = json<Record<string, unknown>[]>(await cli.run(['account', 'list']));
     assert.equal(listed.length, 1);
@@ -54,8 +63,12 @@ describe('seed walkthrough with `keyless` in place of `az`', () => {
     assert.equal(r.stderr, '');
     assert.deepEqual(json(r), {
       id: `/subscriptions/${subscriptionId}/resourceGroups/myResourceGroup`,
-      location: 'westus2', managedBy: null, name: 'myResourceGroup',
-      properties: { provisioningState: 'Succeeded' }, tags: {}, type: 'Microsoft.Resources/resourceGroups',
+      location: 'westus2',
+      managedBy: null,
+      name: 'myResourceGroup',
+      properties: { provisioningState: 'Succeeded' },
+      tags: {},
+      type: 'Microsoft.Resources/resourceGroups',
     });
     // az prints JSON with 2-space indentation and sorted keys.
     assert.ok(r.stdout.startsWith('{\n  "id": '));
@@ -65,10 +78,24 @@ describe('seed walkthrough with `keyless` in place of `az`', () => {
     const r = await cli.run(['identity', 'create', '--name', 'myIdentity', '--resource-group', 'myResourceGroup']);
     assert.equal(r.code, 0, r.stderr);
     const identity = json(r);
-    assert.deepEqual(Object.keys(identity), ['clientId', 'clientSecretUrl', 'id', 'location', 'name', 'principalId', 'resourceGroup', 'tags', 'tenantId', 'type']);
+    assert.deepEqual(Object.keys(identity), [
+      'clientId',
+      'clientSecretUrl',
+      'id',
+      'location',
+      'name',
+      'principalId',
+      'resourceGroup',
+      'tags',
+      'tenantId',
+      'type',
+    ]);
     assert.match(String(identity.clientId), UUID);
     assert.match(String(identity.principalId), UUID);
-    assert.equal(identity.id, `/subscriptions/${subscriptionId}/resourceGroups/myResourceGroup/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity`);
+    assert.equal(
+      identity.id,
+      `/subscriptions/${subscriptionId}/resourceGroups/myResourceGroup/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity`,
+    );
     assert.equal(identity.location, 'westus2');
     assert.equal(identity.name, 'myIdentity');
     assert.equal(identity.resourceGroup, 'myResourceGroup');
@@ -78,7 +105,9 @@ describe('seed walkthrough with `keyless` in place of `az`', () => {
   });
 
   it('$(keyless identity show … --query principalId -o tsv) gives the bare id to a shell script', async () => {
-    const r = await cli.shell('PRINCIPAL_ID=$(keyless identity show --name myIdentity --resource-group myResourceGroup --query principalId -o tsv); echo "[$PRINCIPAL_ID]"');
+    const r = await cli.shell(
+      'PRINCIPAL_ID=$(keyless identity show --name myIdentity --resource-group myResourceGroup --query principalId -o tsv); echo "[$PRINCIPAL_ID]"',
+    );
     assert.equal(r.code, 0, r.stderr);
     const shown = json(await cli.run(['identity', 'show', '-n', 'myIdentity', '-g', 'myResourceGroup']));
     assert.equal(r.stdout, `[${shown.principalId}]\n`);
@@ -89,7 +118,10 @@ describe('seed walkthrough with `keyless` in place of `az`', () => {
   it('lists, tags and deletes identities', async () => {
     await cli.run(['identity', 'create', '-n', 'myKubeletIdentity', '-g', 'myResourceGroup', '-l', 'eastus', '--tags', 'role=kubelet']);
     const list = json<Record<string, unknown>[]>(await cli.run(['identity', 'list', '-g', 'myResourceGroup']));
-    assert.deepEqual(list.map((i) => [i.name, i.location, i.resourceGroup]).sort(), [['myIdentity', 'westus2', 'myResourceGroup'], ['myKubeletIdentity', 'eastus', 'myResourceGroup']]);
+    assert.deepEqual(list.map((i) => [i.name, i.location, i.resourceGroup]).sort(), [
+      ['myIdentity', 'westus2', 'myResourceGroup'],
+      ['myKubeletIdentity', 'eastus', 'myResourceGroup'],
+    ]);
     const updated = json(await cli.run(['identity', 'update', '-n', 'myKubeletIdentity', '-g', 'myResourceGroup', '--tags', 'role=kubelet', 'env=test']));
     assert.deepEqual(updated.tags, { role: 'kubelet', env: 'test' });
     const deleted = await cli.run(['identity', 'delete', '-n', 'myKubeletIdentity', '-g', 'myResourceGroup']);
@@ -109,10 +141,15 @@ describe('seed walkthrough with `keyless` in place of `az`', () => {
     const set = json(await cli.run(['group', 'update', '-n', 'myResourceGroup', '--set', 'tags.owner=me']));
     assert.deepEqual(set.tags, { env: 'prod', owner: 'me' });
     await cli.run(['group', 'create', '-n', 'scratch', '-l', 'westus2']);
-    const names = json<{ name: string }[]>(await cli.run(['group', 'list'])).map((g) => g.name).sort();
+    const names = json<{ name: string }[]>(await cli.run(['group', 'list']))
+      .map((g) => g.name)
+      .sort();
     assert.deepEqual(names, ['myResourceGroup', 'scratch']);
     const filtered = json<{ name: string }[]>(await cli.run(['group', 'list', '--tag', 'owner=me']));
-    assert.deepEqual(filtered.map((g) => g.name), ['myResourceGroup']);
+    assert.deepEqual(
+      filtered.map((g) => g.name),
+      ['myResourceGroup'],
+    );
 
     const noTty = await cli.run(['group', 'delete', '-n', 'scratch']);
     assert.equal(noTty.code, 1);

@@ -22,17 +22,33 @@ export async function startAgentProcess(args: string[]): Promise<RunningAgent> {
   let out = '';
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   const env = await new Promise<RunningAgent['env']>((resolve, reject) => {
-    const timer = setTimeout(() => { signal(child, 'SIGKILL'); reject(new Error(`agent not ready in 60 s:\n${out}`)); }, 60_000);
+    const timer = setTimeout(() => {
+      signal(child, 'SIGKILL');
+      reject(new Error(`agent not ready in 60 s:\n${out}`));
+    }, 60_000);
     const check = () => {
       const vars = Object.fromEntries([...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
-      if (vars.AZURE_POD_IDENTITY_AUTHORITY_HOST && vars.IDENTITY_ENDPOINT && vars.IDENTITY_HEADER) { clearTimeout(timer); resolve(vars as RunningAgent['env']); }
+      if (vars.AZURE_POD_IDENTITY_AUTHORITY_HOST && vars.IDENTITY_ENDPOINT && vars.IDENTITY_HEADER) {
+        clearTimeout(timer);
+        resolve(vars as RunningAgent['env']);
+      }
     };
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); check(); });
-    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-    child.on('exit', (code) => { clearTimeout(timer); reject(Object.assign(new Error(`agent exited with ${code}:\n${out}`), { exitCode: code, output: out })); });
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      check();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`agent exited with ${code}:\n${out}`), { exitCode: code, output: out }));
+    });
   });
   return {
-    child, env, output: () => out,
+    child,
+    env,
+    output: () => out,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) signal(child, 'SIGTERM');
       return exited;
@@ -54,7 +70,11 @@ export async function runAgentExpectingFailure(args: string[]): Promise<{ code: 
 }
 
 function signal(child: ChildProcess, name: NodeJS.Signals): void {
-  try { process.kill(-child.pid!, name); } catch { child.kill(name); }
+  try {
+    process.kill(-child.pid!, name);
+  } catch {
+    child.kill(name);
+  }
 }
 
 /** The test process's environment without anything that would steer the SDKs elsewhere. */
@@ -67,6 +87,10 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 /** Real SDK clients in a child process configured only by `env`. */
 export async function runSdkClients(env: Record<string, string>, steps: ClientStep[]): Promise<ClientResult[]> {
   const script = join(ROOT, 'test/agent/clients/get-tokens.ts');
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, JSON.stringify(steps)], { cwd: ROOT, env: cleanEnv(env), timeout: 120_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, JSON.stringify(steps)], {
+    cwd: ROOT,
+    env: cleanEnv(env),
+    timeout: 120_000,
+  });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as ClientResult[];
 }

@@ -20,11 +20,20 @@ const run = promisify(execFile);
 
 /** `keyless check` as a user runs it: exit code and output. */
 export async function keylessCheck(args: string[]): Promise<{ code: number; out: string }> {
-  return run(process.execPath, [join(ROOT, 'bin/keyless.js'), 'check', ...args], { cwd: ROOT, timeout: 60_000 })
-    .then(({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }), (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }));
+  return run(process.execPath, [join(ROOT, 'bin/keyless.js'), 'check', ...args], { cwd: ROOT, timeout: 60_000 }).then(
+    ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
+    (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }),
+  );
 }
 
-interface Acknowledged { identities: string[]; vms: string[]; assignments: string[]; deleted: string[]; attempts: number; errors: string[] }
+interface Acknowledged {
+  identities: string[];
+  vms: string[];
+  assignments: string[];
+  deleted: string[];
+  attempts: number;
+  errors: string[];
+}
 /** A VM's role assignment goes with its system-assigned principal when the VM is deleted. */
 const assignmentOf = new Map<string, string>();
 
@@ -37,7 +46,9 @@ function storm(server: RunningKeyless, token: string, workers: number): { stop()
   const send = async (method: string, path: string, body?: unknown) => {
     ack.attempts++;
     const res = await fetch(`${b.armEndpoint}${path}`, {
-      method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}),
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
     });
     return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, any> };
   };
@@ -46,20 +57,34 @@ function storm(server: RunningKeyless, token: string, workers: number): { stop()
       try {
         const idPath = `${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-${w}-${i}`;
         const identity = await send('PUT', `${idPath}?api-version=2023-01-31`, { location: 'westus2' });
-        if (identity.status !== 200 && identity.status !== 201) { ack.errors.push(`identity ${identity.status}`); continue; }
+        if (identity.status !== 200 && identity.status !== 201) {
+          ack.errors.push(`identity ${identity.status}`);
+          continue;
+        }
         ack.identities.push(idPath);
         const vmPath = `${group}/providers/Microsoft.Compute/virtualMachines/vm-${w}-${i}`;
         const vm = await send('PUT', `${vmPath}?api-version=2024-07-01`, {
-          location: 'westus2', identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [identity.json.id]: {} } },
+          location: 'westus2',
+          identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [identity.json.id]: {} } },
           properties: { hardwareProfile: { vmSize: 'Standard_B1s' } },
         });
-        if (vm.status !== 200 && vm.status !== 201) { ack.errors.push(`vm ${vm.status}`); continue; }
+        if (vm.status !== 200 && vm.status !== 201) {
+          ack.errors.push(`vm ${vm.status}`);
+          continue;
+        }
         ack.vms.push(vmPath);
         const assignment = `${group}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`;
         const ra = await send('PUT', `${assignment}?api-version=2022-04-01`, {
-          properties: { roleDefinitionId: `/subscriptions/${b.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${READER}`, principalId: vm.json.identity.principalId, principalType: 'ServicePrincipal' },
+          properties: {
+            roleDefinitionId: `/subscriptions/${b.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${READER}`,
+            principalId: vm.json.identity.principalId,
+            principalType: 'ServicePrincipal',
+          },
         });
-        if (ra.status !== 201 && ra.status !== 200) { ack.errors.push(`assignment ${ra.status}`); continue; }
+        if (ra.status !== 201 && ra.status !== 200) {
+          ack.errors.push(`assignment ${ra.status}`);
+          continue;
+        }
         ack.assignments.push(assignment);
         assignmentOf.set(vmPath, assignment);
         if (i % 3 === 2) {
@@ -83,24 +108,39 @@ function storm(server: RunningKeyless, token: string, workers: number): { stop()
     }
   };
   const done = Promise.all(Array.from({ length: workers }, (_, w) => worker(w))).then(() => ack);
-  return { stop: () => { stopping = true; }, done };
+  return {
+    stop: () => {
+      stopping = true;
+    },
+    done,
+  };
 }
 
 for (const engine of ['sqlite', 'postgres'] as const) {
   describe(`kill -9 during a storm of writes [${engine}]`, () => {
     const cleanup: (() => Promise<unknown>)[] = [];
-    after(async () => { for (const c of cleanup.reverse()) await c().catch(() => undefined); });
+    after(async () => {
+      for (const c of cleanup.reverse()) await c().catch(() => undefined);
+    });
 
     it('keeps every acknowledged write, and `keyless check` finds nothing broken', async (t) => {
       const dataDir = await createDataDir();
-      const databaseUrl = engine === 'postgres' ? (await createTestDatabase().then((db) => { cleanup.push(db.drop); return db.url; })) : undefined;
+      const databaseUrl =
+        engine === 'postgres'
+          ? await createTestDatabase().then((db) => {
+              cleanup.push(db.drop);
+              return db.url;
+            })
+          : undefined;
       const start = () => startKeyless({ via: 'node', dataDir, ...(databaseUrl ? { databaseUrl } : {}) });
       const first = await start();
       cleanup.push(() => first.stop());
       const token = await armToken(first.bootstrap);
       const b = first.bootstrap;
       const created = await fetch(`${b.armEndpoint}/subscriptions/${b.subscriptionId}/resourcegroups/storm?api-version=2021-04-01`, {
-        method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"location":"westus2"}',
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{"location":"westus2"}',
       });
       assert.equal(created.status, 201);
 
@@ -110,24 +150,34 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       writes.stop();
       const ack = await writes.done;
       await first.stop();
-      assert.ok(ack.vms.length >= 5, `the storm got going: ${JSON.stringify({ ...ack, identities: ack.identities.length, vms: ack.vms.length, assignments: ack.assignments.length, deleted: ack.deleted.length })}`);
+      assert.ok(
+        ack.vms.length >= 5,
+        `the storm got going: ${JSON.stringify({ ...ack, identities: ack.identities.length, vms: ack.vms.length, assignments: ack.assignments.length, deleted: ack.deleted.length })}`,
+      );
 
       const second = await start();
       cleanup.push(() => second.dispose());
       const token2 = await armToken(second.bootstrap);
-      const get = async (path: string, version: string) => (await fetch(`${second.bootstrap.armEndpoint}${path}?api-version=${version}`, { headers: { authorization: `Bearer ${token2}` } }));
+      const get = async (path: string, version: string) =>
+        await fetch(`${second.bootstrap.armEndpoint}${path}?api-version=${version}`, { headers: { authorization: `Bearer ${token2}` } });
       const lost: string[] = [];
       for (const path of ack.identities) if ((await get(path, '2023-01-31')).status !== 200) lost.push(path);
       for (const path of ack.vms) {
         const res = await get(path, '2024-07-01');
-        if (res.status !== 200) { lost.push(path); continue; }
+        if (res.status !== 200) {
+          lost.push(path);
+          continue;
+        }
         const vm = (await res.json()) as { identity?: { principalId?: string } };
         if (!vm.identity?.principalId) lost.push(`${path} (identity)`);
       }
       for (const path of ack.assignments) if ((await get(path, '2022-04-01')).status !== 200) lost.push(path);
       const resurrected: string[] = [];
-      for (const path of ack.deleted) if ((await get(path, path.includes('roleAssignments') ? '2022-04-01' : '2024-07-01')).status !== 404) resurrected.push(path);
-      t.diagnostic(`${engine}: ${ack.attempts} writes sent, acknowledged ${ack.identities.length} identities, ${ack.vms.length + ack.deleted.filter((d) => !d.includes('roleAssignments')).length} VMs, ${ack.assignments.length + ack.deleted.filter((d) => d.includes('roleAssignments')).length} role assignments, ${ack.deleted.filter((d) => !d.includes('roleAssignments')).length} VM deletes; lost ${lost.length}, resurrected ${resurrected.length}`);
+      for (const path of ack.deleted)
+        if ((await get(path, path.includes('roleAssignments') ? '2022-04-01' : '2024-07-01')).status !== 404) resurrected.push(path);
+      t.diagnostic(
+        `${engine}: ${ack.attempts} writes sent, acknowledged ${ack.identities.length} identities, ${ack.vms.length + ack.deleted.filter((d) => !d.includes('roleAssignments')).length} VMs, ${ack.assignments.length + ack.deleted.filter((d) => d.includes('roleAssignments')).length} role assignments, ${ack.deleted.filter((d) => !d.includes('roleAssignments')).length} VM deletes; lost ${lost.length}, resurrected ${resurrected.length}`,
+      );
       assert.deepEqual(lost, [], 'acknowledged writes lost');
       assert.deepEqual(resurrected, [], 'acknowledged deletes undone');
 
@@ -147,20 +197,39 @@ describe('keyless check', () => {
     try {
       const b = server.bootstrap;
       const token = await armToken(b);
-      const send = (method: string, path: string, body?: unknown) => fetch(`${b.armEndpoint}${path}`, {
-        method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}),
-      });
+      const send = (method: string, path: string, body?: unknown) =>
+        fetch(`${b.armEndpoint}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
       const group = `/subscriptions/${b.subscriptionId}/resourceGroups/broken`;
       assert.equal((await send('PUT', `${group}?api-version=2021-04-01`, { location: 'westus2' })).status, 201);
-      const vm = await (await send('PUT', `${group}/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-07-01`, {
-        location: 'westus2', identity: { type: 'SystemAssigned' }, properties: { hardwareProfile: { vmSize: 'Standard_B1s' } },
-      })).json() as { id: string; identity: { principalId: string } };
-      const uami = async (name: string) => await (await send('PUT', `${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}?api-version=2023-01-31`, { location: 'westus2' })).json() as { id: string; properties: { principalId: string } };
+      const vm = (await (
+        await send('PUT', `${group}/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-07-01`, {
+          location: 'westus2',
+          identity: { type: 'SystemAssigned' },
+          properties: { hardwareProfile: { vmSize: 'Standard_B1s' } },
+        })
+      ).json()) as { id: string; identity: { principalId: string } };
+      const uami = async (name: string) =>
+        (await (
+          await send('PUT', `${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}?api-version=2023-01-31`, { location: 'westus2' })
+        ).json()) as { id: string; properties: { principalId: string } };
       const u1 = await uami('uami-1');
       const u2 = await uami('uami-2');
-      assert.equal((await send('PUT', `${group}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, {
-        properties: { roleDefinitionId: `/subscriptions/${b.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${READER}`, principalId: vm.identity.principalId, principalType: 'ServicePrincipal' },
-      })).status, 201);
+      assert.equal(
+        (
+          await send('PUT', `${group}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, {
+            properties: {
+              roleDefinitionId: `/subscriptions/${b.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${READER}`,
+              principalId: vm.identity.principalId,
+              principalType: 'ServicePrincipal',
+            },
+          })
+        ).status,
+        201,
+      );
       await server.stop();
       assert.equal((await keylessCheck(['--data-dir', dataDir])).code, 0);
 
@@ -181,7 +250,12 @@ describe('keyless check', () => {
       assert.match(broken.out, /VIOLATION assignment-to-missing-principal: /);
       assert.match(broken.out, /4 invariant violation\(s\) found/);
       const json = JSON.parse((await keylessCheck(['--data-dir', dataDir, '--output', 'json'])).out) as { violations: { kind: string }[] };
-      assert.deepEqual(json.violations.map((v) => v.kind).sort(), ['assignment-to-missing-principal', 'identity-without-principal', 'principal-without-resource', 'resource-without-principal']);
+      assert.deepEqual(json.violations.map((v) => v.kind).sort(), [
+        'assignment-to-missing-principal',
+        'identity-without-principal',
+        'principal-without-resource',
+        'resource-without-principal',
+      ]);
 
       const missing = await keylessCheck(['--data-dir', join(dataDir, 'nowhere')]);
       assert.equal(missing.code, 3);

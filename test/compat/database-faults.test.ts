@@ -18,7 +18,12 @@ import { startAgentProcess, type RunningAgent } from './agent-process.js';
 
 const MANAGEMENT = 'https://management.azure.com/';
 
-interface Answer { status: number; headers: Headers; text: string; ms: number }
+interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  ms: number;
+}
 
 async function call(url: string, init: RequestInit = {}): Promise<Answer> {
   const started = Date.now();
@@ -43,13 +48,30 @@ describe('PostgreSQL stopped and started under a running server', () => {
     sub = b.subscriptionId;
     token = await armToken(b);
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    assert.equal((await call(`${base}/subscriptions/${sub}/resourcegroups/faults?api-version=2021-04-01`, { method: 'PUT', headers: auth, body: '{"location":"westus2"}' })).status, 201);
+    assert.equal(
+      (
+        await call(`${base}/subscriptions/${sub}/resourcegroups/faults?api-version=2021-04-01`, {
+          method: 'PUT',
+          headers: auth,
+          body: '{"location":"westus2"}',
+        })
+      ).status,
+      201,
+    );
     const vm = await call(`${base}/subscriptions/${sub}/resourcegroups/faults/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-07-01`, {
-      method: 'PUT', headers: auth,
+      method: 'PUT',
+      headers: auth,
       body: JSON.stringify({ location: 'westus2', identity: { type: 'SystemAssigned' }, properties: { hardwareProfile: { vmSize: 'Standard_B1s' } } }),
     });
     assert.ok(vm.status === 200 || vm.status === 201, vm.text);
-    agent = await startAgentProcess(['--data-dir', server.dataDir, '--resource', `/subscriptions/${sub}/resourceGroups/faults/providers/Microsoft.Compute/virtualMachines/vm1`, '--port', '0']);
+    agent = await startAgentProcess([
+      '--data-dir',
+      server.dataDir,
+      '--resource',
+      `/subscriptions/${sub}/resourceGroups/faults/providers/Microsoft.Compute/virtualMachines/vm1`,
+      '--port',
+      '0',
+    ]);
   });
   after(async () => {
     await agent?.stop();
@@ -57,16 +79,30 @@ describe('PostgreSQL stopped and started under a running server', () => {
     await cluster?.stop();
   });
 
-  const imds = () => call(`${agent!.env.AZURE_POD_IDENTITY_AUTHORITY_HOST}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(MANAGEMENT)}`, { headers: { Metadata: 'true' } });
-  const tokenRequest = () => call(`${server.bootstrap.authorityHost}/${server.bootstrap.tenantId}/oauth2/v2.0/token`, {
-    method: 'POST',
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: server.bootstrap.clientId, client_secret: server.bootstrap.clientSecret, scope: `${MANAGEMENT}.default` }),
-  });
+  const imds = () =>
+    call(`${agent!.env.AZURE_POD_IDENTITY_AUTHORITY_HOST}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(MANAGEMENT)}`, {
+      headers: { Metadata: 'true' },
+    });
+  const tokenRequest = () =>
+    call(`${server.bootstrap.authorityHost}/${server.bootstrap.tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: server.bootstrap.clientId,
+        client_secret: server.bootstrap.clientSecret,
+        scope: `${MANAGEMENT}.default`,
+      }),
+    });
   const armGet = () => call(`${base}/subscriptions/${sub}/resourcegroups/faults?api-version=2021-04-01`, { headers: { authorization: `Bearer ${token}` } });
-  const armPut = (name: string) => call(`${base}/subscriptions/${sub}/resourcegroups/${name}?api-version=2021-04-01`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"location":"westus2"}' });
+  const armPut = (name: string) =>
+    call(`${base}/subscriptions/${sub}/resourcegroups/${name}?api-version=2021-04-01`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"location":"westus2"}',
+    });
   const ready = () => call(`${base}/keyless/health/ready`);
 
-  it('answers 503 with Retry-After and each surface\'s body during the outage, and recovers without a restart', async () => {
+  it("answers 503 with Retry-After and each surface's body during the outage, and recovers without a restart", async () => {
     assert.equal((await ready()).status, 200);
     const cached = await imds();
     assert.equal(cached.status, 200, cached.text);
@@ -75,7 +111,8 @@ describe('PostgreSQL stopped and started under a running server', () => {
     // Writes in flight while the database goes away: each gets an answer, none a 500.
     const storm = (async () => {
       const answers: Answer[] = [];
-      for (let i = 0; i < 40; i++) answers.push(await armPut(`storm-${i}`).catch((e: Error) => ({ status: -1, headers: new Headers(), text: e.message, ms: 0 })));
+      for (let i = 0; i < 40; i++)
+        answers.push(await armPut(`storm-${i}`).catch((e: Error) => ({ status: -1, headers: new Headers(), text: e.message, ms: 0 })));
       return answers;
     })();
     await new Promise((r) => setTimeout(r, 150));
@@ -139,21 +176,35 @@ describe('a read-only SQLite file', () => {
     const dbFile = join(dataDir, 'keyless.db');
     await run('chown', ['root', dbFile]);
     await chmod(dbFile, 0o644);
-    const child = spawn('runuser', ['-u', 'nobody', '--', process.execPath, join(ROOT, 'bin/keyless.js'), 'serve', '--data-dir', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('runuser', ['-u', 'nobody', '--', process.execPath, join(ROOT, 'bin/keyless.js'), 'serve', '--data-dir', dataDir, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     try {
-      const outcome = await Promise.race([exited.then((code) => ({ exited: code })), waitFor(() => /export AZURE_CLIENT_SECRET|AZURE_AUTHORITY_HOST/.test(out), 30_000).then(() => ({ started: true }))]);
+      const outcome = await Promise.race([
+        exited.then((code) => ({ exited: code })),
+        waitFor(() => /export AZURE_CLIENT_SECRET|AZURE_AUTHORITY_HOST/.test(out), 30_000).then(() => ({ started: true })),
+      ]);
       if ('exited' in outcome) {
         assert.notEqual(outcome.exited, 0);
         assert.match(out, /cannot open the SQLite store at .*keyless\.db: the SQLite database file is read-only/, out);
       } else {
         // It could start (nothing to write yet): the first write says what is wrong, with a 503.
-        const b = JSON.parse(await readFile(join(dataDir, 'bootstrap.json'), 'utf8')) as Parameters<typeof armToken>[0] & { armEndpoint: string; subscriptionId: string };
+        const b = JSON.parse(await readFile(join(dataDir, 'bootstrap.json'), 'utf8')) as Parameters<typeof armToken>[0] & {
+          armEndpoint: string;
+          subscriptionId: string;
+        };
         const res = await call(`${b.armEndpoint}/subscriptions/${b.subscriptionId}/resourcegroups/ro?api-version=2021-04-01`, {
-          method: 'PUT', headers: { authorization: `Bearer ${await armToken(b)}`, 'content-type': 'application/json' }, body: '{"location":"westus2"}',
+          method: 'PUT',
+          headers: { authorization: `Bearer ${await armToken(b)}`, 'content-type': 'application/json' },
+          body: '{"location":"westus2"}',
         });
         assert.equal(res.status, 503, res.text);
         assert.match((JSON.parse(res.text) as { error: { message: string } }).error.message, /SQLite database file is read-only/);

@@ -9,7 +9,9 @@ import { createDataDir, armToken as token, startKeyless } from '../support/keyle
 
 describe('server lifecycle on one data dir', () => {
   const dirs: string[] = [];
-  after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+  after(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
 
   it('keeps everything across a restart and stops cleanly on SIGTERM', async () => {
     const dataDir = await createDataDir();
@@ -18,7 +20,9 @@ describe('server lifecycle on one data dir', () => {
     const b1 = first.bootstrap;
     const t1 = await token(b1);
     const put = await fetch(`${b1.armEndpoint}/subscriptions/${b1.subscriptionId}/resourcegroups/kept-rg?api-version=2021-04-01`, {
-      method: 'PUT', headers: { authorization: `Bearer ${t1}`, 'content-type': 'application/json' }, body: JSON.stringify({ location: 'westeurope' }),
+      method: 'PUT',
+      headers: { authorization: `Bearer ${t1}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ location: 'westeurope' }),
     });
     assert.equal(put.status, 201, await put.clone().text());
     assert.equal(await first.stop(), 0, `clean exit on SIGTERM:\n${first.output()}`);
@@ -59,7 +63,7 @@ describe('server lifecycle on one data dir', () => {
     try {
       const result = await new Promise<{ code: number | null; stderr: string }>((done) => {
         execFile(process.execPath, ['bin/keyless.js', 'serve', '--data-dir', dataDir, '--port', String(port)], (error, _stdout, stderr) => {
-          done({ code: error ? (error as { code?: number }).code ?? null : 0, stderr });
+          done({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr });
         });
       });
       assert.equal(result.code, 1);

@@ -15,21 +15,32 @@ import { armToken, startKeyless, type RunningKeyless } from '../support/keyless.
 
 const FIVE_MIB = Buffer.alloc(5 * 1024 * 1024, 0x61);
 
-interface Answer { status: number; body: string; error?: string }
+interface Answer {
+  status: number;
+  body: string;
+  error?: string;
+}
 
 /** One upload of `body` on a fresh connection; resolves with the answer or the transport error code. */
 function upload(url: string, method: string, headers: Record<string, string>, body: Buffer, chunked: boolean): Promise<Answer> {
   return new Promise((resolve) => {
-    const req = https.request(url, {
-      method, agent: false,
-      headers: { ...headers, ...(chunked ? {} : { 'content-length': String(body.length) }) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => { text += d; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      res.on('error', (e: NodeJS.ErrnoException) => resolve({ status: res.statusCode ?? 0, body: text, error: e.code ?? e.message }));
-    });
+    const req = https.request(
+      url,
+      {
+        method,
+        agent: false,
+        headers: { ...headers, ...(chunked ? {} : { 'content-length': String(body.length) }) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', (e: NodeJS.ErrnoException) => resolve({ status: res.statusCode ?? 0, body: text, error: e.code ?? e.message }));
+      },
+    );
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, body: '', error: e.code ?? e.message }));
     if (chunked) {
       for (let at = 0; at < body.length; at += 256 * 1024) req.write(body.subarray(at, at + 256 * 1024));
@@ -49,7 +60,12 @@ describe('oversized and slow requests (keyless serve)', () => {
     arm = await armToken(server.bootstrap);
     const res = await fetch(`${server.bootstrap.authorityHost}/${server.bootstrap.tenantId}/oauth2/v2.0/token`, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: server.bootstrap.clientId, client_secret: server.bootstrap.clientSecret, scope: 'https://graph.microsoft.com/.default' }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: server.bootstrap.clientId,
+        client_secret: server.bootstrap.clientSecret,
+        scope: 'https://graph.microsoft.com/.default',
+      }),
     });
     graph = ((await res.json()) as { access_token: string }).access_token;
   });
@@ -62,7 +78,10 @@ describe('oversized and slow requests (keyless serve)', () => {
     const failures: string[] = [];
     for (let i = 0; i < count; i++) {
       const answer = await send();
-      if (answer.error || answer.status !== status) { failures.push(`#${i}: ${answer.error ?? answer.status} ${answer.body.slice(0, 120)}`); continue; }
+      if (answer.error || answer.status !== status) {
+        failures.push(`#${i}: ${answer.error ?? answer.status} ${answer.body.slice(0, 120)}`);
+        continue;
+      }
       check(JSON.parse(answer.body));
     }
     assert.deepEqual(failures, [], `${label}: ${failures.length}/${count} tries did not get their ${status}`);
@@ -70,45 +89,73 @@ describe('oversized and slow requests (keyless serve)', () => {
 
   it('ARM: 30 uploads of 5 MiB each get 413 RequestEntityTooLarge (declared length and chunked)', async () => {
     for (const chunked of [false, true]) {
-      await tries(`ARM ${chunked ? 'chunked' : 'length'}`, 30, () => upload(groupUrl(), 'PUT', { authorization: `Bearer ${arm}`, 'content-type': 'application/json' }, FIVE_MIB, chunked), 413, (body) => {
-        assert.equal((body as { error: { code: string } }).error.code, 'RequestEntityTooLarge');
-      });
+      await tries(
+        `ARM ${chunked ? 'chunked' : 'length'}`,
+        30,
+        () => upload(groupUrl(), 'PUT', { authorization: `Bearer ${arm}`, 'content-type': 'application/json' }, FIVE_MIB, chunked),
+        413,
+        (body) => {
+          assert.equal((body as { error: { code: string } }).error.code, 'RequestEntityTooLarge');
+        },
+      );
     }
   });
 
   it('ARM: an upload refused from its headers alone (no token) gets its 401, not a reset', async () => {
-    await tries('ARM 401', 20, () => upload(groupUrl(), 'PUT', { 'content-type': 'application/json' }, FIVE_MIB, false), 401, (body) => {
-      assert.equal((body as { error: { code: string } }).error.code, 'AuthenticationFailed');
-    });
+    await tries(
+      'ARM 401',
+      20,
+      () => upload(groupUrl(), 'PUT', { 'content-type': 'application/json' }, FIVE_MIB, false),
+      401,
+      (body) => {
+        assert.equal((body as { error: { code: string } }).error.code, 'AuthenticationFailed');
+      },
+    );
   });
 
-  it('OAuth: the token endpoint answers 413 with Entra\'s error body', async () => {
+  it("OAuth: the token endpoint answers 413 with Entra's error body", async () => {
     const url = `${server.bootstrap.authorityHost}/${server.bootstrap.tenantId}/oauth2/v2.0/token`;
-    await tries('OAuth', 20, () => upload(url, 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, FIVE_MIB, false), 413, (body) => {
-      const b = body as { error: string; error_description: string };
-      assert.equal(b.error, 'invalid_request');
-      assert.match(b.error_description, /^AADSTS\d+: The request body is too large/);
-    });
+    await tries(
+      'OAuth',
+      20,
+      () => upload(url, 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, FIVE_MIB, false),
+      413,
+      (body) => {
+        const b = body as { error: string; error_description: string };
+        assert.equal(b.error, 'invalid_request');
+        assert.match(b.error_description, /^AADSTS\d+: The request body is too large/);
+      },
+    );
   });
 
-  it('Graph: 413 with Graph\'s error body', async () => {
+  it("Graph: 413 with Graph's error body", async () => {
     const url = `${server.bootstrap.armEndpoint}/v1.0/directoryObjects/getByIds`;
-    await tries('Graph', 20, () => upload(url, 'POST', { authorization: `Bearer ${graph}`, 'content-type': 'application/json' }, FIVE_MIB, true), 413, (body) => {
-      const b = body as { error: { code: string; message: string; innerError: unknown } };
-      assert.equal(b.error.message, 'The request body is too large.');
-      assert.ok(b.error.innerError);
-    });
+    await tries(
+      'Graph',
+      20,
+      () => upload(url, 'POST', { authorization: `Bearer ${graph}`, 'content-type': 'application/json' }, FIVE_MIB, true),
+      413,
+      (body) => {
+        const b = body as { error: { code: string; message: string; innerError: unknown } };
+        assert.equal(b.error.message, 'The request body is too large.');
+        assert.ok(b.error.innerError);
+      },
+    );
   });
 
-  it('an Azure SDK pipeline (core-rest-pipeline\'s HTTP client) gets the 413, ten times out of ten', async () => {
+  it("an Azure SDK pipeline (core-rest-pipeline's HTTP client) gets the 413, ten times out of ten", async () => {
     const client = createDefaultHttpClient();
     const failures: string[] = [];
     for (let i = 0; i < 10; i++) {
       try {
-        const res = await client.sendRequest(createPipelineRequest({
-          url: groupUrl(), method: 'PUT', body: FIVE_MIB,
-          headers: createHttpHeaders({ authorization: `Bearer ${arm}`, 'content-type': 'application/json' }),
-        }));
+        const res = await client.sendRequest(
+          createPipelineRequest({
+            url: groupUrl(),
+            method: 'PUT',
+            body: FIVE_MIB,
+            headers: createHttpHeaders({ authorization: `Bearer ${arm}`, 'content-type': 'application/json' }),
+          }),
+        );
         if (res.status !== 413) failures.push(`#${i}: ${res.status}`);
         else assert.equal((JSON.parse(res.bodyAsText ?? '{}') as { error: { code: string } }).error.code, 'RequestEntityTooLarge');
       } catch (error) {
@@ -118,7 +165,7 @@ describe('oversized and slow requests (keyless serve)', () => {
     assert.deepEqual(failures, []);
   });
 
-  it('malformed JSON or an oversized body on an ARM path no provider serves gets ARM\'s envelope', async () => {
+  it("malformed JSON or an oversized body on an ARM path no provider serves gets ARM's envelope", async () => {
     const sub = server.bootstrap.subscriptionId;
     const paths = [
       `/subscriptions/${sub}/resourceGroups/none/providers/Microsoft.Nope/things/x?api-version=2021-04-01`,
@@ -127,7 +174,13 @@ describe('oversized and slow requests (keyless serve)', () => {
     ];
     for (const path of paths) {
       for (const body of [Buffer.from('{'), Buffer.from('{"a":'), FIVE_MIB]) {
-        const answer = await upload(`${server.bootstrap.armEndpoint}${path}`, 'PUT', { authorization: `Bearer ${arm}`, 'content-type': 'application/json' }, body, false);
+        const answer = await upload(
+          `${server.bootstrap.armEndpoint}${path}`,
+          'PUT',
+          { authorization: `Bearer ${arm}`, 'content-type': 'application/json' },
+          body,
+          false,
+        );
         assert.equal(answer.error, undefined, path);
         assert.ok(answer.status >= 400 && answer.status < 500, `${path}: ${answer.status} ${answer.body}`);
         const json = JSON.parse(answer.body) as { error: { code: string; message: string } };
@@ -142,14 +195,24 @@ describe('oversized and slow requests (keyless serve)', () => {
     const { port, hostname } = new URL(server.bootstrap.armEndpoint);
     const started = Date.now();
     const socket = tls.connect({ host: hostname, port: Number(port), servername: 'localhost' });
-    await new Promise<void>((done, fail) => { socket.once('secureConnect', () => done()); socket.once('error', fail); });
+    await new Promise<void>((done, fail) => {
+      socket.once('secureConnect', () => done());
+      socket.once('error', fail);
+    });
     socket.write('GET /subscriptions HTTP/1.1\r\nHost: x\r\n');
     // One header byte every 300 ms: the connection stays busy but the headers never end.
-    const trickle = setInterval(() => { if (!socket.destroyed) socket.write('X'); }, 300);
+    const trickle = setInterval(() => {
+      if (!socket.destroyed) socket.write('X');
+    }, 300);
     let received = '';
     socket.setEncoding('utf8');
-    socket.on('data', (d: string) => { received += d; });
-    await new Promise<void>((done) => { socket.once('close', () => done()); socket.once('error', () => undefined); });
+    socket.on('data', (d: string) => {
+      received += d;
+    });
+    await new Promise<void>((done) => {
+      socket.once('close', () => done());
+      socket.once('error', () => undefined);
+    });
     clearInterval(trickle);
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 1500 && elapsed < 6000, `closed after ${elapsed} ms (headers timeout 2 s, checked every second)`);
@@ -181,7 +244,9 @@ describe('oversized and slow requests (keyless serve)', () => {
     const answer = await new Promise<Answer>((resolve) => {
       const req = https.get(`${server.bootstrap.armEndpoint}/subscriptions?api-version=2021-04-01&pad=${'a'.repeat(20_000)}`, { agent: false }, (res) => {
         let text = '';
-        res.on('data', (d) => { text += d; });
+        res.on('data', (d) => {
+          text += d;
+        });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
       });
       req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, body: '', error: e.code }));

@@ -38,13 +38,18 @@ describe('walkthrough: identities through ARM, tokens through the agent', () => 
     await resources.resourceGroups.createOrUpdate(rg, { location: 'westus2' });
     app = await msi.userAssignedIdentities.createOrUpdate(rg, 'app-identity', { location: 'westus2' });
     spare = await msi.userAssignedIdentities.createOrUpdate(rg, 'spare-identity', { location: 'westus2' });
-    vm = await compute.virtualMachines.beginCreateOrUpdateAndWait(rg, 'vm1', {
-      location: 'westus2',
-      hardwareProfile: { vmSize: 'Standard_B1s' },
-      identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [app.id!]: {}, [spare.id!]: {} } },
-    }, { updateIntervalInMs: 50 });
-    const discovery = await (await fetch(`${b.authorityHost}/${b.tenantId}/v2.0/.well-known/openid-configuration`)).json() as { jwks_uri: string };
-    jwks = await (await fetch(discovery.jwks_uri)).json() as JSONWebKeySet;
+    vm = await compute.virtualMachines.beginCreateOrUpdateAndWait(
+      rg,
+      'vm1',
+      {
+        location: 'westus2',
+        hardwareProfile: { vmSize: 'Standard_B1s' },
+        identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [app.id!]: {}, [spare.id!]: {} } },
+      },
+      { updateIntervalInMs: 50 },
+    );
+    const discovery = (await (await fetch(`${b.authorityHost}/${b.tenantId}/v2.0/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
+    jwks = (await (await fetch(discovery.jwks_uri)).json()) as JSONWebKeySet;
     agent = await startAgentProcess(['--data-dir', kl.dataDir, '--resource', vm.id!, '--port', '0']);
   });
   after(async () => {
@@ -102,9 +107,16 @@ describe('walkthrough: identities through ARM, tokens through the agent', () => 
   }
 
   it('detaching the identity through ARM stops its tokens at the agent within 1 s', async () => {
-    const elapsed = await refusedWithin(app.clientId!, () => compute.virtualMachines.beginUpdateAndWait(rg, 'vm1', {
-      identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [app.id!]: null as never } },
-    }, { updateIntervalInMs: 50 }));
+    const elapsed = await refusedWithin(app.clientId!, () =>
+      compute.virtualMachines.beginUpdateAndWait(
+        rg,
+        'vm1',
+        {
+          identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [app.id!]: null as never } },
+        },
+        { updateIntervalInMs: 50 },
+      ),
+    );
     assert.ok(elapsed < 1000, `refused ${elapsed.toFixed(0)} ms after the ARM call returned`);
   });
 

@@ -20,15 +20,21 @@ describe('servers sharing one PostgreSQL database', () => {
     await drop?.();
   });
 
-  it('start together, bootstrap once, and see each other\'s writes and tokens', async () => {
+  it("start together, bootstrap once, and see each other's writes and tokens", async () => {
     const db = await createTestDatabase();
     drop = db.drop;
     // Servers behind one address share its public URL (it names the token issuer); here the first
     // server's own address plays the load balancer, and the test also calls the others directly.
     const ports = [await freePort(), await freePort(), await freePort()];
     const publicUrl = `https://127.0.0.1:${ports[0]}`;
-    servers.push(...await Promise.all(ports.map((port) => startKeyless({ databaseUrl: db.url, via: 'node', port, extraArgs: ['--public-url', publicUrl], env: { KEYLESS_KEY_ENCRYPTION_KEY: sharedKek } }))));
-    const [a, b, c] = servers.map((s) => s.bootstrap) as [typeof servers[0]['bootstrap'], typeof servers[0]['bootstrap'], typeof servers[0]['bootstrap']];
+    servers.push(
+      ...(await Promise.all(
+        ports.map((port) =>
+          startKeyless({ databaseUrl: db.url, via: 'node', port, extraArgs: ['--public-url', publicUrl], env: { KEYLESS_KEY_ENCRYPTION_KEY: sharedKek } }),
+        ),
+      )),
+    );
+    const [a, b, c] = servers.map((s) => s.bootstrap) as [(typeof servers)[0]['bootstrap'], (typeof servers)[0]['bootstrap'], (typeof servers)[0]['bootstrap']];
     const direct = (i: number) => `https://127.0.0.1:${ports[i]}`;
     assert.equal(new Set([a.tenantId, b.tenantId, c.tenantId]).size, 1, 'one tenant');
     assert.equal(new Set([a.subscriptionId, b.subscriptionId, c.subscriptionId]).size, 1, 'one subscription');
@@ -41,7 +47,9 @@ describe('servers sharing one PostgreSQL database', () => {
     await token({ ...b, authorityHost: direct(1) });
     assert.notEqual(b.clientSecret, a.clientSecret);
     const put = await fetch(`${a.armEndpoint}/subscriptions/${a.subscriptionId}/resourceGroups/shared-rg?api-version=2021-04-01`, {
-      method: 'PUT', headers: { authorization: `Bearer ${tokenFromA}`, 'content-type': 'application/json' }, body: JSON.stringify({ location: 'northeurope' }),
+      method: 'PUT',
+      headers: { authorization: `Bearer ${tokenFromA}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ location: 'northeurope' }),
     });
     assert.equal(put.status, 201, await put.clone().text());
     // A token signed by A is accepted by C (signing keys live in the shared database), and C sees A's group.

@@ -10,8 +10,12 @@ import { startKeyless, type RunningKeyless } from '../support/keyless.js';
 import { addTestApp, armToken, type TestApp } from './rbac-fixture.js';
 
 const ROLES = {
-  owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635', contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c', reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
-  rbacAdmin: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168', uaa: '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9', mio: 'f1a07417-d97a-45cb-824c-7a7467783830',
+  owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+  reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+  rbacAdmin: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168',
+  uaa: '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
+  mio: 'f1a07417-d97a-45cb-824c-7a7467783830',
 };
 const AZ = 'api-version=2022-04-01';
 
@@ -23,23 +27,31 @@ describe('RBAC enforcement over HTTP', () => {
   let attackerToken: string;
   const call = async (token: string, method: string, path: string, body?: unknown) => {
     const res = await fetch(`${server.bootstrap.armEndpoint}${path}`, {
-      method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
-  const assign = (token: string, scope: string, role: string, principalId: string) => call(token, 'PUT', `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?${AZ}`, {
-    properties: { roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${role}`, principalId },
-  });
+  const assign = (token: string, scope: string, role: string, principalId: string) =>
+    call(token, 'PUT', `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?${AZ}`, {
+      properties: { roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${role}`, principalId },
+    });
 
   before(async () => {
     // The stricter grant rule (docs/adr/0005-rbac.md), opt-in; Azure's rule: rbac-grant-rule.test.ts.
     server = await startKeyless({ via: 'node', env: { KEYLESS_RBAC_GRANT_RULE: 'strict' } });
     sub = server.bootstrap.subscriptionId;
     const res = await fetch(`${server.bootstrap.authorityHost}/${server.bootstrap.tenantId}/oauth2/v2.0/token`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: server.bootstrap.clientId, client_secret: server.bootstrap.clientSecret, scope: 'https://management.azure.com/.default' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: server.bootstrap.clientId,
+        client_secret: server.bootstrap.clientSecret,
+        scope: 'https://management.azure.com/.default',
+      }),
     });
     adminToken = ((await res.json()) as { access_token: string }).access_token;
     attacker = await addTestApp(server, 'rbac-admin-only');
@@ -47,7 +59,9 @@ describe('RBAC enforcement over HTTP', () => {
     assert.equal((await call(adminToken, 'PUT', `/subscriptions/${sub}/resourceGroups/rg1?api-version=2021-04-01`, { location: 'westeurope' })).status, 201);
     assert.equal((await assign(adminToken, `/subscriptions/${sub}`, ROLES.rbacAdmin, attacker.objectId)).status, 201);
   });
-  after(async () => { await server?.dispose(); });
+  after(async () => {
+    await server?.dispose();
+  });
 
   it('a Role Based Access Control Administrator cannot escalate', async () => {
     const S = `/subscriptions/${sub}`;
@@ -84,7 +98,9 @@ describe('RBAC enforcement over HTTP', () => {
     const token = await armToken(uaa.credential);
     const id = randomUUID();
     const path = `${S}/providers/Microsoft.Authorization/roleDefinitions/${id}?${AZ}`;
-    const ok = await call(token, 'PUT', path, { properties: { roleName: 'group reader', permissions: [{ actions: ['Microsoft.Resources/subscriptions/resourceGroups/read'] }], assignableScopes: [S] } });
+    const ok = await call(token, 'PUT', path, {
+      properties: { roleName: 'group reader', permissions: [{ actions: ['Microsoft.Resources/subscriptions/resourceGroups/read'] }], assignableScopes: [S] },
+    });
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
     assert.equal(ok.body.properties.type, 'CustomRole');
     assert.equal((await assign(token, S, id, uaa.objectId)).status, 201);
@@ -92,15 +108,24 @@ describe('RBAC enforcement over HTTP', () => {
     const widen = await call(token, 'PUT', path, { properties: { roleName: 'group reader', permissions: [{ actions: ['*'] }], assignableScopes: [S] } });
     assert.equal(widen.status, 403, JSON.stringify(widen.body));
     // A role assignable at the root needs write at the root.
-    const root = await call(token, 'PUT', `${S}/providers/Microsoft.Authorization/roleDefinitions/${randomUUID()}?${AZ}`, { properties: { roleName: 'root reader', permissions: [{ actions: ['*/read'] }], assignableScopes: ['/'] } });
+    const root = await call(token, 'PUT', `${S}/providers/Microsoft.Authorization/roleDefinitions/${randomUUID()}?${AZ}`, {
+      properties: { roleName: 'root reader', permissions: [{ actions: ['*/read'] }], assignableScopes: ['/'] },
+    });
     assert.equal(root.status, 403);
-    const listed = await call(adminToken, 'GET', `${S}/providers/Microsoft.Authorization/roleDefinitions?${AZ}&$filter=${encodeURIComponent("type eq 'CustomRole'")}`);
-    assert.deepEqual(listed.body.value.map((d: { name: string }) => d.name), [id]);
+    const listed = await call(
+      adminToken,
+      'GET',
+      `${S}/providers/Microsoft.Authorization/roleDefinitions?${AZ}&$filter=${encodeURIComponent("type eq 'CustomRole'")}`,
+    );
+    assert.deepEqual(
+      listed.body.value.map((d: { name: string }) => d.name),
+      [id],
+    );
     // A role in use cannot be deleted.
     assert.equal((await call(adminToken, 'DELETE', path)).status, 409);
   });
 
-  it('answers access checks with an explanation, and the caller\'s effective permissions', async () => {
+  it("answers access checks with an explanation, and the caller's effective permissions", async () => {
     const S = `/subscriptions/${sub}/resourceGroups/rg1`;
     const check = (token: string, body: unknown) => call(token, 'POST', `${S}/providers/Microsoft.Authorization/checkAccess?${AZ}`, body);
     const mine = await check(attackerToken, { action: 'Microsoft.Compute/virtualMachines/write' });
@@ -129,9 +154,11 @@ describe('RBAC enforcement over HTTP', () => {
     const dev = await addTestApp(server, 'vm-contributor');
     assert.equal((await assign(adminToken, rg, ROLES.contributor, dev.objectId)).status, 201);
     const token = await armToken(dev.credential);
-    const vm = (name: string) => call(token, 'PUT', `${rg}/providers/Microsoft.Compute/virtualMachines/${name}?api-version=2024-07-01`, {
-      location: 'westeurope', identity: { type: 'UserAssigned', userAssignedIdentities: { [uami]: {} } },
-    });
+    const vm = (name: string) =>
+      call(token, 'PUT', `${rg}/providers/Microsoft.Compute/virtualMachines/${name}?api-version=2024-07-01`, {
+        location: 'westeurope',
+        identity: { type: 'UserAssigned', userAssignedIdentities: { [uami]: {} } },
+      });
     const refused = await vm('vm1');
     assert.equal(refused.status, 403, JSON.stringify(refused.body));
     assert.equal(refused.body.error.code, 'LinkedAuthorizationFailed');

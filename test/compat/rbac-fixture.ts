@@ -27,10 +27,23 @@ export async function addTestApp(server: { dataDir: string; bootstrap: Bootstrap
     const objectId = randomUUID();
     const clientId = randomUUID();
     await store.principals.insert({
-      objectId, appId: clientId, tenantId: server.bootstrap.tenantId, displayName, kind: 'Application', resourceId: null, createdAt: new Date().toISOString(),
+      objectId,
+      appId: clientId,
+      tenantId: server.bootstrap.tenantId,
+      displayName,
+      kind: 'Application',
+      resourceId: null,
+      createdAt: new Date().toISOString(),
     });
-    const { secret } = await addClientSecret({ store, ids: randomIds, clock: systemClock, secrets: clientSecretHasher }, { tenantId: server.bootstrap.tenantId, appId: clientId }, 'test');
-    const credential = new ClientSecretCredential(server.bootstrap.tenantId, clientId, secret, { authorityHost: server.bootstrap.authorityHost, disableInstanceDiscovery: true });
+    const { secret } = await addClientSecret(
+      { store, ids: randomIds, clock: systemClock, secrets: clientSecretHasher },
+      { tenantId: server.bootstrap.tenantId, appId: clientId },
+      'test',
+    );
+    const credential = new ClientSecretCredential(server.bootstrap.tenantId, clientId, secret, {
+      authorityHost: server.bootstrap.authorityHost,
+      disableInstanceDiscovery: true,
+    });
     return { objectId, clientId, secret, credential };
   } finally {
     await store.close();

@@ -16,21 +16,30 @@ describe("RBAC: Azure's grant rule (default)", () => {
   let server: RunningKeyless;
   let adminToken: string;
   let sub: string;
-  const assign = (token: string, scope: string, role: string, principalId: string) => arm(server, token, 'PUT', `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, {
-    properties: { roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${role}`, principalId, principalType: 'ServicePrincipal' },
-  });
+  const assign = (token: string, scope: string, role: string, principalId: string) =>
+    arm(server, token, 'PUT', `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, {
+      properties: { roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${role}`, principalId, principalType: 'ServicePrincipal' },
+    });
 
   before(async () => {
     server = await startKeyless({ via: 'node' });
     sub = `/subscriptions/${server.bootstrap.subscriptionId}`;
     const b = server.bootstrap;
     const res = await fetch(`${b.authorityHost}/${b.tenantId}/oauth2/v2.0/token`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: b.clientId, client_secret: b.clientSecret, scope: 'https://management.azure.com/.default' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: b.clientId,
+        client_secret: b.clientSecret,
+        scope: 'https://management.azure.com/.default',
+      }),
     });
     adminToken = ((await res.json()) as { access_token: string }).access_token;
   });
-  after(async () => { await server?.dispose(); });
+  after(async () => {
+    await server?.dispose();
+  });
 
   it('an Owner grants data roles it does not hold itself', async () => {
     const workload = await addTestApp(server, 'workload');

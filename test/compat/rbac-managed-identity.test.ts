@@ -31,8 +31,12 @@ describe('a managed identity calling ARM with its own token', () => {
     const credential = new ClientSecretCredential(b.tenantId, b.clientId, b.clientSecret, { authorityHost: b.authorityHost, disableInstanceDiscovery: true });
     const resources = new ResourceManagementClient(credential, b.subscriptionId, { endpoint: b.armEndpoint });
     groupId = (await resources.resourceGroups.createOrUpdate('mi-rbac-rg', { location: 'westus2' })).id!;
-    vm = await new ComputeManagementClient(credential, b.subscriptionId, { endpoint: b.armEndpoint }).virtualMachines
-      .beginCreateOrUpdateAndWait('mi-rbac-rg', 'worker', { location: 'westus2', identity: { type: 'SystemAssigned' } }, { updateIntervalInMs: 50 });
+    vm = await new ComputeManagementClient(credential, b.subscriptionId, { endpoint: b.armEndpoint }).virtualMachines.beginCreateOrUpdateAndWait(
+      'mi-rbac-rg',
+      'worker',
+      { location: 'westus2', identity: { type: 'SystemAssigned' } },
+      { updateIntervalInMs: 50 },
+    );
     authorization = new AuthorizationManagementClient(credential, b.subscriptionId, { endpoint: b.armEndpoint });
     agent = await startAgentProcess(['--data-dir', kl.dataDir, '--resource', vm.id!, '--port', '0']);
   });
@@ -45,7 +49,11 @@ describe('a managed identity calling ARM with its own token', () => {
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!/^(AZURE_|IDENTITY_|MSI_|IMDS_ENDPOINT)/.test(k)) env[k] = v;
     env.AZURE_POD_IDENTITY_AUTHORITY_HOST = agent.env.AZURE_POD_IDENTITY_AUTHORITY_HOST;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'test/compat/clients/arm-as-managed-identity.ts'), kl.bootstrap.armEndpoint, kl.bootstrap.subscriptionId, 'mi-rbac-rg'], { cwd: ROOT, env });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'test/compat/clients/arm-as-managed-identity.ts'), kl.bootstrap.armEndpoint, kl.bootstrap.subscriptionId, 'mi-rbac-rg'],
+      { cwd: ROOT, env },
+    );
     return JSON.parse(stdout.trim().split('\n').at(-1)!);
   }
 
@@ -59,7 +67,8 @@ describe('a managed identity calling ARM with its own token', () => {
 
     await authorization.roleAssignments.create(groupId, randomUUID(), {
       roleDefinitionId: `/subscriptions/${kl.bootstrap.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${READER}`,
-      principalId: vm.identity!.principalId!, principalType: 'ServicePrincipal',
+      principalId: vm.identity!.principalId!,
+      principalType: 'ServicePrincipal',
     });
     const allowed = await readGroupAsWorkload();
     assert.deepEqual(allowed, { ok: true, name: 'mi-rbac-rg' });

@@ -30,7 +30,9 @@ describe('RBAC with @azure/arm-authorization against keyless serve', () => {
     await new ResourceManagementClient(credential, sub, { endpoint: b.armEndpoint }).resourceGroups.createOrUpdate('rbac-rg', { location: 'westeurope' });
     app = await addTestApp(server, 'rbac-test-app');
   });
-  after(async () => { await server?.dispose(); });
+  after(async () => {
+    await server?.dispose();
+  });
 
   it('lists and gets built-in role definitions, with the roleName and type filters', async () => {
     const scope = `/subscriptions/${sub}`;
@@ -56,14 +58,19 @@ describe('RBAC with @azure/arm-authorization against keyless serve', () => {
       assert.equal(e.statusCode, 403);
       assert.equal(e.code, 'AuthorizationFailed');
       // The scope is the request path as sent (arm-resources writes `resourcegroups`), as ARM echoes it.
-      assert.equal(e.message?.toLowerCase(), `The client '${app.objectId}' with object id '${app.objectId}' does not have authorization to perform action 'Microsoft.Resources/subscriptions/resourceGroups/read' over scope '/subscriptions/${sub}/resourceGroups/rbac-rg' or the scope is invalid. If access was recently granted, please refresh your credentials.`.toLowerCase());
+      assert.equal(
+        e.message?.toLowerCase(),
+        `The client '${app.objectId}' with object id '${app.objectId}' does not have authorization to perform action 'Microsoft.Resources/subscriptions/resourceGroups/read' over scope '/subscriptions/${sub}/resourceGroups/rbac-rg' or the scope is invalid. If access was recently granted, please refresh your credentials.`.toLowerCase(),
+      );
       assert.ok(e.message?.startsWith(`The client '${app.objectId}' with object id`));
       return true;
     });
     const scope = `/subscriptions/${sub}/resourceGroups/rbac-rg`;
     const name = randomUUID();
     const created = await admin.roleAssignments.create(scope, name, {
-      roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${READER}`, principalId: app.objectId, description: 'test reader',
+      roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${READER}`,
+      principalId: app.objectId,
+      description: 'test reader',
     });
     assert.equal(created.name, name);
     assert.equal(created.principalType, 'ServicePrincipal');
@@ -73,7 +80,10 @@ describe('RBAC with @azure/arm-authorization against keyless serve', () => {
     // Effective at once on this server; only within the group (the subscription's list shows just this group).
     assert.equal((await rgClient.resourceGroups.get('rbac-rg')).name, 'rbac-rg');
     const visible = await collect(rgClient.resourceGroups.list());
-    assert.deepEqual(visible.map((g) => g.name), ['rbac-rg']);
+    assert.deepEqual(
+      visible.map((g) => g.name),
+      ['rbac-rg'],
+    );
     await assert.rejects(rgClient.resourceGroups.createOrUpdate('rbac-rg-2', { location: 'westeurope' }), (e: { statusCode?: number }) => e.statusCode === 403);
   });
 
@@ -84,41 +94,74 @@ describe('RBAC with @azure/arm-authorization against keyless serve', () => {
     const created = await admin.roleAssignments.create(scope, name, { roleDefinitionId, principalId: app.objectId, principalType: 'ServicePrincipal' });
     assert.equal(created.roleDefinitionId, roleDefinitionId);
     // Same assignment under another name: RoleAssignmentExists.
-    await assert.rejects(admin.roleAssignments.create(scope, randomUUID(), { roleDefinitionId, principalId: app.objectId }),
-      (e: { statusCode?: number; code?: string }) => e.statusCode === 409 && e.code === 'RoleAssignmentExists');
+    await assert.rejects(
+      admin.roleAssignments.create(scope, randomUUID(), { roleDefinitionId, principalId: app.objectId }),
+      (e: { statusCode?: number; code?: string }) => e.statusCode === 409 && e.code === 'RoleAssignmentExists',
+    );
 
     const forSub = await collect(admin.roleAssignments.listForSubscription());
     assert.ok(forSub.some((a) => a.name === name));
-    assert.ok(forSub.some((a) => a.scope === `${scope}/resourceGroups/rbac-rg`), 'without atScope() the list includes assignments below');
+    assert.ok(
+      forSub.some((a) => a.scope === `${scope}/resourceGroups/rbac-rg`),
+      'without atScope() the list includes assignments below',
+    );
     const atScope = await collect(admin.roleAssignments.listForScope(scope, { filter: 'atScope()' }));
     assert.ok(atScope.some((a) => a.name === name) && atScope.every((a) => a.scope === scope), 'atScope(): at or above only');
     const mine = await collect(admin.roleAssignments.listForScope(scope, { filter: `principalId eq '${app.objectId}'` }));
-    assert.deepEqual(mine.map((a) => a.principalId).filter((p) => p !== app.objectId), []);
+    assert.deepEqual(
+      mine.map((a) => a.principalId).filter((p) => p !== app.objectId),
+      [],
+    );
     assert.equal(mine.length, 2);
-    const assigned = await collect(admin.roleAssignments.listForScope(`${scope}/resourceGroups/rbac-rg`, { filter: `atScope() and assignedTo('${app.objectId}')` }));
+    const assigned = await collect(
+      admin.roleAssignments.listForScope(`${scope}/resourceGroups/rbac-rg`, { filter: `atScope() and assignedTo('${app.objectId}')` }),
+    );
     assert.equal(assigned.length, 2, 'the group-level Reader and the inherited subscription Contributor');
     const forGroup = await collect(admin.roleAssignments.listForResourceGroup('rbac-rg'));
-    assert.ok(forGroup.some((a) => a.name === name), 'inherited assignments are listed at the group');
+    assert.ok(
+      forGroup.some((a) => a.name === name),
+      'inherited assignments are listed at the group',
+    );
 
     assert.equal((await admin.roleAssignments.get(scope, name)).name, name);
     assert.equal((await admin.roleAssignments.getById(created.id!)).name, name);
     const deleted = await admin.roleAssignments.delete(scope, name);
     assert.equal(deleted.name, name);
-    await assert.rejects(admin.roleAssignments.get(scope, name), (e: { statusCode?: number; code?: string }) => e.statusCode === 404 && e.code === 'RoleAssignmentNotFound');
+    await assert.rejects(
+      admin.roleAssignments.get(scope, name),
+      (e: { statusCode?: number; code?: string }) => e.statusCode === 404 && e.code === 'RoleAssignmentNotFound',
+    );
   });
 
   it('refuses a non-GUID name, an unknown role, an unknown principal without principalType, and conditions', async () => {
     const scope = `/subscriptions/${sub}`;
     const roleDefinitionId = `${scope}/providers/Microsoft.Authorization/roleDefinitions/${READER}`;
     const code = (status: number, expected: string) => (e: { statusCode?: number; code?: string }) => e.statusCode === status && e.code === expected;
-    await assert.rejects(admin.roleAssignments.create(scope, 'not-a-guid', { roleDefinitionId, principalId: app.objectId }), code(400, 'InvalidRoleAssignmentId'));
-    await assert.rejects(admin.roleAssignments.create(scope, randomUUID(), { roleDefinitionId: `${scope}/providers/Microsoft.Authorization/roleDefinitions/${randomUUID()}`, principalId: app.objectId }), code(404, 'RoleDefinitionDoesNotExist'));
+    await assert.rejects(
+      admin.roleAssignments.create(scope, 'not-a-guid', { roleDefinitionId, principalId: app.objectId }),
+      code(400, 'InvalidRoleAssignmentId'),
+    );
+    await assert.rejects(
+      admin.roleAssignments.create(scope, randomUUID(), {
+        roleDefinitionId: `${scope}/providers/Microsoft.Authorization/roleDefinitions/${randomUUID()}`,
+        principalId: app.objectId,
+      }),
+      code(404, 'RoleDefinitionDoesNotExist'),
+    );
     const ghost = randomUUID();
     await assert.rejects(admin.roleAssignments.create(scope, randomUUID(), { roleDefinitionId, principalId: ghost }), code(400, 'PrincipalNotFound'));
     // With principalType the directory check is relaxed, as in Azure; the assignment outlives any principal.
     const relaxed = await admin.roleAssignments.create(scope, randomUUID(), { roleDefinitionId, principalId: ghost, principalType: 'User' });
     assert.equal(relaxed.principalType, 'User');
-    await assert.rejects(admin.roleAssignments.create(scope, randomUUID(), { roleDefinitionId, principalId: app.objectId, condition: "@Resource[x] StringEquals 'y'", conditionVersion: '2.0' }), code(400, 'ConditionNotSupported'));
+    await assert.rejects(
+      admin.roleAssignments.create(scope, randomUUID(), {
+        roleDefinitionId,
+        principalId: app.objectId,
+        condition: "@Resource[x] StringEquals 'y'",
+        conditionVersion: '2.0',
+      }),
+      code(400, 'ConditionNotSupported'),
+    );
   });
 });
 

@@ -53,9 +53,11 @@ describe('README: the keyless command-line walkthrough', () => {
 
     // The Reader assignment made by the block lets the identity read the group.
     const groupId = lines.find((l) => l.startsWith('GROUP_ID='))!.slice('GROUP_ID='.length);
-    const group = (await (await fetch(`${kl.bootstrap.armEndpoint}${groupId}?api-version=2021-04-01`, {
-      headers: { authorization: `Bearer ${answer.access_token}` },
-    })).json()) as { name?: string; error?: { code: string } };
+    const group = (await (
+      await fetch(`${kl.bootstrap.armEndpoint}${groupId}?api-version=2021-04-01`, {
+        headers: { authorization: `Bearer ${answer.access_token}` },
+      })
+    ).json()) as { name?: string; error?: { code: string } };
     assert.equal(group.name, 'myResourceGroup', JSON.stringify(group));
   });
 });

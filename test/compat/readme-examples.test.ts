@@ -15,7 +15,9 @@ const run = promisify(execFile);
 describe('README managed-identity quick start', () => {
   let kl: RunningKeyless;
   let agent: RunningAgent | undefined;
-  before(async () => { kl = await startKeyless(); });
+  before(async () => {
+    kl = await startKeyless();
+  });
   after(async () => {
     await agent?.stop();
     await kl?.dispose();
@@ -35,7 +37,10 @@ describe('README managed-identity quick start', () => {
 
     const system = JSON.parse((await run(process.execPath, [join(ROOT, 'examples/get-token.mjs')], { cwd: ROOT, env })).stdout) as { xms_mirid: string };
     assert.equal(system.xms_mirid.toLowerCase(), vmId.toLowerCase());
-    const user = JSON.parse((await run(process.execPath, [join(ROOT, 'examples/get-token.mjs'), clientId], { cwd: ROOT, env })).stdout) as { appid: string; xms_mirid: string };
+    const user = JSON.parse((await run(process.execPath, [join(ROOT, 'examples/get-token.mjs'), clientId], { cwd: ROOT, env })).stdout) as {
+      appid: string;
+      xms_mirid: string;
+    };
     assert.equal(user.appid, clientId);
     assert.match(user.xms_mirid, /\/userAssignedIdentities\/myIdentity$/);
   });

@@ -20,7 +20,13 @@ const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 const MANAGEMENT = 'https://management.azure.com/';
 const skip = existsSync(HAPROXY) ? false : `HAProxy is not installed (${HAPROXY}); .ci/run installs Debian's haproxy package`;
 
-interface Outcome { kind: string; start: number; end: number; ok: boolean; detail: string }
+interface Outcome {
+  kind: string;
+  start: number;
+  end: number;
+  ok: boolean;
+  detail: string;
+}
 
 describe('three servers behind HAProxy on one PostgreSQL database', { skip }, () => {
   const servers: RunningKeyless[] = [];
@@ -41,25 +47,45 @@ describe('three servers behind HAProxy on one PostgreSQL database', { skip }, ()
     lb = `https://127.0.0.1:${lbPort}`;
     const ports = [await freePort(), await freePort(), await freePort()];
     direct = ports.map((p) => `https://127.0.0.1:${p}`);
-    servers.push(...await Promise.all(ports.map((port) => startKeyless({ via: 'node', databaseUrl: db.url, port, extraArgs: ['--public-url', lb], env: { KEYLESS_KEY_ENCRYPTION_KEY: kek } }))));
+    servers.push(
+      ...(await Promise.all(
+        ports.map((port) =>
+          startKeyless({ via: 'node', databaseUrl: db.url, port, extraArgs: ['--public-url', lb], env: { KEYLESS_KEY_ENCRYPTION_KEY: kek } }),
+        ),
+      )),
+    );
     const first = servers[0]!.dataDir;
     const pem = join(first, 'lb.pem');
     // HAProxy reads OpenSSL's PEM layout: the certificate and key are written out again by node:crypto.
     const cert = new X509Certificate(await readFile(join(first, 'server.pem'))).toString();
-    const key = createPrivateKey(await readFile(join(first, 'server-key.pem'))).export({ type: 'pkcs8', format: 'pem' }).toString();
+    const key = createPrivateKey(await readFile(join(first, 'server-key.pem')))
+      .export({ type: 'pkcs8', format: 'pem' })
+      .toString();
     await writeFile(pem, `${cert}${key}`, { mode: 0o600 });
     haproxy = spawn(HAPROXY, ['-db', '-f', join(ROOT, 'deploy/haproxy.cfg')], {
       env: {
-        ...process.env, KEYLESS_LB_BIND: `127.0.0.1:${lbPort}`, KEYLESS_LB_CERT: pem, KEYLESS_CA_FILE: join(first, 'ca.pem'),
-        KEYLESS_SERVER1: `127.0.0.1:${ports[0]}`, KEYLESS_SERVER2: `127.0.0.1:${ports[1]}`, KEYLESS_SERVER3: `127.0.0.1:${ports[2]}`,
+        ...process.env,
+        KEYLESS_LB_BIND: `127.0.0.1:${lbPort}`,
+        KEYLESS_LB_CERT: pem,
+        KEYLESS_CA_FILE: join(first, 'ca.pem'),
+        KEYLESS_SERVER1: `127.0.0.1:${ports[0]}`,
+        KEYLESS_SERVER2: `127.0.0.1:${ports[1]}`,
+        KEYLESS_SERVER3: `127.0.0.1:${ports[2]}`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    haproxy.stdout!.on('data', (d: Buffer) => { haproxyLog += d.toString(); });
-    haproxy.stderr!.on('data', (d: Buffer) => { haproxyLog += d.toString(); });
+    haproxy.stdout!.on('data', (d: Buffer) => {
+      haproxyLog += d.toString();
+    });
+    haproxy.stderr!.on('data', (d: Buffer) => {
+      haproxyLog += d.toString();
+    });
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const probe = await fetch(`${lb}/keyless/health/ready`).then((r) => String(r.status), (e: Error) => String(e.cause ?? e));
+      const probe = await fetch(`${lb}/keyless/health/ready`).then(
+        (r) => String(r.status),
+        (e: Error) => String(e.cause ?? e),
+      );
       if (probe === '200') break;
       assert.ok(Date.now() < deadline && haproxy.exitCode === null, `HAProxy did not come up (${probe}, exit ${haproxy.exitCode}):\n${haproxyLog}`);
       await new Promise((r) => setTimeout(r, 200));
@@ -68,16 +94,31 @@ describe('three servers behind HAProxy on one PostgreSQL database', { skip }, ()
     assert.equal(b.armEndpoint, lb);
     admin = await armToken(b);
     group = `/subscriptions/${b.subscriptionId}/resourceGroups/scale`;
-    const send = (method: string, path: string, body?: unknown) => fetch(`${lb}${path}`, {
-      method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    const send = (method: string, path: string, body?: unknown) =>
+      fetch(`${lb}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
     assert.equal((await send('PUT', `${group}?api-version=2021-04-01`, { location: 'westus2' })).status, 201);
-    const vm = await (await send('PUT', `${group}/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-07-01`, {
-      location: 'westus2', identity: { type: 'SystemAssigned' }, properties: { hardwareProfile: { vmSize: 'Standard_B1s' } },
-    })).json() as { id: string; identity: { principalId: string } };
+    const vm = (await (
+      await send('PUT', `${group}/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-07-01`, {
+        location: 'westus2',
+        identity: { type: 'SystemAssigned' },
+        properties: { hardwareProfile: { vmSize: 'Standard_B1s' } },
+      })
+    ).json()) as { id: string; identity: { principalId: string } };
     vmPrincipal = vm.identity.principalId;
-    const joined = await (await send('POST', `${vm.id}/keylessAgentJoin?api-version=2024-07-01`)).json() as { joinToken: string };
-    hostKey = ((await (await fetch(`${lb}/keyless/agent/v1/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ joinToken: joined.joinToken }) })).json()) as { hostKey: string }).hostKey;
+    const joined = (await (await send('POST', `${vm.id}/keylessAgentJoin?api-version=2024-07-01`)).json()) as { joinToken: string };
+    hostKey = (
+      (await (
+        await fetch(`${lb}/keyless/agent/v1/join`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ joinToken: joined.joinToken }),
+        })
+      ).json()) as { hostKey: string }
+    ).hostKey;
   });
   after(async () => {
     haproxy?.kill('SIGTERM');
@@ -87,7 +128,9 @@ describe('three servers behind HAProxy on one PostgreSQL database', { skip }, ()
 
   const miToken = async (base: string) => {
     const res = await fetch(`${base}/keyless/agent/v1/token`, {
-      method: 'POST', headers: { authorization: `KeylessHost ${hostKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ identity: { kind: 'system' }, resource: MANAGEMENT }),
+      method: 'POST',
+      headers: { authorization: `KeylessHost ${hostKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ identity: { kind: 'system' }, resource: MANAGEMENT }),
     });
     assert.equal(res.status, 200);
     return ((await res.json()) as { accessToken: string }).accessToken;
@@ -103,8 +146,19 @@ describe('three servers behind HAProxy on one PostgreSQL database', { skip }, ()
       const granting = i % 2 === 0;
       if (granting) assignment = `${group}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`;
       const res = await fetch(`${a}${assignment}?api-version=2022-04-01`, {
-        method: granting ? 'PUT' : 'DELETE', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-        ...(granting ? { body: JSON.stringify({ properties: { roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${READER}`, principalId: vmPrincipal, principalType: 'ServicePrincipal' } }) } : {}),
+        method: granting ? 'PUT' : 'DELETE',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        ...(granting
+          ? {
+              body: JSON.stringify({
+                properties: {
+                  roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${READER}`,
+                  principalId: vmPrincipal,
+                  principalType: 'ServicePrincipal',
+                },
+              }),
+            }
+          : {}),
       });
       assert.ok(res.status === 200 || res.status === 201, `change ${i}: ${res.status}`);
       const acknowledged = Date.now();
@@ -129,17 +183,55 @@ describe('three servers behind HAProxy on one PostgreSQL database', { skip }, ()
     const mi = await miToken(lb);
     const outcomes: Outcome[] = [];
     const kinds: [string, () => Promise<Response>][] = [
-      ['client-credentials token', () => fetch(`${lb}/${b.tenantId}/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: b.clientId, client_secret: b.clientSecret, scope: `${MANAGEMENT}.default` }) })],
-      ['ARM write', () => fetch(`${lb}${group}-w${randomUUID().slice(0, 8)}?api-version=2021-04-01`, { method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: '{"location":"westus2"}' })],
+      [
+        'client-credentials token',
+        () =>
+          fetch(`${lb}/${b.tenantId}/oauth2/v2.0/token`, {
+            method: 'POST',
+            body: new URLSearchParams({
+              grant_type: 'client_credentials',
+              client_id: b.clientId,
+              client_secret: b.clientSecret,
+              scope: `${MANAGEMENT}.default`,
+            }),
+          }),
+      ],
+      [
+        'ARM write',
+        () =>
+          fetch(`${lb}${group}-w${randomUUID().slice(0, 8)}?api-version=2021-04-01`, {
+            method: 'PUT',
+            headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+            body: '{"location":"westus2"}',
+          }),
+      ],
       ['ARM read', () => fetch(`${lb}${group}?api-version=2021-04-01`, { headers: { authorization: `Bearer ${admin}` } })],
-      ['agent token refresh', () => fetch(`${lb}/keyless/agent/v1/token`, { method: 'POST', headers: { authorization: `KeylessHost ${hostKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ identity: { kind: 'system' }, resource: MANAGEMENT }) })],
-      ['read with a managed-identity token', () => fetch(`${lb}${group}/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-07-01`, { headers: { authorization: `Bearer ${mi}` } })],
+      [
+        'agent token refresh',
+        () =>
+          fetch(`${lb}/keyless/agent/v1/token`, {
+            method: 'POST',
+            headers: { authorization: `KeylessHost ${hostKey}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ identity: { kind: 'system' }, resource: MANAGEMENT }),
+          }),
+      ],
+      [
+        'read with a managed-identity token',
+        () => fetch(`${lb}${group}/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-07-01`, { headers: { authorization: `Bearer ${mi}` } }),
+      ],
       ['JWKS', () => fetch(`${lb}/${b.tenantId}/discovery/v2.0/keys`)],
     ];
     // The MI needs Reader for its reads: grant it once.
     await fetch(`${lb}${group}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, {
-      method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ properties: { roleDefinitionId: `/subscriptions/${b.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${READER}`, principalId: vmPrincipal, principalType: 'ServicePrincipal' } }),
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        properties: {
+          roleDefinitionId: `/subscriptions/${b.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${READER}`,
+          principalId: vmPrincipal,
+          principalType: 'ServicePrincipal',
+        },
+      }),
     });
     await new Promise((r) => setTimeout(r, 1500));
     let stop = false;
@@ -150,7 +242,13 @@ describe('three servers behind HAProxy on one PostgreSQL database', { skip }, ()
         try {
           const res = await send();
           const text = await res.text();
-          outcomes.push({ kind, start, end: Date.now(), ok: res.status < 500 && res.status !== 401 && res.status !== 403, detail: `${res.status} ${text.slice(0, 120)}` });
+          outcomes.push({
+            kind,
+            start,
+            end: Date.now(),
+            ok: res.status < 500 && res.status !== 401 && res.status !== 403,
+            detail: `${res.status} ${text.slice(0, 120)}`,
+          });
         } catch (error) {
           outcomes.push({ kind, start, end: Date.now(), ok: false, detail: String((error as Error).cause ?? error) });
         }
@@ -166,7 +264,9 @@ describe('three servers behind HAProxy on one PostgreSQL database', { skip }, ()
     const failed = outcomes.filter((o) => !o.ok);
     const inFlight = outcomes.filter((o) => o.start <= killedAt && o.end >= killedAt).length;
     const after = outcomes.filter((o) => o.start > killedAt);
-    t.diagnostic(`${outcomes.length} requests (${after.length} after the kill), ${inFlight} in flight at the kill, ${failed.length} failed: ${JSON.stringify(failed.map((f) => `${f.kind}: ${f.detail}`))}`);
+    t.diagnostic(
+      `${outcomes.length} requests (${after.length} after the kill), ${inFlight} in flight at the kill, ${failed.length} failed: ${JSON.stringify(failed.map((f) => `${f.kind}: ${f.detail}`))}`,
+    );
     assert.ok(outcomes.length > 100, 'the load ran');
     assert.ok(after.length > 50, 'requests kept flowing after the kill');
     for (const f of failed) assert.ok(f.start <= killedAt + 20, `a request started ${f.start - killedAt} ms after the kill failed: ${f.kind}: ${f.detail}`);

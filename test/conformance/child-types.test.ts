@@ -23,19 +23,39 @@ interface ChildCase {
 
 const CHILDREN: readonly ChildCase[] = [
   {
-    type: 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials', apiVersion: '2023-01-31', write: 'sync', delete: 'sync',
+    type: 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials',
+    apiVersion: '2023-01-31',
+    write: 'sync',
+    delete: 'sync',
     parent: { apiVersion: '2023-01-31', body: () => ({ location: 'westus2' }), name: (n) => n },
-    body: () => ({ properties: { issuer: 'https://issuer.example.com/conformance/', subject: 'system:serviceaccount:default:conformance', audiences: ['api://AzureADTokenExchange'] } }),
+    body: () => ({
+      properties: {
+        issuer: 'https://issuer.example.com/conformance/',
+        subject: 'system:serviceaccount:default:conformance',
+        audiences: ['api://AzureADTokenExchange'],
+      },
+    }),
   },
   {
-    type: 'Microsoft.Network/virtualNetworks/subnets', apiVersion: '2022-01-01', write: 'async-operation', delete: 'accepted',
-    parent: { apiVersion: '2022-01-01', body: () => ({ location: 'westus2', properties: { addressSpace: { addressPrefixes: ['10.0.0.0/16'] } } }), name: (n) => n },
+    type: 'Microsoft.Network/virtualNetworks/subnets',
+    apiVersion: '2022-01-01',
+    write: 'async-operation',
+    delete: 'accepted',
+    parent: {
+      apiVersion: '2022-01-01',
+      body: () => ({ location: 'westus2', properties: { addressSpace: { addressPrefixes: ['10.0.0.0/16'] } } }),
+      name: (n) => n,
+    },
     body: () => ({ properties: { addressPrefix: '10.0.1.0/24' } }),
   },
   {
-    type: 'Microsoft.Kusto/clusters/databases', apiVersion: '2023-08-15', write: 'async-operation', delete: 'accepted',
+    type: 'Microsoft.Kusto/clusters/databases',
+    apiVersion: '2023-08-15',
+    write: 'async-operation',
+    delete: 'accepted',
     parent: {
-      apiVersion: '2023-08-15', body: () => ({ location: 'westus2', sku: { name: 'Standard_E2ads_v5', tier: 'Standard', capacity: 2 } }),
+      apiVersion: '2023-08-15',
+      body: () => ({ location: 'westus2', sku: { name: 'Standard_E2ads_v5', tier: 'Standard', capacity: 2 } }),
       name: (n) => n.replace(/-/g, ''),
     },
     body: () => ({ location: 'westus2', kind: 'ReadWrite', properties: { softDeletePeriod: 'P365D', hotCachePeriod: 'P31D' } }),
@@ -56,7 +76,8 @@ for (const engine of ENGINES) {
     const call = async (method: string, url: string, payload?: unknown) => {
       const raw = typeof payload === 'string' ? payload : payload === undefined ? undefined : JSON.stringify(payload);
       const res = await t.app.inject({
-        method: method as 'GET', url,
+        method: method as 'GET',
+        url,
         headers: { authorization: t.auth, ...(raw === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(raw === undefined ? {} : { payload: raw }),
       });
@@ -70,7 +91,10 @@ for (const engine of ENGINES) {
     after(() => t?.close());
 
     it('has a case (or a stated exemption) for every child type the providers declare', () => {
-      const declared = t.registry.trackedTypes.filter((s) => s.shape === 'proxy').map((s) => resourceTypeOf(s).toLowerCase()).sort();
+      const declared = t.registry.trackedTypes
+        .filter((s) => s.shape === 'proxy')
+        .map((s) => resourceTypeOf(s).toLowerCase())
+        .sort();
       const covered = [...CHILDREN.map((c) => c.type.toLowerCase()), ...Object.keys(EXEMPT)].sort();
       assert.deepEqual(covered, declared);
     });
@@ -115,7 +139,7 @@ for (const engine of ENGINES) {
           assert.deepEqual([one, two], [['child-a'], ['child-b']]);
         });
 
-        it('refuses malformed bodies with ARM\'s envelope and writes nothing', async () => {
+        it("refuses malformed bodies with ARM's envelope and writes nothing", async () => {
           for (const body of ['{"properties": ', '[]', '"text"', { properties: 'x' }]) {
             const res = await call('PUT', childUrl('parent-one', 'child-bad'), body);
             assert.ok(res.status >= 400 && res.status < 500, `${JSON.stringify(body)} → ${res.status}`);
@@ -124,7 +148,7 @@ for (const engine of ENGINES) {
           assert.equal((await call('GET', childUrl('parent-one', 'child-bad'))).status, 404);
         });
 
-        it('deletes in the provider\'s style; a second delete is 204; children go with their parent', async () => {
+        it("deletes in the provider's style; a second delete is 204; children go with their parent", async () => {
           const deleted = await call('DELETE', childUrl('parent-one', 'child-a'));
           assert.equal(deleted.status, c.delete === 'accepted' ? 202 : 200);
           assert.equal((await call('GET', childUrl('parent-one', 'child-a'))).status, 404);

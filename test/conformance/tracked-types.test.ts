@@ -38,63 +38,115 @@ const CASE_CONTEXT = { tenantId: '' };
 
 const CASES: readonly ConformanceCase[] = [
   {
-    type: 'Microsoft.ManagedIdentity/userAssignedIdentities', apiVersion: '2024-11-30', write: 'sync', delete: 'sync', ownPrincipal: true,
+    type: 'Microsoft.ManagedIdentity/userAssignedIdentities',
+    apiVersion: '2024-11-30',
+    write: 'sync',
+    delete: 'sync',
+    ownPrincipal: true,
     body: () => ({ location: 'westus2', tags: { env: 'test' } }),
   },
   {
-    type: 'Microsoft.Compute/virtualMachines', apiVersion: '2024-07-01', write: 'async-operation', delete: 'accepted',
+    type: 'Microsoft.Compute/virtualMachines',
+    apiVersion: '2024-07-01',
+    write: 'async-operation',
+    delete: 'accepted',
     identity: { systemAssigned: true, userAssigned: true, spelling: 'spaced' },
     body: () => ({ location: 'westus2', tags: { env: 'test' }, properties: { hardwareProfile: { vmSize: 'Standard_B1s' } } }),
   },
   {
-    type: 'Microsoft.Kusto/clusters', apiVersion: '2023-08-15', write: 'async-operation', delete: 'accepted',
+    type: 'Microsoft.Kusto/clusters',
+    apiVersion: '2023-08-15',
+    write: 'async-operation',
+    delete: 'accepted',
     identity: { systemAssigned: true, userAssigned: true, spelling: 'spaced' },
     body: () => ({ location: 'westus2', tags: { env: 'test' }, sku: { name: 'Standard_E2ads_v5', tier: 'Standard', capacity: 2 } }),
     // Kusto cluster names are lower-case letters and digits only.
     name: (name) => name.replace(/-/g, ''),
   },
   {
-    type: 'Microsoft.HDInsight/clusters', apiVersion: '2021-06-01', write: 'async-operation', createdStatus: 200, delete: 'accepted',
+    type: 'Microsoft.HDInsight/clusters',
+    apiVersion: '2021-06-01',
+    write: 'async-operation',
+    createdStatus: 200,
+    delete: 'accepted',
     identity: { systemAssigned: false, userAssigned: true, spelling: 'spaced' },
     // Blob storage with a key: no identity of its own to check (test/compat/hdinsight-sdk.test.ts covers Data Lake with identities).
     body: () => ({
-      location: 'westus2', tags: { env: 'test' },
+      location: 'westus2',
+      tags: { env: 'test' },
       properties: {
-        clusterVersion: '5.1', osType: 'Linux',
-        clusterDefinition: { kind: 'spark', configurations: { gateway: { 'restAuthCredential.isEnabled': 'true', 'restAuthCredential.username': 'admin', 'restAuthCredential.password': 'Conformance-Pw1!' } } },
-        computeProfile: { roles: [{ name: 'headnode', targetInstanceCount: 2 }, { name: 'workernode', targetInstanceCount: 3 }] },
+        clusterVersion: '5.1',
+        osType: 'Linux',
+        clusterDefinition: {
+          kind: 'spark',
+          configurations: {
+            gateway: { 'restAuthCredential.isEnabled': 'true', 'restAuthCredential.username': 'admin', 'restAuthCredential.password': 'Conformance-Pw1!' },
+          },
+        },
+        computeProfile: {
+          roles: [
+            { name: 'headnode', targetInstanceCount: 2 },
+            { name: 'workernode', targetInstanceCount: 3 },
+          ],
+        },
         storageProfile: { storageaccounts: [{ name: 'confstore.blob.core.windows.net', isDefault: true, container: 'conf', key: 'a2V5' }] },
       },
     }),
   },
   {
-    type: 'Microsoft.Storage/storageAccounts', apiVersion: '2023-05-01', write: 'accepted', delete: 'sync',
+    type: 'Microsoft.Storage/storageAccounts',
+    apiVersion: '2023-05-01',
+    write: 'accepted',
+    delete: 'sync',
     identity: { systemAssigned: true, userAssigned: true, spelling: 'compact' },
     body: () => ({ location: 'westus2', tags: { env: 'test' }, sku: { name: 'Standard_LRS' }, kind: 'StorageV2' }),
     // Storage account names are lower-case letters and digits only (and global: the suite's names are its own).
     name: (name) => `st${name.replace(/-/g, '')}`,
   },
   {
-    type: 'Microsoft.KeyVault/vaults', apiVersion: '2023-07-01', write: 'sync', delete: 'sync',
+    type: 'Microsoft.KeyVault/vaults',
+    apiVersion: '2023-07-01',
+    write: 'sync',
+    delete: 'sync',
     // The vault's tenant must be the subscription's (set once the test app exists).
-    body: () => ({ location: 'westus2', tags: { env: 'test' }, properties: { tenantId: CASE_CONTEXT.tenantId, sku: { family: 'A', name: 'standard' }, accessPolicies: [] } }),
+    body: () => ({
+      location: 'westus2',
+      tags: { env: 'test' },
+      properties: { tenantId: CASE_CONTEXT.tenantId, sku: { family: 'A', name: 'standard' }, accessPolicies: [] },
+    }),
   },
   {
-    type: 'Microsoft.AAD/domainServices', apiVersion: '2022-12-01', write: 'sync', delete: 'sync',
+    type: 'Microsoft.AAD/domainServices',
+    apiVersion: '2022-12-01',
+    write: 'sync',
+    delete: 'sync',
     body: () => ({ location: 'westus2', tags: { env: 'test' }, properties: { domainName: 'conformance.example.com' } }),
   },
   {
     // AKS refuses `identity.type: None` on a managed-identity cluster (no way back to a service principal), so the
     // suite's identity steps do not apply; its identity rules are tested in test/http/aks-clusters.test.ts and test/az/aks.test.ts.
-    type: 'Microsoft.ContainerService/managedClusters', apiVersion: '2022-11-01', write: 'async-operation', delete: 'accepted',
-    body: () => ({ location: 'westus2', tags: { env: 'test' }, properties: { dnsPrefix: 'conf', agentPoolProfiles: [{ name: 'nodepool1', count: 1, mode: 'System' }] } }),
+    type: 'Microsoft.ContainerService/managedClusters',
+    apiVersion: '2022-11-01',
+    write: 'async-operation',
+    delete: 'accepted',
+    body: () => ({
+      location: 'westus2',
+      tags: { env: 'test' },
+      properties: { dnsPrefix: 'conf', agentPoolProfiles: [{ name: 'nodepool1', count: 1, mode: 'System' }] },
+    }),
   },
   {
-    type: 'Microsoft.Network/virtualNetworks', apiVersion: '2022-01-01', write: 'async-operation', delete: 'accepted',
+    type: 'Microsoft.Network/virtualNetworks',
+    apiVersion: '2022-01-01',
+    write: 'async-operation',
+    delete: 'accepted',
     body: () => ({ location: 'westus2', tags: { env: 'test' }, properties: { addressSpace: { addressPrefixes: ['10.0.0.0/16'] } } }),
   },
   {
-    type: 'Microsoft.ContainerRegistry/registries', apiVersion: '2022-02-01-preview', write: 'async-operation', delete: 'accepted',
+    type: 'Microsoft.ContainerRegistry/registries',
+    apiVersion: '2022-02-01-preview',
+    write: 'async-operation',
+    delete: 'accepted',
     body: () => ({ location: 'westus2', tags: { env: 'test' }, sku: { name: 'Basic' } }),
     // Registry names are 5 to 50 letters and digits.
     name: (name) => `acr${name.replace(/-/g, '')}`,
@@ -117,7 +169,8 @@ for (const engine of ENGINES) {
     const call = async (method: string, url: string, auth: string, payload?: unknown, headers: Record<string, string> = {}) => {
       const raw = typeof payload === 'string' ? payload : payload === undefined ? undefined : JSON.stringify(payload);
       const res = await t.app.inject({
-        method: method as 'GET', url,
+        method: method as 'GET',
+        url,
         headers: { authorization: auth, ...(raw === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
         ...(raw === undefined ? {} : { payload: raw }),
       });
@@ -126,21 +179,33 @@ for (const engine of ENGINES) {
 
     before(async () => {
       t = await createArmTestApp(engine, {
-        onIdentitiesChanged: () => { notified++; },
+        onIdentitiesChanged: () => {
+          notified++;
+        },
         rbac: (store) => (rbac = createRbac({ store, clock: systemClock })),
       });
       CASE_CONTEXT.tenantId = t.tenantId;
       const operator = randomIds.newGuid();
       const at = new Date().toISOString();
       await t.store.roleAssignments.insert({
-        name: randomIds.newGuid(), scope: `/subscriptions/${t.subscriptionId}`, roleDefinitionName: MANAGED_IDENTITY_OPERATOR,
-        principalId: operator, principalType: 'ServicePrincipal', description: null, createdOn: at, updatedOn: at, createdBy: null, updatedBy: null,
+        name: randomIds.newGuid(),
+        scope: `/subscriptions/${t.subscriptionId}`,
+        roleDefinitionName: MANAGED_IDENTITY_OPERATOR,
+        principalId: operator,
+        principalType: 'ServicePrincipal',
+        description: null,
+        createdOn: at,
+        updatedOn: at,
+        createdBy: null,
+        updatedBy: null,
       });
       await rbac.start({ pollMs: 50 });
       operatorAuth = `Bearer ${await t.tokens.issue(t.tenantId, { oid: operator })}`;
       strangerAuth = `Bearer ${await t.tokens.issue(t.tenantId)}`;
       assert.equal((await call('PUT', `${group()}?api-version=2025-04-01`, operatorAuth, { location: 'westus2' })).status, 201);
-      const uami = await call('PUT', `${group()}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/attachable?api-version=2024-11-30`, operatorAuth, { location: 'westus2' });
+      const uami = await call('PUT', `${group()}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/attachable?api-version=2024-11-30`, operatorAuth, {
+        location: 'westus2',
+      });
       uamiId = uami.body.id;
     });
     after(async () => {
@@ -150,7 +215,10 @@ for (const engine of ENGINES) {
 
     it('has a case for every tracked type the providers declare', () => {
       // Child (proxy) types have no location or tags: their own tests cover them (federated credentials: test/http/federated-credentials.test.ts).
-      const declared = t.registry.trackedTypes.filter((s) => s.shape === 'tracked').map((s) => resourceTypeOf(s).toLowerCase()).sort();
+      const declared = t.registry.trackedTypes
+        .filter((s) => s.shape === 'tracked')
+        .map((s) => resourceTypeOf(s).toLowerCase())
+        .sort();
       assert.deepEqual(CASES.map((c) => c.type.toLowerCase()).sort(), declared);
     });
 
@@ -209,7 +277,13 @@ for (const engine of ENGINES) {
           assert.equal((await call('PUT', item(n('conf-b')), auth(), c.body())).status, createdStatus);
           const collection = `${group()}/providers/${c.type}?${v}`;
           const all = await call('GET', collection, auth());
-          assert.deepEqual(all.body.value.map((r: { name: string }) => r.name).filter((name: string) => name.startsWith(n('conf-'))).sort(), [n('conf-a'), n('conf-b')]);
+          assert.deepEqual(
+            all.body.value
+              .map((r: { name: string }) => r.name)
+              .filter((name: string) => name.startsWith(n('conf-')))
+              .sort(),
+            [n('conf-a'), n('conf-b')],
+          );
           const first = await call('GET', `${collection}&$top=1`, auth());
           assert.equal(first.body.value.length, 1);
           assert.ok(first.body.nextLink, 'a first page of one has a nextLink');
@@ -222,9 +296,18 @@ for (const engine of ENGINES) {
           assert.ok(bySubscription.body.value.some((r: { name: string }) => r.name === n('conf-b')));
         });
 
-        it('refuses malformed bodies with ARM\'s envelope and writes nothing', async () => {
-          const bad: unknown[] = ['{"location": ', '[]', '"text"', { ...c.body(), location: 42 }, { ...c.body(), tags: 'x' },
-            { ...c.body(), properties: 'x' }, { ...c.body(), tags: { k: 1 } }, { tags: {} }, { ...c.body(), location: 'not a region!' }];
+        it("refuses malformed bodies with ARM's envelope and writes nothing", async () => {
+          const bad: unknown[] = [
+            '{"location": ',
+            '[]',
+            '"text"',
+            { ...c.body(), location: 42 },
+            { ...c.body(), tags: 'x' },
+            { ...c.body(), properties: 'x' },
+            { ...c.body(), tags: { k: 1 } },
+            { tags: {} },
+            { ...c.body(), location: 'not a region!' },
+          ];
           if (c.identity) bad.push({ ...c.body(), identity: 'SystemAssigned' }, { ...c.body(), identity: { type: 'Everything' } });
           for (const body of bad) {
             const res = await call('PUT', item(n('conf-bad')), auth(), body);
@@ -235,7 +318,7 @@ for (const engine of ENGINES) {
           assert.equal((await call('GET', item(n('conf-bad')), auth())).status, 404, 'nothing was written');
         });
 
-        it('deletes in the provider\'s style, then answers 404 and a second delete 204; agents are told', async () => {
+        it("deletes in the provider's style, then answers 404 and a second delete 204; agents are told", async () => {
           assert.equal((await call('PUT', item(n('conf-del')), auth(), c.body())).status, createdStatus);
           const principalOf = async (id: string) => t.store.principals.getByResourceId(id);
           const id = (await call('GET', item(n('conf-del')), auth())).body.id;

@@ -31,7 +31,13 @@ describe('access-token verifier', () => {
     store = await createSqliteStore({ file: join(dir, 'keyless.db') });
     ring = createKeyRing({ store, clock, policy: { periodSeconds: 86400, maxTokenLifetimeSeconds: 3600 } });
     await ring.start();
-    const counted = { publicKey: (kid: string) => ring.publicKey(kid), refresh: async () => { refreshes++; await ring.refresh(); } };
+    const counted = {
+      publicKey: (kid: string) => ring.publicKey(kid),
+      refresh: async () => {
+        refreshes++;
+        await ring.refresh();
+      },
+    };
     verifier = createAccessTokenVerifier({ keys: counted, issuers, clock, clockSkewSeconds: 300 });
   });
   after(async () => {
@@ -42,8 +48,16 @@ describe('access-token verifier', () => {
 
   const now = () => Math.floor(clock.now() / 1000);
   const claims = (over: Record<string, unknown> = {}) => ({
-    aud: 'https://management.azure.com/', iss: issuers.issuer('1.0', TID), tid: TID, oid: 'oid-1', appid: 'app-1',
-    iat: now() - 300, nbf: now() - 300, exp: now() + 3600, ver: '1.0', ...over,
+    aud: 'https://management.azure.com/',
+    iss: issuers.issuer('1.0', TID),
+    tid: TID,
+    oid: 'oid-1',
+    appid: 'app-1',
+    iat: now() - 300,
+    nbf: now() - 300,
+    exp: now() + 3600,
+    ver: '1.0',
+    ...over,
   });
   const sign = (payload: Record<string, unknown>, header: Record<string, unknown> = {}, key = createPrivateKey(ring.current().privateKeyPem)) =>
     new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: ring.current().kid, ...header }).sign(key);
@@ -102,7 +116,11 @@ describe('access-token verifier', () => {
   });
 
   it('refuses a wrong audience with InvalidAuthenticationTokenAudience', async () => {
-    await refused(await sign(claims({ aud: 'https://storage.azure.com/' })), 'InvalidAuthenticationTokenAudience', /wrong audience or resource 'https:\/\/storage.azure.com\/'/);
+    await refused(
+      await sign(claims({ aud: 'https://storage.azure.com/' })),
+      'InvalidAuthenticationTokenAudience',
+      /wrong audience or resource 'https:\/\/storage.azure.com\/'/,
+    );
     await refused(await sign(claims({ aud: 'https://management.azure.com.evil.example/' })), 'InvalidAuthenticationTokenAudience', /wrong audience/);
   });
 

@@ -14,7 +14,9 @@ function fetchText(url: string, ca?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     get(url, ca ? { ca } : {}, (res) => {
       let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
       res.on('end', () => resolve(body));
     }).on('error', reject);
   });
@@ -68,7 +70,9 @@ describe('TLS certificates', () => {
     assert.equal(stdout.trim(), 'hello over tls');
     const other = await createCertificateAuthority('Unrelated CA');
     await writeFile(join(dir, 'other.pem'), other.certPem);
-    await assert.rejects(run(process.execPath, ['-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'other.pem') } }),
-      (e: { code?: number }) => e.code === 3);
+    await assert.rejects(
+      run(process.execPath, ['-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'other.pem') } }),
+      (e: { code?: number }) => e.code === 3,
+    );
   });
 });

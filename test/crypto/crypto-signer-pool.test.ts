@@ -31,8 +31,14 @@ describe('signer pool', () => {
     const window = { activatesAt: now, expiresAt: now + 86400_000, now };
     [first, second] = await Promise.all([generateSigningKey(window), generateSigningKey(window)]);
   });
-  after(async () => { await Promise.all(pools.map((p) => p.close())); });
-  const pool = (threads: number) => { const p = createSignerPool({ threads, key: first }); pools.push(p); return p; };
+  after(async () => {
+    await Promise.all(pools.map((p) => p.close()));
+  });
+  const pool = (threads: number) => {
+    const p = createSignerPool({ threads, key: first });
+    pools.push(p);
+    return p;
+  };
 
   it('signs RS256 JWTs with Entra’s header that verify against the key’s certificate', async () => {
     const signer = pool(1);

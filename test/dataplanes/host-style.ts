@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT } from '../support/keyless.js';
 
-export interface RunnerAnswer { ok: boolean; value?: any; status?: number; code?: string; message?: string }
+export interface RunnerAnswer {
+  ok: boolean;
+  value?: any;
+  status?: number;
+  code?: string;
+  message?: string;
+}
 
 export interface SdkRunner {
   call(client: string, method: string, ...args: unknown[]): Promise<RunnerAnswer>;
@@ -21,21 +27,31 @@ export async function startSdkRunner(hostNames: string[], env: Record<string, st
   const hosts = join(dir, 'hosts');
   await writeFile(hosts, `127.0.0.1 localhost\n::1 localhost\n127.0.0.1 ${hostNames.join(' ')}\n`);
   const script = `mount --bind '${hosts}' /etc/hosts && exec '${process.execPath}' --import tsx test/dataplanes/sdk-runner.ts`;
-  const child: ChildProcess = spawn('unshare', ['--mount', 'sh', '-c', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('unshare', ['--mount', 'sh', '-c', script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const waiting = new Map<number, (a: RunnerAnswer) => void>();
   createInterface({ input: child.stdout! }).on('line', (line) => {
     try {
       const answer = JSON.parse(line) as RunnerAnswer & { id: number };
       waiting.get(answer.id)?.(answer);
       waiting.delete(answer.id);
-    } catch { /* not an answer */ }
+    } catch {
+      /* not an answer */
+    }
   });
-  const exited = new Promise<void>((done) => child.on('exit', () => {
-    for (const resolve of waiting.values()) resolve({ ok: false, message: `runner exited: ${stderr}` });
-    done();
-  }));
+  const exited = new Promise<void>((done) =>
+    child.on('exit', () => {
+      for (const resolve of waiting.values()) resolve({ ok: false, message: `runner exited: ${stderr}` });
+      done();
+    }),
+  );
   let next = 1;
   return {
     call(client, method, ...args) {

@@ -17,9 +17,13 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { BlobServiceClient } from '@azure/storage-blob';
 
 const env = process.env;
-const credential: TokenCredential = env.RUNNER_CREDENTIAL === 'managed'
-  ? new ManagedIdentityCredential(env.RUNNER_CLIENT_ID ? { clientId: env.RUNNER_CLIENT_ID } : {})
-  : new ClientSecretCredential(env.RUNNER_TENANT!, env.RUNNER_CLIENT_ID!, env.RUNNER_SECRET!, { authorityHost: env.RUNNER_AUTHORITY!, disableInstanceDiscovery: true });
+const credential: TokenCredential =
+  env.RUNNER_CREDENTIAL === 'managed'
+    ? new ManagedIdentityCredential(env.RUNNER_CLIENT_ID ? { clientId: env.RUNNER_CLIENT_ID } : {})
+    : new ClientSecretCredential(env.RUNNER_TENANT!, env.RUNNER_CLIENT_ID!, env.RUNNER_SECRET!, {
+        authorityHost: env.RUNNER_AUTHORITY!,
+        disableInstanceDiscovery: true,
+      });
 
 const clients = new Map<string, any>();
 function client(name: string): any {
@@ -35,8 +39,7 @@ function client(name: string): any {
     const [container, ...rest] = name.slice('blobtext:'.length).split('/');
     const blob = client('blob').getContainerClient(container).getBlobClient(rest.join('/'));
     return { read: async () => (await blob.downloadToBuffer()).toString('utf8') };
-  }
-  else throw new Error(`unknown client ${name}`);
+  } else throw new Error(`unknown client ${name}`);
   clients.set(name, c);
   return c;
 }
@@ -79,6 +82,14 @@ rl.on('line', async (line) => {
     if (cmd.method === 'downloadToBuffer' || Buffer.isBuffer(result)) result = Buffer.from(result).toString('utf8');
     process.stdout.write(JSON.stringify({ id: cmd.id, ok: true, value: await settle(result) }) + '\n');
   } catch (e: any) {
-    process.stdout.write(JSON.stringify({ id: cmd.id, ok: false, status: e?.statusCode, code: e?.code ?? e?.details?.errorCode, message: String(e?.message ?? e).slice(0, 2000) }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        id: cmd.id,
+        ok: false,
+        status: e?.statusCode,
+        code: e?.code ?? e?.details?.errorCode,
+        message: String(e?.message ?? e).slice(0, 2000),
+      }) + '\n',
+    );
   }
 });

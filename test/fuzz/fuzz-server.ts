@@ -34,16 +34,27 @@ export async function startFuzzServer(): Promise<FuzzServer> {
   const { app, store, bootstrap } = server;
   const token = async (scope: string) => {
     const res = await app.inject({
-      method: 'POST', url: `/${bootstrap.tenantId}/oauth2/v2.0/token`,
+      method: 'POST',
+      url: `/${bootstrap.tenantId}/oauth2/v2.0/token`,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: bootstrap.clientId, client_secret: bootstrap.clientSecret, scope }).toString(),
+      payload: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: bootstrap.clientId,
+        client_secret: bootstrap.clientSecret,
+        scope,
+      }).toString(),
     });
     assert.equal(res.statusCode, 200, res.body);
     return `Bearer ${res.json().access_token}`;
   };
   return {
-    app, store, server,
-    tenantId: bootstrap.tenantId, subscriptionId: bootstrap.subscriptionId, clientId: bootstrap.clientId, clientSecret: bootstrap.clientSecret,
+    app,
+    store,
+    server,
+    tenantId: bootstrap.tenantId,
+    subscriptionId: bootstrap.subscriptionId,
+    clientId: bootstrap.clientId,
+    clientSecret: bootstrap.clientSecret,
     armAuth: await token('https://management.azure.com/.default'),
     graphAuth: await token('https://graph.microsoft.com/.default'),
     async close() {

@@ -22,11 +22,52 @@ export function fuzzParams(baseRuns: number): fc.Parameters<unknown> {
 
 /** How many requests the campaign sent, by surface (printed at the end of each file). */
 export const sent: Record<string, number> = {};
-export const count = (surface: string) => { sent[surface] = (sent[surface] ?? 0) + 1; };
+export const count = (surface: string) => {
+  sent[surface] = (sent[surface] ?? 0) + 1;
+};
 
 /** Strings meant to break parsers, routers and validators. */
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('', ' ', '..', '.', '%2F', '..%2F..%2F', '%2e%2e', 'a%2Fb', '%00', '\u0000', '%', '%zz', '?', '#', '&', '=', '\\', '//', '*', '~', "'", '"', '<script>', 'null', 'true', '0', '-1', 'NaN', '1e309', '{}', '[]', 'CON', 'ÄÖÜ', '名前', '😀', '\u202e', '\r\nX-Injected: 1', 'a'.repeat(5000)),
+  fc.constantFrom(
+    '',
+    ' ',
+    '..',
+    '.',
+    '%2F',
+    '..%2F..%2F',
+    '%2e%2e',
+    'a%2Fb',
+    '%00',
+    '\u0000',
+    '%',
+    '%zz',
+    '?',
+    '#',
+    '&',
+    '=',
+    '\\',
+    '//',
+    '*',
+    '~',
+    "'",
+    '"',
+    '<script>',
+    'null',
+    'true',
+    '0',
+    '-1',
+    'NaN',
+    '1e309',
+    '{}',
+    '[]',
+    'CON',
+    'ÄÖÜ',
+    '名前',
+    '😀',
+    '\u202e',
+    '\r\nX-Injected: 1',
+    'a'.repeat(5000),
+  ),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.string({ maxLength: 300 }),
@@ -44,7 +85,22 @@ export const hostileBody: fc.Arbitrary<string | undefined> = fc.oneof(
   fc.constant(undefined),
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
   fc.string({ maxLength: 200 }),
-  fc.constantFrom('{', '{"a":', '[1,2', '{"location":}', 'null', '""', '0', '[]', '{}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', '\u0000', '\ufeff{}', '{"a":1,"a":2}'),
+  fc.constantFrom(
+    '{',
+    '{"a":',
+    '[1,2',
+    '{"location":}',
+    'null',
+    '""',
+    '0',
+    '[]',
+    '{}',
+    '{"__proto__":{"x":1}}',
+    '{"constructor":{"prototype":{"x":1}}}',
+    '\u0000',
+    '\ufeff{}',
+    '{"a":1,"a":2}',
+  ),
   fc.integer({ min: 1, max: 3000 }).map((n) => '['.repeat(n) + ']'.repeat(n)),
   fc.integer({ min: 1, max: 3000 }).map((n) => '{"a":'.repeat(n) + '1' + '}'.repeat(n)),
   fc.constant(JSON.stringify({ location: 'x'.repeat(200_000) })),
@@ -52,25 +108,46 @@ export const hostileBody: fc.Arbitrary<string | undefined> = fc.oneof(
 
 /** Content types, right and wrong. */
 export const contentType: fc.Arbitrary<string | undefined> = fc.constantFrom(
-  undefined, 'application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'text/plain', 'application/x-www-form-urlencoded',
-  'multipart/form-data; boundary=x', 'application/xml', 'application/json; charset=latin1', '*/*', 'application/merge-patch+json', ';;;', 'a'.repeat(3000),
+  undefined,
+  'application/json',
+  'application/json; charset=utf-8',
+  'APPLICATION/JSON',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/xml',
+  'application/json; charset=latin1',
+  '*/*',
+  'application/merge-patch+json',
+  ';;;',
+  'a'.repeat(3000),
 );
 
 /** Extra headers: duplicates, junk and huge values. */
-export const junkHeaders: fc.Arbitrary<Record<string, string | string[]>> = fc.record({
-  'x-ms-client-request-id': fc.oneof(fc.string({ maxLength: 60 }), fc.constant('a'.repeat(8000))),
-  'if-match': fc.constantFrom('*', '"x"', 'W/"x"', '', '"'),
-  'if-none-match': fc.constantFrom('*', '"x"', ''),
-  accept: fc.constantFrom('application/json', 'text/html', '*/*', ''),
-  'accept-language': fc.string({ maxLength: 30 }),
-  'x-forwarded-for': fc.constantFrom('127.0.0.1', '169.254.169.254', 'junk'),
-  'x-ms-version': fc.string({ maxLength: 20 }),
-}, { requiredKeys: [] }).map((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v.replace(/[\r\n\u0000-\u001f\u007f-\uffff]/g, '?')])));
+export const junkHeaders: fc.Arbitrary<Record<string, string | string[]>> = fc
+  .record(
+    {
+      'x-ms-client-request-id': fc.oneof(fc.string({ maxLength: 60 }), fc.constant('a'.repeat(8000))),
+      'if-match': fc.constantFrom('*', '"x"', 'W/"x"', '', '"'),
+      'if-none-match': fc.constantFrom('*', '"x"', ''),
+      accept: fc.constantFrom('application/json', 'text/html', '*/*', ''),
+      'accept-language': fc.string({ maxLength: 30 }),
+      'x-forwarded-for': fc.constantFrom('127.0.0.1', '169.254.169.254', 'junk'),
+      'x-ms-version': fc.string({ maxLength: 20 }),
+    },
+    { requiredKeys: [] },
+  )
+  .map((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v.replace(/[\r\n\u0000-\u001f\u007f-\uffff]/g, '?')])));
 
 /** A header value safe to put on the wire (inject refuses control characters outright, as Node does). */
 export const headerSafe = (s: string) => s.replace(/[\r\n\u0000-\u001f\u007f-\uffff]/g, '?');
 
-export interface Answer { status: number; body: string; headers: Record<string, unknown>; request: string }
+export interface Answer {
+  status: number;
+  body: string;
+  headers: Record<string, unknown>;
+  request: string;
+}
 
 /** No answer may be a server error. */
 export function assertNo5xx(a: Answer): void {
@@ -86,7 +163,11 @@ export function assertCodeMessageError(a: Answer): void {
     throw new Error(`${a.status} with an empty body for ${a.request}`);
   }
   let parsed: any;
-  try { parsed = JSON.parse(a.body); } catch { throw new Error(`${a.status} with a non-JSON body for ${a.request}: ${a.body.slice(0, 300)}`); }
+  try {
+    parsed = JSON.parse(a.body);
+  } catch {
+    throw new Error(`${a.status} with a non-JSON body for ${a.request}: ${a.body.slice(0, 300)}`);
+  }
   const e = parsed?.error;
   if (typeof e?.code !== 'string' || typeof e?.message !== 'string' || e.code === '' || e.message === '') {
     throw new Error(`${a.status} with a body not in {error:{code,message}} for ${a.request}: ${a.body.slice(0, 300)}`);
@@ -103,7 +184,9 @@ export function assertArmError(a: Answer): void {
     try {
       const parsed = JSON.parse(a.body);
       if (typeof parsed?.code === 'string' && typeof parsed?.message === 'string' && parsed.error === undefined) return;
-    } catch { /* checked below */ }
+    } catch {
+      /* checked below */
+    }
   }
   assertCodeMessageError(a);
 }
@@ -115,7 +198,8 @@ export function assertArmError(a: Answer): void {
 export function assertAnySurfaceError(a: Answer): void {
   if (a.status < 400) return;
   if (a.body.startsWith('<?xml') || a.body.startsWith('<Error>')) {
-    if (!/<Error><Code>[^<]+<\/Code><Message>[^<]+/.test(a.body)) throw new Error(`${a.status} with malformed XML error for ${a.request}: ${a.body.slice(0, 300)}`);
+    if (!/<Error><Code>[^<]+<\/Code><Message>[^<]+/.test(a.body))
+      throw new Error(`${a.status} with malformed XML error for ${a.request}: ${a.body.slice(0, 300)}`);
     return;
   }
   if (a.body.trimStart().startsWith('{')) {
@@ -133,7 +217,11 @@ export function assertAnySurfaceError(a: Answer): void {
 export function assertOAuthError(a: Answer): void {
   if (a.status < 400) return;
   let parsed: any;
-  try { parsed = JSON.parse(a.body); } catch { throw new Error(`${a.status} with a non-JSON body for ${a.request}: ${a.body.slice(0, 300)}`); }
+  try {
+    parsed = JSON.parse(a.body);
+  } catch {
+    throw new Error(`${a.status} with a non-JSON body for ${a.request}: ${a.body.slice(0, 300)}`);
+  }
   if (typeof parsed?.error !== 'string' || typeof parsed?.error_description !== 'string') {
     throw new Error(`${a.status} with a body not in {error,error_description} for ${a.request}: ${a.body.slice(0, 300)}`);
   }

@@ -59,13 +59,27 @@ export async function createAgentApiFixture(engine: EngineName, options: { issue
   const now = new Date().toISOString();
   await store.tenants.insert({ id: tenantId, displayName: 'Keyless Directory', defaultDomain: 'keyless.local', createdAt: now });
   await store.subscriptions.insert({ id: subscriptionId, tenantId, displayName: 'Sub', state: 'Enabled', createdAt: now });
-  await store.resourceGroups.insert({ subscriptionId, name: 'rg', location: 'westeurope', managedBy: null, tags: {}, provisioningState: 'Succeeded', etag: randomUUID(), createdAt: now, updatedAt: now });
+  await store.resourceGroups.insert({
+    subscriptionId,
+    name: 'rg',
+    location: 'westeurope',
+    managedBy: null,
+    tags: {},
+    provisioningState: 'Succeeded',
+    etag: randomUUID(),
+    createdAt: now,
+    updatedAt: now,
+  });
 
   const keys = createKeyRing({ store, clock: systemClock, policy: { periodSeconds: 86400, maxTokenLifetimeSeconds: 86400 }, onError: () => undefined });
   await keys.start();
   const signer = createSignerPool({ threads: 1, key: keys.current() });
   const tokens = createTokenService({
-    repos: store, signer, clock: systemClock, baseUrl: () => BASE_URL, secrets: clientSecretHasher,
+    repos: store,
+    signer,
+    clock: systemClock,
+    baseUrl: () => BASE_URL,
+    secrets: clientSecretHasher,
     config: { appTokenLifetimeSeconds: 3599, issuerMode: options.issuerMode ?? 'keyless' },
   });
   const notifier = createIdentityChangeNotifier();
@@ -73,9 +87,13 @@ export async function createAgentApiFixture(engine: EngineName, options: { issue
   const attestation: { current?: HostAttestation } = {};
   const subscriptions = createSubscriptionService(store);
   const registry = createProviders({
-    store, clock: systemClock, ids: randomIds, registrations: store.registrations,
+    store,
+    clock: systemClock,
+    ids: randomIds,
+    registrations: store.registrations,
     resources: {
-      subscriptions, resourceGroups: createResourceGroupService({ store, clock: systemClock, ids: randomIds }),
+      subscriptions,
+      resourceGroups: createResourceGroupService({ store, clock: systemClock, ids: randomIds }),
       operations: createOperationService({ operations: store.operations, clock: systemClock, ids: randomIds }),
     },
     hosts: { issueJoinToken: (id, tenant) => attestation.current!.issueJoinToken(id, tenant) },
@@ -84,31 +102,76 @@ export async function createAgentApiFixture(engine: EngineName, options: { issue
   const hosts = (attestation.current = createHostAttestation({ repos: store, clock: systemClock, hasher: clientSecretHasher, hostTypes: registry.hostTypes }));
   const armTokens = await createTestTokens();
   const app = createBaseFastify({ frameworkErrors: armFrameworkErrors });
-  await app.register(armPlugin({
-    subscriptions, verifier: armTokens.verifier, clock: systemClock, baseUrl: () => BASE_URL, defaultTenantId: tenantId,
-    providers: registry.providers,
-  }));
-  await app.register(agentApiPlugin({
-    hosts,
-    tokens: createManagedIdentityTokens({ tokens, principals: store.principals, resources: store.resources, hostTypes: registry.hostTypes, lifetimeSeconds: 86399 }),
-    watch: createIdentityWatch({ principals: store.principals, resources: store.resources, hostTypes: registry.hostTypes, notifier, ...(options.pollMs ? { pollMs: options.pollMs } : {}) }),
-  }));
+  await app.register(
+    armPlugin({
+      subscriptions,
+      verifier: armTokens.verifier,
+      clock: systemClock,
+      baseUrl: () => BASE_URL,
+      defaultTenantId: tenantId,
+      providers: registry.providers,
+    }),
+  );
+  await app.register(
+    agentApiPlugin({
+      hosts,
+      tokens: createManagedIdentityTokens({
+        tokens,
+        principals: store.principals,
+        resources: store.resources,
+        hostTypes: registry.hostTypes,
+        lifetimeSeconds: 86399,
+      }),
+      watch: createIdentityWatch({
+        principals: store.principals,
+        resources: store.resources,
+        hostTypes: registry.hostTypes,
+        notifier,
+        ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+      }),
+    }),
+  );
   await app.ready();
   const auth = `Bearer ${await armTokens.issue(tenantId)}`;
 
   const principal = (resourceId: string, name: string): ServicePrincipal => ({
-    objectId: randomUUID(), appId: randomUUID(), tenantId, displayName: name, kind: 'ManagedIdentity', resourceId, createdAt: new Date().toISOString(),
+    objectId: randomUUID(),
+    appId: randomUUID(),
+    tenantId,
+    displayName: name,
+    kind: 'ManagedIdentity',
+    resourceId,
+    createdAt: new Date().toISOString(),
   });
   const record = (type: string, name: string, identity: Record<string, unknown> | null): ResourceRecord => {
     const at = new Date().toISOString();
     return {
-      id: `/subscriptions/${subscriptionId}/resourceGroups/rg/providers/${type}/${name}`, subscriptionId, resourceGroup: 'rg', type, name,
-      location: 'westeurope', tags: {}, kind: null, properties: {}, identity, sku: null, provisioningState: 'Succeeded', etag: randomUUID(), createdAt: at, updatedAt: at,
+      id: `/subscriptions/${subscriptionId}/resourceGroups/rg/providers/${type}/${name}`,
+      subscriptionId,
+      resourceGroup: 'rg',
+      type,
+      name,
+      location: 'westeurope',
+      tags: {},
+      kind: null,
+      properties: {},
+      identity,
+      sku: null,
+      provisioningState: 'Succeeded',
+      etag: randomUUID(),
+      createdAt: at,
+      updatedAt: at,
     };
   };
 
   return {
-    app, store, keys, notifier, tenantId, subscriptionId, auth,
+    app,
+    store,
+    keys,
+    notifier,
+    tenantId,
+    subscriptionId,
+    auth,
     async createVm(name, opts = {}) {
       const vm = record('Microsoft.Compute/virtualMachines', name, null);
       const system = opts.system === false ? undefined : principal(vm.id, name);
@@ -128,12 +191,20 @@ export async function createAgentApiFixture(engine: EngineName, options: { issue
       const uami = record('Microsoft.ManagedIdentity/userAssignedIdentities', name, null);
       const p = principal(uami.id, name);
       uami.properties = { principalId: p.objectId, clientId: p.appId, tenantId };
-      await store.transaction(async (tx) => { await tx.resources.insert(uami); await tx.principals.insert(p); });
+      await store.transaction(async (tx) => {
+        await tx.resources.insert(uami);
+        await tx.principals.insert(p);
+      });
       return p;
     },
     async setIdentity(vm, identity) {
       const current = (await store.resources.get(vm.id))!;
-      await store.resources.update({ ...current, identity: identity as unknown as Record<string, unknown>, etag: randomUUID(), updatedAt: new Date().toISOString() });
+      await store.resources.update({
+        ...current,
+        identity: identity as unknown as Record<string, unknown>,
+        etag: randomUUID(),
+        updatedAt: new Date().toISOString(),
+      });
     },
     async hostKeyFor(vm) {
       const joined = await app.inject({ method: 'POST', url: `${vm.id}/keylessAgentJoin?api-version=2024-07-01`, headers: { authorization: auth } });

@@ -32,8 +32,10 @@ for (const engine of ENGINES) {
     });
     after(() => fx.close());
 
-    const token = (key: string, body: unknown) => fx.app.inject({ method: 'POST', url: TOKEN, headers: { authorization: `KeylessHost ${key}` }, payload: body as object });
-    const verify = (jwt: string, audience: string) => jwtVerify(jwt, createLocalJWKSet(fx.keys.jwks() as never), { audience, issuer: `${BASE_URL}/${fx.tenantId}/` });
+    const token = (key: string, body: unknown) =>
+      fx.app.inject({ method: 'POST', url: TOKEN, headers: { authorization: `KeylessHost ${key}` }, payload: body as object });
+    const verify = (jwt: string, audience: string) =>
+      jwtVerify(jwt, createLocalJWKSet(fx.keys.jwks() as never), { audience, issuer: `${BASE_URL}/${fx.tenantId}/` });
 
     it('the join action needs an ARM token and an existing VM', async () => {
       const anonymous = await fx.app.inject({ method: 'POST', url: `${vm.id}/keylessAgentJoin?api-version=2024-07-01` });
@@ -81,7 +83,11 @@ for (const engine of ENGINES) {
     });
 
     it('issues user-assigned tokens by client id, object id and resource id', async () => {
-      for (const identity of [{ kind: 'clientId', value: uami.appId.toUpperCase() }, { kind: 'objectId', value: uami.objectId }, { kind: 'resourceId', value: uami.resourceId!.toLowerCase() }]) {
+      for (const identity of [
+        { kind: 'clientId', value: uami.appId.toUpperCase() },
+        { kind: 'objectId', value: uami.objectId },
+        { kind: 'resourceId', value: uami.resourceId!.toLowerCase() },
+      ]) {
         const response = await token(hostKey, { identity, resource: 'api://my-app' });
         assert.equal(response.statusCode, 200, `${identity.kind}: ${response.body}`);
         const { payload } = await verify(response.json().accessToken, 'api://my-app');
@@ -94,7 +100,12 @@ for (const engine of ENGINES) {
     it('refuses unassigned identities, identities of another VM, bad resources and bad bodies', async () => {
       const other = await fx.createUami('other');
       const { vm: vm2, system: system2 } = await fx.createVm('vm2', { userAssigned: [other] });
-      for (const identity of [{ kind: 'clientId', value: other.appId }, { kind: 'objectId', value: system2!.objectId }, { kind: 'resourceId', value: vm2.id }, { kind: 'clientId', value: 'not-a-guid' }]) {
+      for (const identity of [
+        { kind: 'clientId', value: other.appId },
+        { kind: 'objectId', value: system2!.objectId },
+        { kind: 'resourceId', value: vm2.id },
+        { kind: 'clientId', value: 'not-a-guid' },
+      ]) {
         const response = await token(hostKey, { identity, resource: 'https://vault.azure.net' });
         assert.equal(response.statusCode, 404, JSON.stringify(identity));
         assert.deepEqual(response.json(), { error: { code: 'IdentityNotFound', message: 'Identity not found' } });
@@ -112,7 +123,12 @@ for (const engine of ENGINES) {
         assert.equal(response.statusCode, 400);
         assert.equal(response.json().error.code, 'InvalidRequest');
       }
-      const notJson = await fx.app.inject({ method: 'POST', url: TOKEN, headers: { authorization: `KeylessHost ${hostKey}`, 'content-type': 'application/json' }, payload: '{' });
+      const notJson = await fx.app.inject({
+        method: 'POST',
+        url: TOKEN,
+        headers: { authorization: `KeylessHost ${hostKey}`, 'content-type': 'application/json' },
+        payload: '{',
+      });
       assert.equal(notJson.statusCode, 400);
       assert.equal(notJson.json().error.code, 'InvalidRequest');
     });
@@ -121,7 +137,12 @@ for (const engine of ENGINES) {
       const [, id, secret] = hostKey.split('.');
       const forged = `khk.${id}.${secret!.slice(0, -2)}${secret!.endsWith('AA') ? 'BB' : 'AA'}`;
       for (const authorization of [undefined, 'Bearer x', `KeylessHost ${forged}`, 'KeylessHost khk.x.y', `KeylessHost kjt.${id}.${secret}`]) {
-        const response = await fx.app.inject({ method: 'POST', url: TOKEN, headers: authorization ? { authorization } : {}, payload: { identity: { kind: 'system' }, resource: 'api://a' } });
+        const response = await fx.app.inject({
+          method: 'POST',
+          url: TOKEN,
+          headers: authorization ? { authorization } : {},
+          payload: { identity: { kind: 'system' }, resource: 'api://a' },
+        });
         assert.equal(response.statusCode, 401, String(authorization));
         assert.equal(response.json().error.code, 'HostUnauthorized');
         assert.equal(response.headers['www-authenticate'], 'KeylessHost');
@@ -144,12 +165,21 @@ for (const engine of ENGINES) {
       const waiting = fx.app.inject({ method: 'GET', url: `${IDENTITIES}?since=${snapshot.version}&timeoutMs=20000`, headers: auth });
       await new Promise((r) => setTimeout(r, 100));
       const detachedAt = performance.now();
-      await fx.setIdentity(vm, { systemAssigned: true, principalId: system.objectId, tenantId: fx.tenantId, clientId: system.appId, userAssignedIdentities: {} });
+      await fx.setIdentity(vm, {
+        systemAssigned: true,
+        principalId: system.objectId,
+        tenantId: fx.tenantId,
+        clientId: system.appId,
+        userAssignedIdentities: {},
+      });
       const changed = await waiting;
       const delay = performance.now() - detachedAt;
       assert.ok(delay < 1000, `detach seen after ${delay.toFixed(0)} ms`);
       assert.notEqual(changed.json().version, snapshot.version);
-      assert.deepEqual(changed.json().identities.map((i: { objectId: string }) => i.objectId), [system.objectId]);
+      assert.deepEqual(
+        changed.json().identities.map((i: { objectId: string }) => i.objectId),
+        [system.objectId],
+      );
       const refused = await token(hostKey, { identity: { kind: 'clientId', value: uami.appId }, resource: 'api://a' });
       assert.equal(refused.statusCode, 404, 'no token for a detached identity');
     });
@@ -162,7 +192,10 @@ for (const engine of ENGINES) {
       const waiting = fx.app.inject({ method: 'GET', url: `${IDENTITIES}?since=${version}&timeoutMs=20000`, headers: auth });
       await new Promise((r) => setTimeout(r, 100));
       // What deleting a VM does: the resource and its system-assigned principal go.
-      await fx.store.transaction(async (tx) => { await tx.resources.delete(vm3.id); await tx.principals.deleteByResourceScope(vm3.id); });
+      await fx.store.transaction(async (tx) => {
+        await tx.resources.delete(vm3.id);
+        await tx.principals.deleteByResourceScope(vm3.id);
+      });
       fx.notifier.notify();
       const ended = await waiting;
       assert.equal(ended.statusCode, 401);
@@ -178,14 +211,24 @@ for (const engine of ENGINES) {
 
 describe('managed-identity tokens with issuerMode azure', () => {
   let fx: AgentApiFixture;
-  before(async () => { fx = await createAgentApiFixture('sqlite', { issuerMode: 'azure' }); });
+  before(async () => {
+    fx = await createAgentApiFixture('sqlite', { issuerMode: 'azure' });
+  });
   after(() => fx.close());
 
   it('carry https://sts.windows.net/{tid}/ as iss and idp', async () => {
     const { vm } = await fx.createVm('vm-azure');
     const key = await fx.hostKeyFor(vm);
-    const response = await fx.app.inject({ method: 'POST', url: TOKEN, headers: { authorization: `KeylessHost ${key}` }, payload: { identity: { kind: 'system' }, resource: 'https://storage.azure.com/' } });
-    const { payload } = await jwtVerify(response.json().accessToken, createLocalJWKSet(fx.keys.jwks() as never), { issuer: `https://sts.windows.net/${fx.tenantId}/`, audience: 'https://storage.azure.com/' });
+    const response = await fx.app.inject({
+      method: 'POST',
+      url: TOKEN,
+      headers: { authorization: `KeylessHost ${key}` },
+      payload: { identity: { kind: 'system' }, resource: 'https://storage.azure.com/' },
+    });
+    const { payload } = await jwtVerify(response.json().accessToken, createLocalJWKSet(fx.keys.jwks() as never), {
+      issuer: `https://sts.windows.net/${fx.tenantId}/`,
+      audience: 'https://storage.azure.com/',
+    });
     assert.equal(payload.idp, `https://sts.windows.net/${fx.tenantId}/`);
   });
 });

@@ -23,16 +23,41 @@ describe('Microsoft.ContainerService managed clusters', () => {
   let sub: string;
   let group: string;
   const req = (method: string, url: string, payload?: unknown) =>
-    t.app.inject({ method: method as 'GET', url, headers: { authorization: t.auth, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
-  const clusterUrl = (name: string, rg = 'aks') => `/subscriptions/${t.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`;
+    t.app.inject({
+      method: method as 'GET',
+      url,
+      headers: { authorization: t.auth, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+    });
+  const clusterUrl = (name: string, rg = 'aks') =>
+    `/subscriptions/${t.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`;
   const body = (extra: Record<string, unknown> = {}, props: Record<string, unknown> = {}) => ({
-    location: 'westus2', ...extra,
-    properties: { kubernetesVersion: '', dnsPrefix: 'aks1', agentPoolProfiles: [{ name: 'nodepool1', count: 3, vmSize: 'Standard_DS2_v2', mode: 'System', osType: 'Linux', orchestratorVersion: '' }], ...props },
+    location: 'westus2',
+    ...extra,
+    properties: {
+      kubernetesVersion: '',
+      dnsPrefix: 'aks1',
+      agentPoolProfiles: [{ name: 'nodepool1', count: 3, vmSize: 'Standard_DS2_v2', mode: 'System', osType: 'Linux', orchestratorVersion: '' }],
+      ...props,
+    },
   });
-  const mkIdentity = async (name: string, rg = 'aks') => (await req('PUT', `/subscriptions/${t.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}?${MV}`, { location: 'westus2' })).json();
-  const groups = async () => (await req('GET', `/subscriptions/${t.subscriptionId}/resourcegroups?api-version=2021-04-01`)).json().value.map((g: any) => g.name).sort();
+  const mkIdentity = async (name: string, rg = 'aks') =>
+    (
+      await req('PUT', `/subscriptions/${t.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}?${MV}`, {
+        location: 'westus2',
+      })
+    ).json();
+  const groups = async () =>
+    (await req('GET', `/subscriptions/${t.subscriptionId}/resourcegroups?api-version=2021-04-01`))
+      .json()
+      .value.map((g: any) => g.name)
+      .sort();
   const assign = async (principalId: string, role: string, scope: string) => {
-    await rbac.assignments.create({ objectId: principalId, tenantId: t.tenantId }, scope, crypto.randomUUID(), { roleDefinitionId: `/subscriptions/${t.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role}`, principalId, principalType: 'ServicePrincipal' });
+    await rbac.assignments.create({ objectId: principalId, tenantId: t.tenantId }, scope, crypto.randomUUID(), {
+      roleDefinitionId: `/subscriptions/${t.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
+      principalId,
+      principalType: 'ServicePrincipal',
+    });
   };
 
   before(async () => {
@@ -40,8 +65,11 @@ describe('Microsoft.ContainerService managed clusters', () => {
     await rbac.sync.load();
     // The caller is Owner of the subscription (linked authorization asks RBAC about it).
     const caller = JSON.parse(Buffer.from(t.auth.split('.')[1]!, 'base64url').toString()).oid as string;
-    await rbac.assignments.create({ objectId: caller, tenantId: t.tenantId }, `/subscriptions/${t.subscriptionId}`, crypto.randomUUID(),
-      { roleDefinitionId: `/subscriptions/${t.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635`, principalId: caller, principalType: 'ServicePrincipal' });
+    await rbac.assignments.create({ objectId: caller, tenantId: t.tenantId }, `/subscriptions/${t.subscriptionId}`, crypto.randomUUID(), {
+      roleDefinitionId: `/subscriptions/${t.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635`,
+      principalId: caller,
+      principalType: 'ServicePrincipal',
+    });
     sub = `/subscriptions/${t.subscriptionId}`;
     group = `${sub}/resourceGroups/aks`;
     assert.equal((await req('PUT', `${group}?api-version=2021-04-01`, { location: 'westus2' })).statusCode, 201);
@@ -66,17 +94,26 @@ describe('Microsoft.ContainerService managed clusters', () => {
     assert.equal(got.properties.kubernetesVersion, '1.32.7');
     assert.match(got.properties.fqdn, /^aks1-[0-9a-f]{8}\.hcp\.westus2\.azmk8s\.io$/);
     const kubelet = got.properties.identityProfile.kubeletidentity;
-    assert.equal(kubelet.resourceId, `/subscriptions/${t.subscriptionId}/resourcegroups/MC_aks_MyCluster_westus2/providers/Microsoft.ManagedIdentity/userAssignedIdentities/MyCluster-agentpool`);
+    assert.equal(
+      kubelet.resourceId,
+      `/subscriptions/${t.subscriptionId}/resourcegroups/MC_aks_MyCluster_westus2/providers/Microsoft.ManagedIdentity/userAssignedIdentities/MyCluster-agentpool`,
+    );
     const identity = (await req('GET', `${kubelet.resourceId}?${MV}`)).json();
     assert.equal(identity.properties.clientId, kubelet.clientId);
     assert.equal(identity.properties.principalId, kubelet.objectId);
     const nodeGroup = (await req('GET', `${sub}/resourceGroups/MC_aks_MyCluster_westus2?api-version=2021-04-01`)).json();
     assert.equal(nodeGroup.managedBy.toLowerCase(), clusterUrl('MyCluster').toLowerCase());
     await rbac.sync.poll();
-    assert.ok(rbac.access.can(got.identity.principalId, 'Microsoft.Network/loadBalancers/write', `${sub}/resourceGroups/MC_aks_MyCluster_westus2`), 'Contributor on the node group');
+    assert.ok(
+      rbac.access.can(got.identity.principalId, 'Microsoft.Network/loadBalancers/write', `${sub}/resourceGroups/MC_aks_MyCluster_westus2`),
+      'Contributor on the node group',
+    );
     assert.ok(!rbac.access.can(got.identity.principalId, 'Microsoft.Network/loadBalancers/write', group), 'nothing outside it');
     const pools = (await req('GET', `${clusterUrl('MyCluster')}/agentPools?${V}`)).json();
-    assert.deepEqual(pools.value.map((p: any) => [p.name, p.properties.count, p.properties.mode]), [['nodepool1', 3, 'System']]);
+    assert.deepEqual(
+      pools.value.map((p: any) => [p.name, p.properties.count, p.properties.mode]),
+      [['nodepool1', 3, 'System']],
+    );
   });
 
   it('an update without identity keeps it; az-style echoes of RP values are accepted; absent sub-profiles keep', async () => {
@@ -91,7 +128,10 @@ describe('Microsoft.ContainerService managed clusters', () => {
     const off = await req('PUT', `${clusterUrl('MyCluster')}?${V}`, { ...echo, properties: { ...echo.properties, oidcIssuerProfile: { enabled: false } } });
     assert.equal(off.statusCode, 400);
     assert.equal(off.json().error.code, 'OIDCIssuerCannotBeDisabled');
-    const newPool = await req('PUT', `${clusterUrl('MyCluster')}?${V}`, { ...echo, properties: { ...echo.properties, agentPoolProfiles: [...echo.properties.agentPoolProfiles, { name: 'extra', count: 1, mode: 'User' }] } });
+    const newPool = await req('PUT', `${clusterUrl('MyCluster')}?${V}`, {
+      ...echo,
+      properties: { ...echo.properties, agentPoolProfiles: [...echo.properties.agentPoolProfiles, { name: 'extra', count: 1, mode: 'User' }] },
+    });
     assert.equal(newPool.statusCode, 400);
     assert.match(newPool.json().error.message, /A new agent pool was introduced/);
     const dns = await req('PUT', `${clusterUrl('MyCluster')}?${V}`, { ...echo, properties: { ...echo.properties, dnsPrefix: 'other' } });
@@ -99,13 +139,22 @@ describe('Microsoft.ContainerService managed clusters', () => {
   });
 
   it('add-ons get their own identity in the node group; disabling removes it', async () => {
-    const on = await req('PUT', `${clusterUrl('MyCluster')}?${V}`, { location: 'westus2', properties: { addonProfiles: { omsagent: { enabled: true, config: {} }, azureKeyvaultSecretsProvider: { enabled: true } } } });
+    const on = await req('PUT', `${clusterUrl('MyCluster')}?${V}`, {
+      location: 'westus2',
+      properties: { addonProfiles: { omsagent: { enabled: true, config: {} }, azureKeyvaultSecretsProvider: { enabled: true } } },
+    });
     assert.equal(on.statusCode, 200, on.body);
     const got = (await req('GET', `${clusterUrl('MyCluster')}?${V}`)).json();
     const oms = got.properties.addonProfiles.omsagent.identity;
-    assert.match(oms.resourceId, /\/resourcegroups\/MC_aks_MyCluster_westus2\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/omsagent-mycluster$/);
+    assert.match(
+      oms.resourceId,
+      /\/resourcegroups\/MC_aks_MyCluster_westus2\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/omsagent-mycluster$/,
+    );
     assert.match(got.properties.addonProfiles.azureKeyvaultSecretsProvider.identity.resourceId, /azurekeyvaultsecretsprovider-mycluster$/);
-    const off = await req('PUT', `${clusterUrl('MyCluster')}?${V}`, { location: 'westus2', properties: { addonProfiles: { omsagent: { enabled: false }, azureKeyvaultSecretsProvider: { enabled: true } } } });
+    const off = await req('PUT', `${clusterUrl('MyCluster')}?${V}`, {
+      location: 'westus2',
+      properties: { addonProfiles: { omsagent: { enabled: false }, azureKeyvaultSecretsProvider: { enabled: true } } },
+    });
     assert.equal(off.statusCode, 200, off.body);
     const after = (await req('GET', `${clusterUrl('MyCluster')}?${V}`)).json();
     assert.equal(after.properties.addonProfiles.omsagent.identity, undefined);
@@ -116,13 +165,19 @@ describe('Microsoft.ContainerService managed clusters', () => {
     const put = await req('PUT', `${clusterUrl('MyCluster')}/agentPools/userpool?${V}`, { properties: { count: 2, vmSize: 'Standard_DS2_v2', mode: 'User' } });
     assert.equal(put.statusCode, 201, put.body);
     const cluster = (await req('GET', `${clusterUrl('MyCluster')}?${V}`)).json();
-    assert.deepEqual(cluster.properties.agentPoolProfiles.map((p: any) => p.name), ['nodepool1', 'userpool']);
+    assert.deepEqual(
+      cluster.properties.agentPoolProfiles.map((p: any) => p.name),
+      ['nodepool1', 'userpool'],
+    );
     const last = await req('DELETE', `${clusterUrl('MyCluster')}/agentPools/nodepool1?${V}`);
     assert.equal(last.statusCode, 400);
     assert.match(last.json().error.message, /at least one system pool/);
     const del = await req('DELETE', `${clusterUrl('MyCluster')}/agentPools/userpool?${V}`);
     assert.equal(del.statusCode, 202);
-    assert.deepEqual((await req('GET', `${clusterUrl('MyCluster')}?${V}`)).json().properties.agentPoolProfiles.map((p: any) => p.name), ['nodepool1']);
+    assert.deepEqual(
+      (await req('GET', `${clusterUrl('MyCluster')}?${V}`)).json().properties.agentPoolProfiles.map((p: any) => p.name),
+      ['nodepool1'],
+    );
     const bad = await req('PUT', `${clusterUrl('MyCluster')}/agentPools/Bad_Name?${V}`, { properties: { count: 1 } });
     assert.equal(bad.statusCode, 400);
   });
@@ -147,10 +202,44 @@ describe('Microsoft.ContainerService managed clusters', () => {
     const cases: [string, unknown, string][] = [
       ['both', body({ identity: { type: 'SystemAssigned,UserAssigned', userAssignedIdentities: { [cp.id]: {} } } }), 'InvalidParameter'],
       ['two', body({ identity: { type: 'UserAssigned', userAssignedIdentities: { [cp.id]: {}, [cp2.id]: {} } } }), 'InvalidParameter'],
-      ['kubelet-sys', body({ identity: { type: 'SystemAssigned' } }, { identityProfile: { kubeletidentity: { resourceId: kubelet.id } } }), 'CustomKubeletIdentityOnlySupportedOnUserAssignedMSICluster'],
-      ['no-mio', body({ identity: { type: 'UserAssigned', userAssignedIdentities: { [cp.id]: {} } } }, { identityProfile: { kubeletidentity: { resourceId: kubelet.id } } }), 'CustomKubeletIdentityMissingPermissionError'],
-      ['dnszone', body({ identity: { type: 'SystemAssigned' } }, { apiServerAccessProfile: { enablePrivateCluster: true, privateDNSZone: `${group}/providers/Microsoft.Network/privateDnsZones/privatelink.westus2.azmk8s.io` } }), 'OnlySupportedOnUserAssignedMSICluster'],
-      ['subnet', body({}, { agentPoolProfiles: [{ name: 'np', count: 1, mode: 'System', vnetSubnetID: `${group}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/none` }] }), 'SubnetNotFound'],
+      [
+        'kubelet-sys',
+        body({ identity: { type: 'SystemAssigned' } }, { identityProfile: { kubeletidentity: { resourceId: kubelet.id } } }),
+        'CustomKubeletIdentityOnlySupportedOnUserAssignedMSICluster',
+      ],
+      [
+        'no-mio',
+        body(
+          { identity: { type: 'UserAssigned', userAssignedIdentities: { [cp.id]: {} } } },
+          { identityProfile: { kubeletidentity: { resourceId: kubelet.id } } },
+        ),
+        'CustomKubeletIdentityMissingPermissionError',
+      ],
+      [
+        'dnszone',
+        body(
+          { identity: { type: 'SystemAssigned' } },
+          {
+            apiServerAccessProfile: {
+              enablePrivateCluster: true,
+              privateDNSZone: `${group}/providers/Microsoft.Network/privateDnsZones/privatelink.westus2.azmk8s.io`,
+            },
+          },
+        ),
+        'OnlySupportedOnUserAssignedMSICluster',
+      ],
+      [
+        'subnet',
+        body(
+          {},
+          {
+            agentPoolProfiles: [
+              { name: 'np', count: 1, mode: 'System', vnetSubnetID: `${group}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/none` },
+            ],
+          },
+        ),
+        'SubnetNotFound',
+      ],
     ];
     for (const [name, payload, code] of cases) {
       const res = await req('PUT', `${clusterUrl(`bad-${name}`)}?${V}`, payload);
@@ -159,16 +248,34 @@ describe('Microsoft.ContainerService managed clusters', () => {
       assert.equal((await req('GET', `${clusterUrl(`bad-${name}`)}?${V}`)).statusCode, 404);
     }
     assert.deepEqual(await groups(), before, 'no node resource group was left behind');
-    const identities = (await req('GET', `${sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?${MV}`)).json().value.map((i: any) => i.name).sort();
-    assert.deepEqual(identities, ['MyCluster-agentpool', 'azurekeyvaultsecretsprovider-mycluster', 'cp-id', 'cp-id2', 'kubelet-id'], 'no identity was left behind');
+    const identities = (await req('GET', `${sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?${MV}`))
+      .json()
+      .value.map((i: any) => i.name)
+      .sort();
+    assert.deepEqual(
+      identities,
+      ['MyCluster-agentpool', 'azurekeyvaultsecretsprovider-mycluster', 'cp-id', 'cp-id2', 'kubelet-id'],
+      'no identity was left behind',
+    );
 
     // With Managed Identity Operator on the kubelet identity, the same create goes through.
     await assign(cp.properties.principalId, MIO, kubelet.id);
     await rbac.sync.poll();
-    const ok = await req('PUT', `${clusterUrl('byo')}?${V}`, body({ identity: { type: 'UserAssigned', userAssignedIdentities: { [cp.id]: {} } } }, { dnsPrefix: 'byo', identityProfile: { kubeletidentity: { resourceId: kubelet.id } } }));
+    const ok = await req(
+      'PUT',
+      `${clusterUrl('byo')}?${V}`,
+      body(
+        { identity: { type: 'UserAssigned', userAssignedIdentities: { [cp.id]: {} } } },
+        { dnsPrefix: 'byo', identityProfile: { kubeletidentity: { resourceId: kubelet.id } } },
+      ),
+    );
     assert.equal(ok.statusCode, 201, ok.body);
     const got = (await req('GET', `${clusterUrl('byo')}?${V}`)).json();
-    assert.deepEqual(got.properties.identityProfile.kubeletidentity, { resourceId: kubelet.id, clientId: kubelet.properties.clientId, objectId: kubelet.properties.principalId });
+    assert.deepEqual(got.properties.identityProfile.kubeletidentity, {
+      resourceId: kubelet.id,
+      clientId: kubelet.properties.clientId,
+      objectId: kubelet.properties.principalId,
+    });
     assert.equal(got.identity.type, 'UserAssigned');
     assert.equal(got.identity.principalId, undefined);
     await rbac.sync.poll();
@@ -178,11 +285,27 @@ describe('Microsoft.ContainerService managed clusters', () => {
 
   it('service-principal clusters: created with an app of the tenant, resetServicePrincipalProfile, then moved to a managed identity', async () => {
     const appId = crypto.randomUUID();
-    await t.store.principals.insert({ objectId: crypto.randomUUID(), appId, tenantId: t.tenantId, displayName: 'aks-sp', kind: 'Application', resourceId: null, createdAt: new Date().toISOString() });
-    const missing = await req('PUT', `${clusterUrl('spc')}?${V}`, body({}, { dnsPrefix: 'spc', servicePrincipalProfile: { clientId: crypto.randomUUID(), secret: 's3cret' } }));
+    await t.store.principals.insert({
+      objectId: crypto.randomUUID(),
+      appId,
+      tenantId: t.tenantId,
+      displayName: 'aks-sp',
+      kind: 'Application',
+      resourceId: null,
+      createdAt: new Date().toISOString(),
+    });
+    const missing = await req(
+      'PUT',
+      `${clusterUrl('spc')}?${V}`,
+      body({}, { dnsPrefix: 'spc', servicePrincipalProfile: { clientId: crypto.randomUUID(), secret: 's3cret' } }),
+    );
     assert.equal(missing.statusCode, 400);
     assert.match(missing.json().error.message, /not found in Active Directory tenant/);
-    const created = await req('PUT', `${clusterUrl('spc')}?${V}`, body({}, { dnsPrefix: 'spc', servicePrincipalProfile: { clientId: appId, secret: 's3cret' } }));
+    const created = await req(
+      'PUT',
+      `${clusterUrl('spc')}?${V}`,
+      body({}, { dnsPrefix: 'spc', servicePrincipalProfile: { clientId: appId, secret: 's3cret' } }),
+    );
     assert.equal(created.statusCode, 201, created.body);
     const got = (await req('GET', `${clusterUrl('spc')}?${V}`)).json();
     assert.equal(got.identity, undefined);

@@ -14,7 +14,6 @@ const MV = 'api-version=2024-11-30';
 /** How many committed writes told host agents to re-read their identities. */
 let notified = 0;
 
-
 describe('Microsoft.Compute virtual machines', () => {
   let t: ArmTestApp;
   let group: string;
@@ -22,11 +21,20 @@ describe('Microsoft.Compute virtual machines', () => {
   let idB: string;
   const vmUrl = (name: string) => `${group}/providers/Microsoft.Compute/virtualMachines/${name}`;
   const req = (method: string, url: string, payload?: unknown) =>
-    t.app.inject({ method: method as 'GET', url, headers: { authorization: t.auth, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
-  const pathOf = (url: string) => { const u = new URL(url); return u.pathname + u.search; };
+    t.app.inject({
+      method: method as 'GET',
+      url,
+      headers: { authorization: t.auth, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+    });
+  const pathOf = (url: string) => {
+    const u = new URL(url);
+    return u.pathname + u.search;
+  };
 
   const vmBody = (identity?: unknown) => ({
-    location: 'westus2', tags: { role: 'web' },
+    location: 'westus2',
+    tags: { role: 'web' },
     properties: {
       hardwareProfile: { vmSize: 'Standard_B1s' },
       storageProfile: { imageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' } },
@@ -39,10 +47,15 @@ describe('Microsoft.Compute virtual machines', () => {
   });
 
   before(async () => {
-    t = await createArmTestApp('sqlite', { onIdentitiesChanged: () => { notified++; } });
+    t = await createArmTestApp('sqlite', {
+      onIdentitiesChanged: () => {
+        notified++;
+      },
+    });
     group = `/subscriptions/${t.subscriptionId}/resourceGroups/vms`;
     await req('PUT', `${group}?api-version=2025-04-01`, { location: 'westus2' });
-    const mk = async (name: string) => (await req('PUT', `${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}?${MV}`, { location: 'westus2' })).json();
+    const mk = async (name: string) =>
+      (await req('PUT', `${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}?${MV}`, { location: 'westus2' })).json();
     idA = (await mk('id-a')).id;
     idB = (await mk('id-b')).id;
   });
@@ -79,7 +92,11 @@ describe('Microsoft.Compute virtual machines', () => {
 
   it('updates by PUT with 200 Updating; the system principal and vmId stay', async () => {
     const before = (await req('GET', `${vmUrl('web1')}?${V}`)).json();
-    const res = await req('PUT', `${vmUrl('web1')}?api-version=2026-03-01`, vmBody({ type: 'systemassigned, userassigned', userAssignedIdentities: { [idA]: {}, [idB]: {} } }));
+    const res = await req(
+      'PUT',
+      `${vmUrl('web1')}?api-version=2026-03-01`,
+      vmBody({ type: 'systemassigned, userassigned', userAssignedIdentities: { [idA]: {}, [idB]: {} } }),
+    );
     assert.equal(res.statusCode, 200);
     assert.equal(res.json().properties.provisioningState, 'Updating');
     assert.ok(res.headers['azure-asyncoperation']);
@@ -90,7 +107,9 @@ describe('Microsoft.Compute virtual machines', () => {
 
   it('detaches with PATCH null, then drops the system identity and its principal', async () => {
     const before = notified;
-    const detached = await req('PATCH', `${vmUrl('web1')}?${V}`, { identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [idA]: null } } });
+    const detached = await req('PATCH', `${vmUrl('web1')}?${V}`, {
+      identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [idA]: null } },
+    });
     assert.equal(detached.statusCode, 200, detached.body);
     assert.equal(notified, before + 1, 'agents are woken once the detach is committed');
     assert.deepEqual(Object.keys(detached.json().identity.userAssignedIdentities), [idB]);
@@ -109,7 +128,12 @@ describe('Microsoft.Compute virtual machines', () => {
   it('merges PATCH properties as JSON merge patch, never storing secrets', async () => {
     await req('PUT', `${vmUrl('merge1')}?${V}`, vmBody());
     const res = await req('PATCH', `${vmUrl('merge1')}?${V}`, {
-      properties: { hardwareProfile: { vmSize: 'Standard_D2s_v5' }, osProfile: { adminPassword: 'Another-S3cret', computerName: null }, networkProfile: null, vmId: 'forged' },
+      properties: {
+        hardwareProfile: { vmSize: 'Standard_D2s_v5' },
+        osProfile: { adminPassword: 'Another-S3cret', computerName: null },
+        networkProfile: null,
+        vmId: 'forged',
+      },
     });
     assert.equal(res.statusCode, 200, res.body);
     const p = res.json().properties;
@@ -126,7 +150,13 @@ describe('Microsoft.Compute virtual machines', () => {
     const cases: [string, unknown, number, string, RegExp][] = [
       ['bad-1', vmBody({ type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [missing]: {} } }), 400, 'FailedIdentityOperation', /was not found/],
       ['bad-2', vmBody({ type: 'Everything' }), 400, 'InvalidParameter', /identity.type/],
-      ['bad-3', vmBody({ type: 'UserAssigned', userAssignedIdentities: { '/subscriptions/x': {} } }), 400, 'InvalidParameter', /not a valid user assigned identity resource id/],
+      [
+        'bad-3',
+        vmBody({ type: 'UserAssigned', userAssignedIdentities: { '/subscriptions/x': {} } }),
+        400,
+        'InvalidParameter',
+        /not a valid user assigned identity resource id/,
+      ],
       ['bad-4', { ...vmBody(), location: undefined }, 400, 'LocationRequired', /location/],
       ['bad-5', { ...vmBody(), identity: 'SystemAssigned' }, 400, 'InvalidRequestContent', /identity/],
       ['_bad', vmBody(), 400, 'InvalidParameter', /entity name '_bad' is invalid/],
@@ -148,7 +178,10 @@ describe('Microsoft.Compute virtual machines', () => {
   it('lists by group and by subscription', async () => {
     await req('PUT', `${vmUrl('web2')}?${V}`, vmBody({ type: 'UserAssigned', userAssignedIdentities: { [idB]: {} } }));
     const inGroup = (await req('GET', `${group}/providers/Microsoft.Compute/virtualMachines?${V}`)).json();
-    assert.deepEqual(inGroup.value.map((v: { name: string }) => v.name), ['merge1', 'web1', 'web2']);
+    assert.deepEqual(
+      inGroup.value.map((v: { name: string }) => v.name),
+      ['merge1', 'web1', 'web2'],
+    );
     assert.equal(inGroup.value[2].identity.type, 'UserAssigned');
     const all = (await req('GET', `/subscriptions/${t.subscriptionId}/providers/Microsoft.Compute/virtualMachines?${V}&statusOnly=true`)).json();
     assert.ok(all.value.length >= 2);

@@ -19,7 +19,9 @@ describe('Microsoft.Features and provider registration', () => {
   const feature = (ns: string, name: string) => `${sub}/providers/Microsoft.Features/providers/${ns}/features/${name}`;
   const msi = (state: string) => ({
     id: `${sub}/providers/Microsoft.Features/providers/Microsoft.ContainerService/features/MSIPreview`,
-    name: 'Microsoft.ContainerService/MSIPreview', properties: { state }, type: 'Microsoft.Features/providers/features',
+    name: 'Microsoft.ContainerService/MSIPreview',
+    properties: { state },
+    type: 'Microsoft.Features/providers/features',
   });
 
   before(async () => {
@@ -56,7 +58,11 @@ describe('Microsoft.Features and provider registration', () => {
 
     const aks = (await req('GET', `${sub}/providers/Microsoft.Features/providers/Microsoft.ContainerService/features?${FV}`)).json();
     assert.ok(aks.value.length >= 3);
-    assert.ok(aks.value.every((f: { name: string; type: string }) => f.name.startsWith('Microsoft.ContainerService/') && f.type === 'Microsoft.Features/providers/features'));
+    assert.ok(
+      aks.value.every(
+        (f: { name: string; type: string }) => f.name.startsWith('Microsoft.ContainerService/') && f.type === 'Microsoft.Features/providers/features',
+      ),
+    );
     assert.deepEqual((await req('GET', `${sub}/providers/Microsoft.Features/providers/Microsoft.Nothing/features?${FV}`)).json(), { value: [] });
   });
 
@@ -93,8 +99,11 @@ describe('Microsoft.Features and provider registration', () => {
     // A well-known namespace Keyless does not serve is listed, unregistered, with no resource types.
     const web = (await req('GET', `${sub}/providers/microsoft.web?${RV}`)).json();
     assert.deepEqual(web, {
-      id: `${sub}/providers/Microsoft.Web`, namespace: 'Microsoft.Web',
-      registrationPolicy: 'RegistrationRequired', registrationState: 'NotRegistered', resourceTypes: [],
+      id: `${sub}/providers/Microsoft.Web`,
+      namespace: 'Microsoft.Web',
+      registrationPolicy: 'RegistrationRequired',
+      registrationState: 'NotRegistered',
+      resourceTypes: [],
     });
     const authz = (await req('GET', `${sub}/providers/Microsoft.Authorization?${RV}`)).json();
     assert.equal(authz.registrationPolicy, 'RegistrationFree');
@@ -107,7 +116,14 @@ describe('Microsoft.Features and provider registration', () => {
     assert.equal(registered.json().registrationState, 'Registered');
     const list = (await req('GET', `${sub}/providers?${RV}`)).json();
     const states = Object.fromEntries(list.value.map((p: { namespace: string; registrationState: string }) => [p.namespace, p.registrationState]));
-    for (const ns of ['Microsoft.Resources', 'Microsoft.ManagedIdentity', 'Microsoft.Compute', 'Microsoft.Authorization', 'Microsoft.Features', 'Microsoft.Web']) {
+    for (const ns of [
+      'Microsoft.Resources',
+      'Microsoft.ManagedIdentity',
+      'Microsoft.Compute',
+      'Microsoft.Authorization',
+      'Microsoft.Features',
+      'Microsoft.Web',
+    ]) {
       assert.equal(states[ns], 'Registered', ns);
     }
     assert.equal(states['Microsoft.Insights'], 'NotRegistered');

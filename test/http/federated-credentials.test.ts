@@ -16,10 +16,16 @@ const AUD = ['api://AzureADTokenExchange'];
 for (const engine of ENGINES) {
   describe(`federated identity credentials (ARM, ${engine})`, () => {
     let t: ArmTestApp;
-    const identity = (name: string) => `/subscriptions/${t.subscriptionId}/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+    const identity = (name: string) =>
+      `/subscriptions/${t.subscriptionId}/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
     const fic = (id: string, name: string) => `${identity(id)}/federatedIdentityCredentials/${name}`;
     const req = (method: string, url: string, payload?: unknown) =>
-      t.app.inject({ method: method as 'GET', url, headers: { authorization: t.auth, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
+      t.app.inject({
+        method: method as 'GET',
+        url,
+        headers: { authorization: t.auth, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+      });
     const body = (subject: string, extra: Record<string, unknown> = {}) => ({ properties: { issuer: ISSUER, subject, audiences: AUD, ...extra } });
 
     before(async () => {
@@ -33,7 +39,9 @@ for (const engine of ENGINES) {
       const created = await req('PUT', `${fic('id-a', 'web')}?${V}`, body('system:serviceaccount:default:web'));
       assert.equal(created.statusCode, 201, created.body);
       assert.deepEqual(created.json(), {
-        id: fic('id-a', 'web'), name: 'web', type: 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials',
+        id: fic('id-a', 'web'),
+        name: 'web',
+        type: 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials',
         properties: { issuer: ISSUER, subject: 'system:serviceaccount:default:web', audiences: AUD },
       });
       const replaced = await req('PUT', `${fic('id-a', 'web')}?api-version=2022-01-31-preview`, body('system:serviceaccount:default:web2'));
@@ -43,7 +51,10 @@ for (const engine of ENGINES) {
       assert.deepEqual(read.json(), replaced.json());
       const list = await req('GET', `${identity('id-a')}/federatedIdentityCredentials?${V}`);
       assert.equal(list.statusCode, 200);
-      assert.deepEqual(list.json().value.map((v: { name: string }) => v.name), ['web']);
+      assert.deepEqual(
+        list.json().value.map((v: { name: string }) => v.name),
+        ['web'],
+      );
       assert.equal((await req('DELETE', `${fic('id-a', 'web')}?${V}`)).statusCode, 200);
       assert.equal((await req('DELETE', `${fic('id-a', 'web')}?${V}`)).statusCode, 204);
       assert.equal((await req('GET', `${fic('id-a', 'web')}?${V}`)).statusCode, 404);
@@ -60,7 +71,13 @@ for (const engine of ENGINES) {
         ['no-aud', { properties: { issuer: ISSUER, subject: 's', audiences: [] } }, 400, 'BadRequest', /exactly one audience/],
         ['long-subject', { properties: { issuer: ISSUER, subject: 's'.repeat(601), audiences: AUD } }, 400, 'BadRequest', /at most 600/],
         ['space-subject', { properties: { issuer: ISSUER, subject: ' s', audiences: AUD } }, 400, 'BadRequest', /whitespace/],
-        ['cme', { properties: { issuer: ISSUER, subject: 's', audiences: AUD, claimsMatchingExpression: { value: 'x', languageVersion: 1 } } }, 400, 'BadRequest', /not supported/],
+        [
+          'cme',
+          { properties: { issuer: ISSUER, subject: 's', audiences: AUD, claimsMatchingExpression: { value: 'x', languageVersion: 1 } } },
+          400,
+          'BadRequest',
+          /not supported/,
+        ],
         ['ab', body('s'), 400, 'BadRequest', /name 'ab' is invalid/],
         ['-abc', body('s'), 400, 'BadRequest', /is invalid/],
         ['has.dot', body('s'), 400, 'BadRequest', /is invalid/],
@@ -86,7 +103,10 @@ for (const engine of ENGINES) {
       assert.match(clash.json().error.message, /Issuer and subject combination already exists for this Managed Identity/);
       assert.equal((await req('PUT', `${fic('id-b', 'two')}?${V}`, body('sub-1'))).statusCode, 201, 'another identity may trust the same pair');
       // A trailing slash or a case change is another issuer (matching is exact).
-      assert.equal((await req('PUT', `${fic('id-a', 'three')}?${V}`, { properties: { issuer: ISSUER.slice(0, -1), subject: 'sub-1', audiences: AUD } })).statusCode, 201);
+      assert.equal(
+        (await req('PUT', `${fic('id-a', 'three')}?${V}`, { properties: { issuer: ISSUER.slice(0, -1), subject: 'sub-1', audiences: AUD } })).statusCode,
+        201,
+      );
       assert.equal((await req('PUT', `${fic('id-a', 'one')}?${V}`, body('sub-1'))).statusCode, 200, 'replacing a credential with itself is no clash');
     });
 
@@ -110,15 +130,21 @@ for (const engine of ENGINES) {
       const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => req('PUT', `${fic('id-race', `race${i}`)}?${V}`, body('same-subject'))));
       const statuses = answers.map((a) => a.statusCode).sort();
       assert.equal(statuses.filter((s) => s === 201).length, 1, `exactly one wins: ${statuses}`);
-      assert.ok(statuses.every((s) => s === 201 || s === 400 || s === 409), String(statuses));
+      assert.ok(
+        statuses.every((s) => s === 201 || s === 400 || s === 409),
+        String(statuses),
+      );
       assert.equal((await req('GET', `${identity('id-race')}/federatedIdentityCredentials?${V}`)).json().value.length, 1);
     });
 
-    it('goes with its identity, and is not listed among the group\'s resources', async () => {
+    it("goes with its identity, and is not listed among the group's resources", async () => {
       await req('PUT', `${identity('id-gone')}?${V}`, { location: 'westus2' });
       assert.equal((await req('PUT', `${fic('id-gone', 'web')}?${V}`, body('s'))).statusCode, 201);
       const resources = await req('GET', `/subscriptions/${t.subscriptionId}/resourceGroups/rg1/resources?api-version=2021-04-01`);
-      assert.ok(!resources.json().value.some((r: { type: string }) => /federatedIdentityCredentials/i.test(r.type)), 'child resources are not top-level resources');
+      assert.ok(
+        !resources.json().value.some((r: { type: string }) => /federatedIdentityCredentials/i.test(r.type)),
+        'child resources are not top-level resources',
+      );
       assert.equal((await req('DELETE', `${identity('id-gone')}?${V}`)).statusCode, 200);
       assert.equal(await t.store.resources.get(fic('id-gone', 'web')), undefined);
       // A new identity of the same name starts with no credentials.

@@ -32,8 +32,15 @@ forEachEngine('graph directory reads', (open) => {
   const tenantId = randomIds.newGuid();
   const otherTenantId = randomIds.newGuid();
   const now = isoTime(Date.now());
-  const principal = (tenant: string, kind: ServicePrincipal['kind'], displayName: string, resourceId: string | null = null): ServicePrincipal =>
-    ({ objectId: randomIds.newGuid(), appId: randomIds.newGuid(), tenantId: tenant, displayName, kind, resourceId, createdAt: now });
+  const principal = (tenant: string, kind: ServicePrincipal['kind'], displayName: string, resourceId: string | null = null): ServicePrincipal => ({
+    objectId: randomIds.newGuid(),
+    appId: randomIds.newGuid(),
+    tenantId: tenant,
+    displayName,
+    kind,
+    resourceId,
+    createdAt: now,
+  });
   const app1 = principal(tenantId, 'Application', 'deployer');
   const identityId = `/subscriptions/${randomIds.newGuid()}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity`;
   const mi = principal(tenantId, 'ManagedIdentity', 'myIdentity', identityId);
@@ -43,7 +50,8 @@ forEachEngine('graph directory reads', (open) => {
     `Bearer ${(await tokens.issueToken({ principal: p, audience, version: '1.0', lifetimeSeconds: 600 })).accessToken}`;
   const call = async (method: 'GET' | 'POST', url: string, options: { auth?: string; body?: unknown } = {}) => {
     const res = await app.inject({
-      method, url,
+      method,
+      url,
       headers: { ...(options.auth ? { authorization: options.auth } : {}), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
     });
@@ -59,15 +67,26 @@ forEachEngine('graph directory reads', (open) => {
     await ring.start();
     signer = createSignerPool({ threads: 1, key: ring.current() });
     const baseUrl = () => BASE_URL;
-    tokens = createTokenService({ repos: store, signer, clock: systemClock, baseUrl, secrets: clientSecretHasher, config: { appTokenLifetimeSeconds: 3599, issuerMode: 'keyless' } });
+    tokens = createTokenService({
+      repos: store,
+      signer,
+      clock: systemClock,
+      baseUrl,
+      secrets: clientSecretHasher,
+      config: { appTokenLifetimeSeconds: 3599, issuerMode: 'keyless' },
+    });
     const verifier = createAccessTokenVerifier({ keys: ring, issuers: tokens.issuers, clock: systemClock });
     // The whole application as the server builds it, so routing next to ARM and OAuth is covered too.
     app = await buildApp({
       base: { logger: false },
       oauth: { tokens, keys: ring, baseUrl, clock: systemClock },
       arm: {
-        subscriptions: createSubscriptionService(store), providers: [],
-        verifier, clock: systemClock, baseUrl, defaultTenantId: tenantId,
+        subscriptions: createSubscriptionService(store),
+        providers: [],
+        verifier,
+        clock: systemClock,
+        baseUrl,
+        defaultTenantId: tenantId,
       },
       graph: { directory: createDirectoryReader(store.principals), verifier, baseUrl, defaultTenantId: tenantId },
     });
@@ -79,14 +98,17 @@ forEachEngine('graph directory reads', (open) => {
     await store?.close();
   });
 
-  it('getByIds returns the tenant\'s principals with Graph\'s servicePrincipal shape, skipping unknown ids', async () => {
+  it("getByIds returns the tenant's principals with Graph's servicePrincipal shape, skipping unknown ids", async () => {
     const unknown = randomIds.newGuid();
     const res = await call('POST', '/v1.0/directoryObjects/getByIds', {
       auth: await tokenFor(app1),
       body: { ids: [app1.objectId, unknown, mi.objectId.toUpperCase()], types: ['user', 'group', 'servicePrincipal', 'directoryObjectPartnerReference'] },
     });
     assert.equal(res.status, 200);
-    assert.deepEqual(res.json['value'].map((v: any) => v.id), [app1.objectId, mi.objectId]);
+    assert.deepEqual(
+      res.json['value'].map((v: any) => v.id),
+      [app1.objectId, mi.objectId],
+    );
     const [a, m] = res.json['value'];
     assert.equal(a['@odata.type'], '#microsoft.graph.servicePrincipal');
     assert.equal(a.appId, app1.appId);
@@ -115,9 +137,15 @@ forEachEngine('graph directory reads', (open) => {
     const auth = await tokenFor(mi);
     const byAppId = await call('GET', `/v1.0/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${app1.appId}'`)}`, { auth });
     assert.equal(byAppId.status, 200);
-    assert.deepEqual(byAppId.json['value'].map((v: any) => v.id), [app1.objectId]);
+    assert.deepEqual(
+      byAppId.json['value'].map((v: any) => v.id),
+      [app1.objectId],
+    );
     const bySpn = await call('GET', `/v1.0/servicePrincipals?$filter=${encodeURIComponent(`servicePrincipalNames/any(c:c eq '${identityId}')`)}`, { auth });
-    assert.deepEqual(bySpn.json['value'].map((v: any) => v.id), [mi.objectId]);
+    assert.deepEqual(
+      bySpn.json['value'].map((v: any) => v.id),
+      [mi.objectId],
+    );
     const none = await call('GET', `/v1.0/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${randomIds.newGuid()}'`)}`, { auth });
     assert.deepEqual(none.json['value'], []);
     const unsupported = await call('GET', `/v1.0/servicePrincipals?$filter=${encodeURIComponent("startswith(displayName,'d')")}`, { auth });
@@ -151,7 +179,10 @@ forEachEngine('graph directory reads', (open) => {
   it("never returns another tenant's principals", async () => {
     const auth = await tokenFor(app1);
     const byIds = await call('POST', '/v1.0/directoryObjects/getByIds', { auth, body: { ids: [foreign.objectId, app1.objectId] } });
-    assert.deepEqual(byIds.json['value'].map((v: any) => v.id), [app1.objectId]);
+    assert.deepEqual(
+      byIds.json['value'].map((v: any) => v.id),
+      [app1.objectId],
+    );
     const byAppId = await call('GET', `/v1.0/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${foreign.appId}'`)}`, { auth });
     assert.deepEqual(byAppId.json['value'], []);
     assert.equal((await call('GET', `/v1.0/servicePrincipals/${foreign.objectId}`, { auth })).status, 404);

@@ -11,13 +11,18 @@ import { createArmTestApp, type ArmTestApp } from '../support/arm-app.js';
 const V = 'api-version=2024-11-30';
 const CV = 'api-version=2024-07-01';
 
-
 describe('Microsoft.ManagedIdentity ARM routes', () => {
   let t: ArmTestApp;
   let group: string;
-  const uami = (name: string, rg = 'rg1') => `/subscriptions/${t.subscriptionId}/resourcegroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+  const uami = (name: string, rg = 'rg1') =>
+    `/subscriptions/${t.subscriptionId}/resourcegroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
   const req = (method: string, url: string, payload?: unknown) =>
-    t.app.inject({ method: method as 'GET', url, headers: { authorization: t.auth, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
+    t.app.inject({
+      method: method as 'GET',
+      url,
+      headers: { authorization: t.auth, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+    });
 
   before(async () => {
     t = await createArmTestApp('sqlite');
@@ -32,9 +37,17 @@ describe('Microsoft.ManagedIdentity ARM routes', () => {
     const body = created.json();
     assert.deepEqual(Object.keys(body), ['id', 'name', 'type', 'location', 'tags', 'properties']);
     assert.equal(body.id, uami('web-id'), 'the id echoes the path, `resourcegroups` included');
-    assert.deepEqual({ ...body, properties: undefined }, {
-      id: uami('web-id'), name: 'web-id', type: 'Microsoft.ManagedIdentity/userAssignedIdentities', location: 'westus2', tags: { key1: 'value1' }, properties: undefined,
-    });
+    assert.deepEqual(
+      { ...body, properties: undefined },
+      {
+        id: uami('web-id'),
+        name: 'web-id',
+        type: 'Microsoft.ManagedIdentity/userAssignedIdentities',
+        location: 'westus2',
+        tags: { key1: 'value1' },
+        properties: undefined,
+      },
+    );
     assert.equal(body.properties.tenantId, t.tenantId);
     assert.ok(isGuid(body.properties.principalId) && isGuid(body.properties.clientId));
     assert.equal(body.properties.isolationScope, 'None');
@@ -68,7 +81,14 @@ describe('Microsoft.ManagedIdentity ARM routes', () => {
       ['PUT', `${uami('bad-tags')}?${V}`, { location: 'westus2', tags: { a: 1 } }, 400, 'InvalidRequestContent', /tags\.a/],
       ['PUT', `${uami('no-group', 'nope')}?${V}`, { location: 'westus2' }, 404, 'ResourceGroupNotFound', /Resource group 'nope' could not be found/],
       ['PUT', `${uami('old-api')}?api-version=2015-08-31-preview`, { location: 'westus2' }, 400, 'InvalidApiVersionParameter'],
-      ['GET', `${uami('missing')}?${V}`, undefined, 404, 'ResourceNotFound', /The Resource 'Microsoft.ManagedIdentity\/userAssignedIdentities\/missing' under resource group 'rg1' was not found/],
+      [
+        'GET',
+        `${uami('missing')}?${V}`,
+        undefined,
+        404,
+        'ResourceNotFound',
+        /The Resource 'Microsoft.ManagedIdentity\/userAssignedIdentities\/missing' under resource group 'rg1' was not found/,
+      ],
       ['PATCH', `${uami('missing')}?${V}`, { tags: {} }, 404, 'ResourceNotFound'],
       ['GET', `${uami('x', 'nope')}?${V}`, undefined, 404, 'ResourceGroupNotFound'],
     ];
@@ -94,19 +114,31 @@ describe('Microsoft.ManagedIdentity ARM routes', () => {
   it('lists by group and by subscription, page by page', async () => {
     await req('PUT', `/subscriptions/${t.subscriptionId}/resourceGroups/rg2?api-version=2025-04-01`, { location: 'westus2' });
     for (const name of ['list-a', 'list-b']) await req('PUT', `${uami(name, 'rg2')}?${V}`, { location: 'westus2' });
-    const first = await req('GET', `/subscriptions/${t.subscriptionId}/resourceGroups/rg2/providers/Microsoft.ManagedIdentity/userAssignedIdentities?${V}&$top=1`);
+    const first = await req(
+      'GET',
+      `/subscriptions/${t.subscriptionId}/resourceGroups/rg2/providers/Microsoft.ManagedIdentity/userAssignedIdentities?${V}&$top=1`,
+    );
     assert.equal(first.statusCode, 200);
-    assert.deepEqual(first.json().value.map((i: { name: string }) => i.name), ['list-a']);
+    assert.deepEqual(
+      first.json().value.map((i: { name: string }) => i.name),
+      ['list-a'],
+    );
     const next = new URL(first.json().nextLink);
     const second = await req('GET', next.pathname + next.search);
-    assert.deepEqual(second.json().value.map((i: { name: string }) => i.name), ['list-b']);
+    assert.deepEqual(
+      second.json().value.map((i: { name: string }) => i.name),
+      ['list-b'],
+    );
     assert.equal(second.json().nextLink, undefined);
     assert.equal(second.json().value[0].type, 'Microsoft.ManagedIdentity/userAssignedIdentities');
 
     const all = await req('GET', `/subscriptions/${t.subscriptionId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?${V}`);
     const names = all.json().value.map((i: { name: string }) => i.name);
     for (const name of ['web-id', 'patch-me', 'list-a', 'list-b']) assert.ok(names.includes(name), name);
-    const missingGroup = await req('GET', `/subscriptions/${t.subscriptionId}/resourceGroups/nope/providers/Microsoft.ManagedIdentity/userAssignedIdentities?${V}`);
+    const missingGroup = await req(
+      'GET',
+      `/subscriptions/${t.subscriptionId}/resourceGroups/nope/providers/Microsoft.ManagedIdentity/userAssignedIdentities?${V}`,
+    );
     assert.equal(missingGroup.json().error.code, 'ResourceGroupNotFound');
   });
 
@@ -127,8 +159,11 @@ describe('Microsoft.ManagedIdentity ARM routes', () => {
     const res = await req('GET', `/${vm}/providers/Microsoft.ManagedIdentity/identities/default?${V}`);
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(res.json(), {
-      id: `${vm}/providers/Microsoft.ManagedIdentity/identities/default`, name: 'default', type: 'Microsoft.ManagedIdentity/identities',
-      location: 'westus2', tags: { t: '1' },
+      id: `${vm}/providers/Microsoft.ManagedIdentity/identities/default`,
+      name: 'default',
+      type: 'Microsoft.ManagedIdentity/identities',
+      location: 'westus2',
+      tags: { t: '1' },
       properties: { tenantId: t.tenantId, principalId: put.json().identity.principalId, clientId: res.json().properties.clientId },
     });
     const principal = await t.store.principals.getByResourceId(vm);
@@ -140,7 +175,10 @@ describe('Microsoft.ManagedIdentity ARM routes', () => {
       assert.equal(absent.statusCode, 404, scope);
       assert.equal(absent.json().error.code, 'ResourceNotFound');
     }
-    const foreign = await req('GET', `/subscriptions/${t.otherSubscriptionId}/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm-sys/providers/Microsoft.ManagedIdentity/identities/default?${V}`);
+    const foreign = await req(
+      'GET',
+      `/subscriptions/${t.otherSubscriptionId}/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm-sys/providers/Microsoft.ManagedIdentity/identities/default?${V}`,
+    );
     assert.equal(foreign.statusCode, 404);
     assert.equal(foreign.json().error.code, 'SubscriptionNotFound');
   });
@@ -150,7 +188,8 @@ describe('Microsoft.ManagedIdentity ARM routes', () => {
     assert.equal(res.statusCode, 200);
     const ops = res.json().value as { name: string; display: Record<string, string> }[];
     const names = ops.map((o) => o.name);
-    for (const action of ['read', 'write', 'delete', 'assign/action']) assert.ok(names.includes(`Microsoft.ManagedIdentity/userAssignedIdentities/${action}`), action);
+    for (const action of ['read', 'write', 'delete', 'assign/action'])
+      assert.ok(names.includes(`Microsoft.ManagedIdentity/userAssignedIdentities/${action}`), action);
     assert.ok(names.includes('Microsoft.ManagedIdentity/identities/read'));
     for (const op of ops) assert.deepEqual(Object.keys(op.display).sort(), ['description', 'operation', 'provider', 'resource']);
   });

@@ -9,7 +9,9 @@ const ARM = 'https://management.azure.com/';
 
 describe('discovery and JWKS', () => {
   let f: Fixture;
-  before(async () => { f = await createOAuthFixture(); });
+  before(async () => {
+    f = await createOAuthFixture();
+  });
   after(() => f.dispose());
 
   it('v2 document: what MSAL requires, on this server’s base URL', async () => {
@@ -51,7 +53,13 @@ describe('discovery and JWKS', () => {
   });
 
   it('serves the same keys at every JWKS path; v2 keys name their issuer', async () => {
-    const paths = [`/${TENANT_ID}/discovery/v2.0/keys`, `/${TENANT_ID}/discovery/keys`, '/common/discovery/keys', '/common/discovery/v2.0/keys', '/discovery/keys'];
+    const paths = [
+      `/${TENANT_ID}/discovery/v2.0/keys`,
+      `/${TENANT_ID}/discovery/keys`,
+      '/common/discovery/keys',
+      '/common/discovery/v2.0/keys',
+      '/discovery/keys',
+    ];
     const sets = await Promise.all(paths.map(async (p) => (await f.app.inject(p)).json() as { keys: { kid: string; issuer?: string }[] }));
     const kids = sets.map((s) => s.keys.map((k) => k.kid).join(','));
     assert.equal(new Set(kids).size, 1);
@@ -73,9 +81,10 @@ describe('a token from the endpoint, checked the way a resource server does', ()
   after(() => f.dispose());
 
   async function tokenOverHttp(): Promise<string> {
-    const doc = await (await fetch(`${base}/${TENANT_ID}/v2.0/.well-known/openid-configuration`)).json() as { token_endpoint: string };
+    const doc = (await (await fetch(`${base}/${TENANT_ID}/v2.0/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
     const res = await fetch(doc.token_endpoint, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' },
       body: form({ client_id: CLIENT_ID, client_secret: f.secret, grant_type: 'client_credentials', scope: `${ARM}.default` }),
     });
     assert.equal(res.status, 200);
@@ -84,9 +93,11 @@ describe('a token from the endpoint, checked the way a resource server does', ()
 
   it('verifies against the JWKS fetched from jwks_uri over HTTP', async () => {
     const token = await tokenOverHttp();
-    const doc = await (await fetch(`${base}/${TENANT_ID}/v2.0/.well-known/openid-configuration`)).json() as { jwks_uri: string };
+    const doc = (await (await fetch(`${base}/${TENANT_ID}/v2.0/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
     const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(doc.jwks_uri)), {
-      algorithms: ['RS256'], issuer: `${base}/${TENANT_ID}/`, audience: 'https://management.azure.com',
+      algorithms: ['RS256'],
+      issuer: `${base}/${TENANT_ID}/`,
+      audience: 'https://management.azure.com',
     });
     assert.equal(payload.tid, TENANT_ID);
   });
@@ -98,7 +109,10 @@ describe('a token from the endpoint, checked the way a resource server does', ()
     const restarted = await createOAuthFixture({ dir: f.dir, baseUrl: () => base });
     try {
       const jwks = (await restarted.app.inject(`/${TENANT_ID}/discovery/v2.0/keys`)).json() as JSONWebKeySet;
-      assert.deepEqual(jwks.keys.map((k) => k.kid), kidsBefore);
+      assert.deepEqual(
+        jwks.keys.map((k) => k.kid),
+        kidsBefore,
+      );
       const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: `${base}/${TENANT_ID}/`, audience: 'https://management.azure.com' });
       assert.equal(payload.appid, CLIENT_ID);
       const caller = await restarted.verifier.verify(token, [ARM]);

@@ -43,7 +43,7 @@ export interface FixtureOptions {
 }
 
 export async function createOAuthFixture(options: FixtureOptions = {}): Promise<OAuthFixture & { dir: string; dispose(): Promise<void> }> {
-  const dir = options.dir ?? await mkdtemp(join(tmpdir(), 'keyless-oauth-'));
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'keyless-oauth-')));
   const file = join(dir, 'keyless.db');
   const store = await createSqliteStore({ file });
   const clock = systemClock;
@@ -54,7 +54,11 @@ export async function createOAuthFixture(options: FixtureOptions = {}): Promise<
   ring.onCurrentKeyChange((k) => signer.setKey(k));
   const baseUrl = options.baseUrl ?? (() => BASE_URL);
   const tokens = createTokenService({
-    repos: store, signer, clock, baseUrl, secrets: clientSecretHasher,
+    repos: store,
+    signer,
+    clock,
+    baseUrl,
+    secrets: clientSecretHasher,
     config: { appTokenLifetimeSeconds: 3599, issuerMode: 'keyless' },
   });
   const verifier = createAccessTokenVerifier({ keys: ring, issuers: tokens.issuers, clock });
@@ -62,14 +66,24 @@ export async function createOAuthFixture(options: FixtureOptions = {}): Promise<
   await app.register(oauthPlugin({ tokens, keys: ring, baseUrl, clock }));
   await app.ready();
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= (async () => {
-    await app.close();
-    ring.stop();
-    await signer.close();
-    await store.close();
-  })());
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close();
+      ring.stop();
+      await signer.close();
+      await store.close();
+    })());
   return {
-    app, store, ring, signer, tokens, verifier, secret, file, dir, close,
+    app,
+    store,
+    ring,
+    signer,
+    tokens,
+    verifier,
+    secret,
+    file,
+    dir,
+    close,
     async dispose() {
       await close();
       if (!options.dir) await rm(dir, { recursive: true, force: true });
@@ -83,10 +97,24 @@ async function seed(store: Store): Promise<string> {
   if (await store.tenants.get(TENANT_ID)) return fixed;
   const now = isoTime(Date.now());
   await store.tenants.insert({ id: TENANT_ID, displayName: 'Contoso', defaultDomain: DOMAIN, createdAt: now });
-  await store.principals.insert({ objectId: OBJECT_ID, appId: CLIENT_ID, tenantId: TENANT_ID, displayName: 'app', kind: 'Application', resourceId: null, createdAt: now });
+  await store.principals.insert({
+    objectId: OBJECT_ID,
+    appId: CLIENT_ID,
+    tenantId: TENANT_ID,
+    displayName: 'app',
+    kind: 'Application',
+    resourceId: null,
+    createdAt: now,
+  });
   await store.clientSecrets.insert({
-    id: '0d0d0d0d-1111-4222-8333-444455556666', tenantId: TENANT_ID, appId: CLIENT_ID, hash: clientSecretHasher.hash(fixed),
-    hint: fixed.slice(0, 3), displayName: 'test', createdAt: now, expiresAt: null,
+    id: '0d0d0d0d-1111-4222-8333-444455556666',
+    tenantId: TENANT_ID,
+    appId: CLIENT_ID,
+    hash: clientSecretHasher.hash(fixed),
+    hint: fixed.slice(0, 3),
+    displayName: 'test',
+    createdAt: now,
+    expiresAt: null,
   });
   return fixed;
 }

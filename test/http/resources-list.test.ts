@@ -10,7 +10,12 @@ import { createArmTestApp, type ArmTestApp } from '../support/arm-app.js';
 describe('Resources_List with $filter', () => {
   let t: ArmTestApp;
   const call = async (url: string, auth = t.auth, payload?: unknown) => {
-    const res = await t.app.inject({ method: payload === undefined ? 'GET' : 'PUT', url, headers: { authorization: auth, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
+    const res = await t.app.inject({
+      method: payload === undefined ? 'GET' : 'PUT',
+      url,
+      headers: { authorization: auth, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+    });
     return { status: res.statusCode, body: JSON.parse(res.body) };
   };
   before(async () => {
@@ -18,17 +23,30 @@ describe('Resources_List with $filter', () => {
     const g = `/subscriptions/${t.subscriptionId}/resourceGroups`;
     assert.equal((await call(`${g}/rg1?api-version=2021-04-01`, t.auth, { location: 'westus2' })).status, 201);
     assert.equal((await call(`${g}/rg2?api-version=2021-04-01`, t.auth, { location: 'westus2' })).status, 201);
-    for (const [rg, name] of [['rg1', 'MyMSI'], ['rg2', 'other'], ['rg2', 'mymsi2']]) {
-      assert.equal((await call(`${g}/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}?api-version=2023-01-31`, t.auth, { location: 'westus2' })).status, 201);
+    for (const [rg, name] of [
+      ['rg1', 'MyMSI'],
+      ['rg2', 'other'],
+      ['rg2', 'mymsi2'],
+    ]) {
+      assert.equal(
+        (await call(`${g}/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}?api-version=2023-01-31`, t.auth, { location: 'westus2' }))
+          .status,
+        201,
+      );
     }
   });
-  after(async () => { await t?.close(); });
+  after(async () => {
+    await t?.close();
+  });
 
   it('finds a resource by type and name across groups, case-insensitively', async () => {
     const filter = encodeURIComponent("resourceType eq 'microsoft.managedidentity/userassignedidentities' and name eq 'mymsi'");
     const r = await call(`/subscriptions/${t.subscriptionId}/resources?$filter=${filter}&api-version=2021-04-01`);
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body.value.map((v: { id: string }) => v.id), [`/subscriptions/${t.subscriptionId}/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/MyMSI`]);
+    assert.deepEqual(
+      r.body.value.map((v: { id: string }) => v.id),
+      [`/subscriptions/${t.subscriptionId}/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/MyMSI`],
+    );
     const all = await call(`/subscriptions/${t.subscriptionId}/resources?api-version=2021-04-01`);
     assert.deepEqual(all.body.value.map((v: { name: string }) => v.name).sort(), ['MyMSI', 'mymsi2', 'other']);
   });

@@ -19,7 +19,11 @@ const FAST = { updateIntervalInMs: 20 };
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 async function refusal(p: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string }> {
-  try { await p; } catch (e) { return e as { statusCode?: number; code?: string; message: string }; }
+  try {
+    await p;
+  } catch (e) {
+    return e as { statusCode?: number; code?: string; message: string };
+  }
   assert.fail('expected a refusal');
 }
 
@@ -42,13 +46,21 @@ describe('Microsoft.Kusto through @azure/arm-kusto', () => {
     uaiA = { id: a.id!, principalId: a.principalId!, clientId: a.clientId! };
     uaiB = { id: c.id!, principalId: c.principalId!, clientId: c.clientId! };
   });
-  after(async () => { await server?.dispose(); });
+  after(async () => {
+    await server?.dispose();
+  });
 
   it('creates a cluster with both kinds of identity, echoes the spaced type, fills defaults and names the data plane', async () => {
-    const cluster: Cluster = await kusto.clusters.beginCreateOrUpdateAndWait(RG, 'adxmain', {
-      location: 'West Europe', sku: { name: 'Standard_E2ads_v5', tier: 'Standard', capacity: 2 },
-      identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [uaiA.id]: {}, [uaiB.id]: {} } },
-    }, FAST);
+    const cluster: Cluster = await kusto.clusters.beginCreateOrUpdateAndWait(
+      RG,
+      'adxmain',
+      {
+        location: 'West Europe',
+        sku: { name: 'Standard_E2ads_v5', tier: 'Standard', capacity: 2 },
+        identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [uaiA.id]: {}, [uaiB.id]: {} } },
+      },
+      FAST,
+    );
     assert.equal(cluster.identity!.type, 'SystemAssigned, UserAssigned');
     assert.match(cluster.identity!.principalId!, GUID);
     assert.equal(cluster.identity!.tenantId, server.bootstrap.tenantId);
@@ -67,13 +79,24 @@ describe('Microsoft.Kusto through @azure/arm-kusto', () => {
   });
 
   it('accepts the unspaced type, detaches one identity with null, removes all with None; the system principal goes', async () => {
-    const created = await kusto.clusters.beginCreateOrUpdateAndWait(RG, 'adxidents', {
-      location: 'westeurope', sku: { name: 'Dev(No SLA)_Standard_E2a_v4', tier: 'Basic' },
-      identity: { type: 'SystemAssigned,UserAssigned' as never, userAssignedIdentities: { [uaiA.id]: {}, [uaiB.id]: {} } },
-    }, FAST);
+    const created = await kusto.clusters.beginCreateOrUpdateAndWait(
+      RG,
+      'adxidents',
+      {
+        location: 'westeurope',
+        sku: { name: 'Dev(No SLA)_Standard_E2a_v4', tier: 'Basic' },
+        identity: { type: 'SystemAssigned,UserAssigned' as never, userAssignedIdentities: { [uaiA.id]: {}, [uaiB.id]: {} } },
+      },
+      FAST,
+    );
     assert.equal(created.identity!.type, 'SystemAssigned, UserAssigned');
     const systemPrincipal = created.identity!.principalId!;
-    const patched = await kusto.clusters.beginUpdateAndWait(RG, 'adxidents', { identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [uaiB.id]: null as never } } }, FAST);
+    const patched = await kusto.clusters.beginUpdateAndWait(
+      RG,
+      'adxidents',
+      { identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [uaiB.id]: null as never } } },
+      FAST,
+    );
     assert.deepEqual(Object.keys(patched.identity!.userAssignedIdentities!), [uaiA.id]);
     assert.equal(patched.identity!.principalId, systemPrincipal, 'the system identity is kept');
     const none = await kusto.clusters.beginUpdateAndWait(RG, 'adxidents', { identity: { type: 'None' } }, FAST);
@@ -81,7 +104,9 @@ describe('Microsoft.Kusto through @azure/arm-kusto', () => {
     const store = await openStore({ sqliteFile: sqliteFile(server.dataDir) });
     try {
       assert.equal(await store.principals.getByObjectId(server.bootstrap.tenantId, systemPrincipal), undefined, 'the system-assigned principal was deleted');
-    } finally { await store.close(); }
+    } finally {
+      await store.close();
+    }
   });
 
   it('lists by group and subscription, stops and starts, checks names', async () => {
@@ -95,8 +120,15 @@ describe('Microsoft.Kusto through @azure/arm-kusto', () => {
     assert.equal((await kusto.clusters.get(RG, 'adxidents')).state, 'Stopped');
     // A stopped cluster's data plane answers Kusto's ClusterSuspendedException.
     const b = server.bootstrap;
-    const kustoToken = (await new ClientSecretCredential(b.tenantId, b.clientId, b.clientSecret, { authorityHost: b.authorityHost, disableInstanceDiscovery: true }).getToken('https://kusto.keyless.localhost/.default'))!.token;
-    const stopped = await fetch(`${(await kusto.clusters.get(RG, 'adxidents')).uri}/v1/rest/mgmt`, { method: 'POST', headers: { authorization: `Bearer ${kustoToken}`, 'content-type': 'application/json' }, body: '{"csl": ".show tables"}' });
+    const kustoToken = (await new ClientSecretCredential(b.tenantId, b.clientId, b.clientSecret, {
+      authorityHost: b.authorityHost,
+      disableInstanceDiscovery: true,
+    }).getToken('https://kusto.keyless.localhost/.default'))!.token;
+    const stopped = await fetch(`${(await kusto.clusters.get(RG, 'adxidents')).uri}/v1/rest/mgmt`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${kustoToken}`, 'content-type': 'application/json' },
+      body: '{"csl": ".show tables"}',
+    });
     assert.equal(stopped.status, 412);
     assert.equal(((await stopped.json()) as { error: { '@type': string } }).error['@type'], 'Kusto.Data.Exceptions.ClusterSuspendedException');
     // A stopped cluster stays stopped across an update.
@@ -112,7 +144,13 @@ describe('Microsoft.Kusto through @azure/arm-kusto', () => {
   });
 
   it('creates ReadWrite databases and principal assignments of both levels', async () => {
-    const db = await kusto.databases.beginCreateOrUpdateAndWait(RG, 'adxmain', 'sales', { kind: 'ReadWrite', location: 'westeurope', softDeletePeriod: 'P365D', hotCachePeriod: 'P31D' } as ReadWriteDatabase, FAST) as ReadWriteDatabase;
+    const db = (await kusto.databases.beginCreateOrUpdateAndWait(
+      RG,
+      'adxmain',
+      'sales',
+      { kind: 'ReadWrite', location: 'westeurope', softDeletePeriod: 'P365D', hotCachePeriod: 'P31D' } as ReadWriteDatabase,
+      FAST,
+    )) as ReadWriteDatabase;
     assert.equal(db.name, 'adxmain/sales');
     assert.equal(db.kind, 'ReadWrite');
     assert.equal(db.softDeletePeriod, 'P365D');
@@ -121,17 +159,38 @@ describe('Microsoft.Kusto through @azure/arm-kusto', () => {
     const names: string[] = [];
     for await (const d of kusto.databases.listByCluster(RG, 'adxmain')) names.push(d.name!);
     assert.deepEqual(names, ['adxmain/sales']);
-    assert.equal((await kusto.databases.checkNameAvailability(RG, 'adxmain', { name: 'sales', type: 'Microsoft.Kusto/clusters/databases' })).nameAvailable, false);
+    assert.equal(
+      (await kusto.databases.checkNameAvailability(RG, 'adxmain', { name: 'sales', type: 'Microsoft.Kusto/clusters/databases' })).nameAvailable,
+      false,
+    );
 
-    const pa = await kusto.clusterPrincipalAssignments.beginCreateOrUpdateAndWait(RG, 'adxmain', 'admins', {
-      principalId: server.bootstrap.clientId, principalType: 'App', role: 'AllDatabasesAdmin', tenantId: server.bootstrap.tenantId,
-    }, FAST);
+    const pa = await kusto.clusterPrincipalAssignments.beginCreateOrUpdateAndWait(
+      RG,
+      'adxmain',
+      'admins',
+      {
+        principalId: server.bootstrap.clientId,
+        principalType: 'App',
+        role: 'AllDatabasesAdmin',
+        tenantId: server.bootstrap.tenantId,
+      },
+      FAST,
+    );
     assert.equal(pa.name, 'adxmain/admins');
     assert.equal(pa.role, 'AllDatabasesAdmin');
     assert.match(pa.aadObjectId!, GUID);
-    const dbPa = await kusto.databasePrincipalAssignments.beginCreateOrUpdateAndWait(RG, 'adxmain', 'sales', 'viewer-a', {
-      principalId: uaiA.clientId, principalType: 'App', role: 'Viewer',
-    }, FAST);
+    const dbPa = await kusto.databasePrincipalAssignments.beginCreateOrUpdateAndWait(
+      RG,
+      'adxmain',
+      'sales',
+      'viewer-a',
+      {
+        principalId: uaiA.clientId,
+        principalType: 'App',
+        role: 'Viewer',
+      },
+      FAST,
+    );
     assert.equal(dbPa.name, 'adxmain/sales/viewer-a');
     assert.equal(dbPa.aadObjectId, uaiA.principalId, 'a managed identity resolves by its client id to its object id');
     const pas: string[] = [];
@@ -140,30 +199,71 @@ describe('Microsoft.Kusto through @azure/arm-kusto', () => {
   });
 
   it('refuses bad input with ARM errors and writes nothing', async () => {
-    const badType = await refusal(kusto.clusters.beginCreateOrUpdateAndWait(RG, 'adxbad', { location: 'westeurope', sku: { name: 'Standard_E2ads_v5', tier: 'Standard' }, identity: { type: 'Everything' as never } }, FAST));
+    const badType = await refusal(
+      kusto.clusters.beginCreateOrUpdateAndWait(
+        RG,
+        'adxbad',
+        { location: 'westeurope', sku: { name: 'Standard_E2ads_v5', tier: 'Standard' }, identity: { type: 'Everything' as never } },
+        FAST,
+      ),
+    );
     assert.equal(badType.statusCode, 400);
     assert.match(badType.message, /identity\.type/);
     const noSku = await refusal(kusto.clusters.beginCreateOrUpdateAndWait(RG, 'adxbad', { location: 'westeurope' } as never, FAST));
     assert.equal(noSku.statusCode, 400);
-    const badName = await refusal(kusto.clusters.beginCreateOrUpdateAndWait(RG, 'Bad_Name', { location: 'westeurope', sku: { name: 'Standard_E2ads_v5', tier: 'Standard' } }, FAST));
+    const badName = await refusal(
+      kusto.clusters.beginCreateOrUpdateAndWait(RG, 'Bad_Name', { location: 'westeurope', sku: { name: 'Standard_E2ads_v5', tier: 'Standard' } }, FAST),
+    );
     assert.equal(badName.statusCode, 400);
-    const badTier = await refusal(kusto.clusters.beginCreateOrUpdateAndWait(RG, 'adxbad', { location: 'westeurope', sku: { name: 'Standard_E2ads_v5', tier: 'Gold' as never } }, FAST));
+    const badTier = await refusal(
+      kusto.clusters.beginCreateOrUpdateAndWait(RG, 'adxbad', { location: 'westeurope', sku: { name: 'Standard_E2ads_v5', tier: 'Gold' as never } }, FAST),
+    );
     assert.equal(badTier.statusCode, 400);
     assert.equal((await refusal(kusto.clusters.get(RG, 'adxbad'))).statusCode, 404, 'nothing was written');
-    const badRole = await refusal(kusto.clusterPrincipalAssignments.beginCreateOrUpdateAndWait(RG, 'adxmain', 'badrole', { principalId: server.bootstrap.clientId, principalType: 'App', role: 'Owner' as never }, FAST));
+    const badRole = await refusal(
+      kusto.clusterPrincipalAssignments.beginCreateOrUpdateAndWait(
+        RG,
+        'adxmain',
+        'badrole',
+        { principalId: server.bootstrap.clientId, principalType: 'App', role: 'Owner' as never },
+        FAST,
+      ),
+    );
     assert.equal(badRole.statusCode, 400);
-    const unknownApp = await refusal(kusto.clusterPrincipalAssignments.beginCreateOrUpdateAndWait(RG, 'adxmain', 'ghost', { principalId: '00000000-0000-0000-0000-000000000001', principalType: 'App', role: 'AllDatabasesViewer' }, FAST));
+    const unknownApp = await refusal(
+      kusto.clusterPrincipalAssignments.beginCreateOrUpdateAndWait(
+        RG,
+        'adxmain',
+        'ghost',
+        { principalId: '00000000-0000-0000-0000-000000000001', principalType: 'App', role: 'AllDatabasesViewer' },
+        FAST,
+      ),
+    );
     assert.equal(unknownApp.statusCode, 400);
     assert.match(unknownApp.message, /AAD principal/);
     // The SDK validates durations itself: send this one raw.
     const b = server.bootstrap;
-    const token = (await new ClientSecretCredential(b.tenantId, b.clientId, b.clientSecret, { authorityHost: b.authorityHost, disableInstanceDiscovery: true }).getToken('https://management.azure.com/.default'))!.token;
+    const token = (await new ClientSecretCredential(b.tenantId, b.clientId, b.clientSecret, {
+      authorityHost: b.authorityHost,
+      disableInstanceDiscovery: true,
+    }).getToken('https://management.azure.com/.default'))!.token;
     const dbUrl = `${b.armEndpoint}/subscriptions/${b.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Kusto/clusters/adxmain/databases/baddb?api-version=2023-08-15`;
-    const badPeriod = await fetch(dbUrl, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'ReadWrite', location: 'westeurope', properties: { softDeletePeriod: 'one year' } }) });
+    const badPeriod = await fetch(dbUrl, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'ReadWrite', location: 'westeurope', properties: { softDeletePeriod: 'one year' } }),
+    });
     assert.equal(badPeriod.status, 400);
     assert.match(((await badPeriod.json()) as { error: { message: string } }).error.message, /ISO-8601 duration/);
     assert.equal((await fetch(dbUrl, { headers: { authorization: `Bearer ${token}` } })).status, 404, 'nothing was written');
-    const taken = await refusal(kusto.clusters.beginCreateOrUpdateAndWait('other-rg-missing', 'adxmain', { location: 'westeurope', sku: { name: 'Standard_E2ads_v5', tier: 'Standard' } }, FAST));
+    const taken = await refusal(
+      kusto.clusters.beginCreateOrUpdateAndWait(
+        'other-rg-missing',
+        'adxmain',
+        { location: 'westeurope', sku: { name: 'Standard_E2ads_v5', tier: 'Standard' } },
+        FAST,
+      ),
+    );
     assert.equal(taken.statusCode, 404, 'missing group');
   });
 
@@ -176,6 +276,8 @@ describe('Microsoft.Kusto through @azure/arm-kusto', () => {
     try {
       assert.equal(await store.principals.getByObjectId(server.bootstrap.tenantId, before.identity!.principalId!), undefined);
       assert.ok(await store.principals.getByObjectId(server.bootstrap.tenantId, uaiA.principalId), 'user-assigned identities stay');
-    } finally { await store.close(); }
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -12,7 +12,9 @@ const policy = { periodSeconds: 3600, maxTokenLifetimeSeconds: 600 };
 
 forEachEngine('signing-key ring', (open, harness) => {
   const rings: KeyRing[] = [];
-  after(() => { for (const r of rings) r.stop(); });
+  after(() => {
+    for (const r of rings) r.stop();
+  });
   const ring = (store: Parameters<typeof createKeyRing>[0]['store'], clock = createManualClock(Date.UTC(2026, 0, 1, 0, 30))) => {
     const r = createKeyRing({ store, clock, policy });
     rings.push(r);
@@ -89,8 +91,14 @@ forEachEngine('signing-key ring', (open, harness) => {
     assert.equal(second.previous?.kid, first.current?.kid);
     assert.equal(second.current?.kid, first.next?.kid);
     assert.ok(second.next && second.next.kid !== first.current?.kid);
-    assert.deepEqual(r.jwks().keys.map((k) => k.kid), [second.previous!.kid, second.current!.kid, second.next.kid]);
-    assert.deepEqual(changes.map((k) => k.kid), [first.current!.kid, second.current!.kid]);
+    assert.deepEqual(
+      r.jwks().keys.map((k) => k.kid),
+      [second.previous!.kid, second.current!.kid, second.next.kid],
+    );
+    assert.deepEqual(
+      changes.map((k) => k.kid),
+      [first.current!.kid, second.current!.kid],
+    );
     clock.advance(3 * HOUR);
     await r.refresh();
     const kids = (await store.signingKeys.list()).map((k) => k.kid);

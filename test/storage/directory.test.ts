@@ -10,7 +10,9 @@ import { clientSecret, errorCodeOf, operation, principal, signingKey, subscripti
 
 forEachEngine('directory storage', (open) => {
   let store: Store;
-  before(async () => { store = await open(); });
+  before(async () => {
+    store = await open();
+  });
 
   it('gets a tenant by id in any case, keeps its case, lists in key order, and refuses a duplicate', async () => {
     const a = tenant({ id: 'B2C3D4E5-0000-4000-8000-00000000000B' });
@@ -20,7 +22,10 @@ forEachEngine('directory storage', (open) => {
     assert.deepEqual(await store.tenants.get(a.id.toLowerCase()), a);
     assert.equal(await store.tenants.get('00000000-0000-4000-8000-000000000000'), undefined);
     const ids = (await store.tenants.list()).map((t) => t.id);
-    assert.deepEqual(ids.filter((id) => id === a.id || id === b.id), [b.id, a.id]);
+    assert.deepEqual(
+      ids.filter((id) => id === a.id || id === b.id),
+      [b.id, a.id],
+    );
     assert.equal(await errorCodeOf(() => store.tenants.insert({ ...a, id: a.id.toLowerCase() })), 'Conflict');
   });
 
@@ -76,10 +81,7 @@ forEachEngine('directory storage', (open) => {
   it('deletes the managed identities at and below a scope, and nothing beside it', async () => {
     const t = tenant();
     const rg = '/subscriptions/s3/resourceGroups/Scope-RG';
-    const inside = [
-      `${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a`,
-      `${rg}/providers/Microsoft.Compute/virtualMachines/vm/extensions/x`,
-    ];
+    const inside = [`${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a`, `${rg}/providers/Microsoft.Compute/virtualMachines/vm/extensions/x`];
     const outside = [`${rg}2/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a`, '/subscriptions/s3/resourceGroups/scope-r'];
     for (const resourceId of [...inside, ...outside, rg]) {
       await store.principals.insert(principal(t.id, { kind: 'ManagedIdentity', resourceId }));
@@ -92,7 +94,7 @@ forEachEngine('directory storage', (open) => {
     assert.ok(await store.principals.getByObjectId(t.id, app.objectId));
   });
 
-  it('lists an app\'s client secrets, deletes one by key id, and refuses a duplicate key id', async () => {
+  it("lists an app's client secrets, deletes one by key id, and refuses a duplicate key id", async () => {
     const t = tenant();
     const appId = principal(t.id).appId;
     const s1 = clientSecret(t.id, appId, { id: '11111111-0000-4000-8000-000000000000', expiresAt: '2025-01-01T00:00:00.000Z' });

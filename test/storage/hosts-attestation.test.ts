@@ -18,9 +18,21 @@ import { forEachEngine } from '../support/stores.js';
 function vmRecord(name: string, at: string): ResourceRecord {
   const sub = '00000000-0000-0000-0000-000000000001';
   return {
-    id: `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${name}`, subscriptionId: sub, resourceGroup: 'rg',
-    type: 'Microsoft.Compute/virtualMachines', name, location: 'westeurope', tags: {}, kind: null, properties: {}, identity: null, sku: null,
-    provisioningState: 'Succeeded', etag: randomUUID(), createdAt: at, updatedAt: at,
+    id: `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${name}`,
+    subscriptionId: sub,
+    resourceGroup: 'rg',
+    type: 'Microsoft.Compute/virtualMachines',
+    name,
+    location: 'westeurope',
+    tags: {},
+    kind: null,
+    properties: {},
+    identity: null,
+    sku: null,
+    provisioningState: 'Succeeded',
+    etag: randomUUID(),
+    createdAt: at,
+    updatedAt: at,
   };
 }
 
@@ -30,7 +42,12 @@ forEachEngine('host attestation', (open) => {
   const setup = async () => {
     const store: Store = await open();
     const clock = createManualClock();
-    const hosts = createHostAttestation({ repos: store, clock, hasher: clientSecretHasher, hostTypes: createHostTypes([{ resourceType: 'Microsoft.Compute/virtualMachines' }]) });
+    const hosts = createHostAttestation({
+      repos: store,
+      clock,
+      hasher: clientSecretHasher,
+      hostTypes: createHostTypes([{ resourceType: 'Microsoft.Compute/virtualMachines' }]),
+    });
     const vm = vmRecord('vm1', new Date(clock.now()).toISOString());
     await store.resources.insert(vm);
     return { store, clock, hosts, vm };
@@ -76,5 +93,6 @@ forEachEngine('host attestation', (open) => {
 
 it('credential text is strict', () => {
   assert.deepEqual(parseCredential('khk', 'khk.abc.def'), { id: 'abc', secret: 'def' });
-  for (const bad of ['khk.abc', 'kjt.abc.def', 'khk.a b.c', 'khk.a.b.c', `khk.a.${'x'.repeat(300)}`, 'khk..x']) assert.equal(parseCredential('khk', bad), undefined, bad);
+  for (const bad of ['khk.abc', 'kjt.abc.def', 'khk.a b.c', 'khk.a.b.c', `khk.a.${'x'.repeat(300)}`, 'khk..x'])
+    assert.equal(parseCredential('khk', bad), undefined, bad);
 });

@@ -30,7 +30,7 @@ async function rawQuery(location: OpenStoreOptions, text: string): Promise<Recor
   const db = new Database(location.sqliteFile);
   try {
     const stmt = db.prepare(text);
-    return stmt.reader ? stmt.all() as Record<string, unknown>[] : (stmt.run(), []);
+    return stmt.reader ? (stmt.all() as Record<string, unknown>[]) : (stmt.run(), []);
   } finally {
     db.close();
   }
@@ -62,7 +62,10 @@ forEachEngine('store lifecycle', (open, harness) => {
     assert.deepEqual(await second.signingKeys.list(), [key]);
     assert.equal(await second.meta.get('bootstrap'), '{"x":1}');
     const versions = await rawQuery(harness.locationOf(second), 'select version from keyless_migrations order by version');
-    assert.deepEqual(versions.map((v) => Number(v.version)), MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
+    assert.deepEqual(
+      versions.map((v) => Number(v.version)),
+      MIGRATIONS.map((m) => m.version).sort((a, b) => a - b),
+    );
   });
 
   it('refuses a database migrated by a newer Keyless, naming both versions', async () => {
@@ -102,7 +105,10 @@ describe('PostgreSQL shared by several servers', () => {
     const stores: Store[] = await Promise.all([0, 1, 2].map(() => openStore(location)));
     try {
       const versions = await rawQuery(location, 'select version from keyless_migrations order by version');
-      assert.deepEqual(versions.map((v) => Number(v.version)), MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
+      assert.deepEqual(
+        versions.map((v) => Number(v.version)),
+        MIGRATIONS.map((m) => m.version).sort((a, b) => a - b),
+      );
       const [a, b, c] = stores as [Store, Store, Store];
       const t = tenant();
       await a.tenants.insert(t);
@@ -118,8 +124,8 @@ describe('PostgreSQL shared by several servers', () => {
   it('reports an unreachable server without revealing the password in the URL', async () => {
     await assert.rejects(
       createPostgresStore({ url: 'postgres://keyless:hunter2-secret@127.0.0.1:1/keyless' }),
-      (error: Error) => /cannot open the PostgreSQL store at postgres:\/\/keyless:\*\*\*@127\.0\.0\.1:1\/keyless/.test(error.message)
-        && !error.message.includes('hunter2'),
+      (error: Error) =>
+        /cannot open the PostgreSQL store at postgres:\/\/keyless:\*\*\*@127\.0\.0\.1:1\/keyless/.test(error.message) && !error.message.includes('hunter2'),
     );
   });
 });

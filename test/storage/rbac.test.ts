@@ -9,8 +9,16 @@ const SUB = '/subscriptions/Sub1';
 const P1 = 'aaaaaaaa-0000-0000-0000-000000000001';
 const P2 = 'aaaaaaaa-0000-0000-0000-000000000002';
 const at = (name: string, scope: string, principalId = P1, role = 'acdd72a7-3385-48ef-bd42-f606fba81ae7'): RoleAssignment => ({
-  name, scope, roleDefinitionName: role, principalId, principalType: 'ServicePrincipal', description: null,
-  createdOn: '2026-01-01T00:00:00.000Z', updatedOn: '2026-01-01T00:00:00.000Z', createdBy: null, updatedBy: null,
+  name,
+  scope,
+  roleDefinitionName: role,
+  principalId,
+  principalType: 'ServicePrincipal',
+  description: null,
+  createdOn: '2026-01-01T00:00:00.000Z',
+  updatedOn: '2026-01-01T00:00:00.000Z',
+  createdBy: null,
+  updatedBy: null,
 });
 
 forEachEngine('rbac storage', (open) => {
@@ -24,7 +32,10 @@ forEachEngine('rbac storage', (open) => {
     const names = (p: { items: RoleAssignment[] }) => p.items.map((a) => a.name.slice(-1)).join('');
     const rgKey = '/subscriptions/sub1/resourcegroups/rg1';
     assert.equal(names(await store.roleAssignments.list({ atScopeKeys: ancestorKeys(rgKey) }, { limit: 100 })), 'abc');
-    assert.equal(names(await store.roleAssignments.list({ atScopeKeys: ancestorKeys('/subscriptions/sub1'), belowScopeKey: '/subscriptions/sub1' }, { limit: 100 })), 'abcd');
+    assert.equal(
+      names(await store.roleAssignments.list({ atScopeKeys: ancestorKeys('/subscriptions/sub1'), belowScopeKey: '/subscriptions/sub1' }, { limit: 100 })),
+      'abcd',
+    );
     assert.equal(names(await store.roleAssignments.list({ principalId: P2.toUpperCase() }, { limit: 100 })), 'c');
     const first = await store.roleAssignments.list({}, { limit: 2 });
     assert.equal(names(first), 'ab');
@@ -40,12 +51,21 @@ forEachEngine('rbac storage', (open) => {
   it('stores custom roles with unique role names', async () => {
     const store = await open();
     const role = {
-      name: 'bbbbbbbb-0000-0000-0000-000000000001', roleName: 'Group Reader', description: 'd', roleType: 'CustomRole' as const,
-      permissions: [{ actions: ['a/read'], notActions: [], dataActions: [], notDataActions: [] }], assignableScopes: [SUB],
-      createdOn: null, updatedOn: null, createdBy: null, updatedBy: null,
+      name: 'bbbbbbbb-0000-0000-0000-000000000001',
+      roleName: 'Group Reader',
+      description: 'd',
+      roleType: 'CustomRole' as const,
+      permissions: [{ actions: ['a/read'], notActions: [], dataActions: [], notDataActions: [] }],
+      assignableScopes: [SUB],
+      createdOn: null,
+      updatedOn: null,
+      createdBy: null,
+      updatedBy: null,
     };
     await store.roleDefinitions.insert(role);
-    await assert.rejects(store.roleDefinitions.insert({ ...role, name: 'bbbbbbbb-0000-0000-0000-000000000002', roleName: 'group reader' }), { code: 'Conflict' });
+    await assert.rejects(store.roleDefinitions.insert({ ...role, name: 'bbbbbbbb-0000-0000-0000-000000000002', roleName: 'group reader' }), {
+      code: 'Conflict',
+    });
     assert.deepEqual(await store.roleDefinitions.getByRoleName('GROUP READER'), role);
     assert.equal(await store.roleDefinitions.update({ ...role, description: 'e' }), true);
     assert.equal((await store.roleDefinitions.list())[0]?.description, 'e');
@@ -55,12 +75,24 @@ forEachEngine('rbac storage', (open) => {
   it('numbers changes in the feed and prunes old ones', async () => {
     const store = await open();
     assert.equal(await store.rbacChanges.latest(), 0);
-    await store.transaction(async (tx) => { await tx.rbacChanges.record('assignment', 'x'); await tx.rbacChanges.record('definition', 'y'); });
+    await store.transaction(async (tx) => {
+      await tx.rbacChanges.record('assignment', 'x');
+      await tx.rbacChanges.record('definition', 'y');
+    });
     const all = await store.rbacChanges.since(0, 10);
-    assert.deepEqual(all.map((c) => [c.kind, c.name]), [['assignment', 'x'], ['definition', 'y']]);
+    assert.deepEqual(
+      all.map((c) => [c.kind, c.name]),
+      [
+        ['assignment', 'x'],
+        ['definition', 'y'],
+      ],
+    );
     assert.ok(all[1]!.seq > all[0]!.seq);
     assert.equal(await store.rbacChanges.latest(), all[1]!.seq);
-    assert.deepEqual((await store.rbacChanges.since(all[0]!.seq, 10)).map((c) => c.name), ['y']);
+    assert.deepEqual(
+      (await store.rbacChanges.since(all[0]!.seq, 10)).map((c) => c.name),
+      ['y'],
+    );
     assert.equal(await store.rbacChanges.prune(all[1]!.seq), 1);
   });
 });

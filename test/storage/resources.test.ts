@@ -13,7 +13,9 @@ import { errorCodeOf, group, resource } from './fixtures.js';
 
 forEachEngine('resource storage', (open) => {
   let store: Store;
-  before(async () => { store = await open(); });
+  before(async () => {
+    store = await open();
+  });
 
   it('gets a group by name in any case, keeping its created case, tags and managedBy', async () => {
     const sub = randomUUID();
@@ -75,8 +77,11 @@ forEachEngine('resource storage', (open) => {
   it('stores a resource with its JSON parts and gets it by id in any case and slash form', async () => {
     const sub = randomUUID();
     const r = resource(sub, 'Rg', 'Ident-1', {
-      tags: { a: 'b' }, kind: 'v2', sku: { name: 'Standard' },
-      identity: { type: 'SystemAssigned', principalId: randomUUID() }, properties: { nested: { list: [1, 'two', null] } },
+      tags: { a: 'b' },
+      kind: 'v2',
+      sku: { name: 'Standard' },
+      identity: { type: 'SystemAssigned', principalId: randomUUID() },
+      properties: { nested: { list: [1, 'two', null] } },
     });
     await store.resources.insert(r);
     assert.deepEqual(await store.resources.get(r.id.toUpperCase()), r);
@@ -101,7 +106,10 @@ forEachEngine('resource storage', (open) => {
   it('lists resources by group and by subscription, optionally of one type, paging in id order', async () => {
     const sub = randomUUID();
     const inA = Array.from({ length: 25 }, (_, i) => resource(sub, 'A', `id-${String(i).padStart(2, '0')}`));
-    const vm = resource(sub, 'a', 'vm1', { type: 'Microsoft.Compute/virtualMachines', id: `/subscriptions/${sub}/resourceGroups/a/providers/Microsoft.Compute/virtualMachines/vm1` });
+    const vm = resource(sub, 'a', 'vm1', {
+      type: 'Microsoft.Compute/virtualMachines',
+      id: `/subscriptions/${sub}/resourceGroups/a/providers/Microsoft.Compute/virtualMachines/vm1`,
+    });
     const inB = resource(sub, 'B', 'id-b');
     for (const r of [...inA].reverse()) await store.resources.insert(r);
     await store.resources.insert(vm);
@@ -119,8 +127,14 @@ forEachEngine('resource storage', (open) => {
       return pages;
     };
     const byGroup = await collect((after) => store.resources.listByGroup(sub, 'a', { limit: 10, after }, 'microsoft.managedidentity/USERASSIGNEDIDENTITIES'));
-    assert.deepEqual(byGroup.map((p) => p.length), [10, 10, 5]);
-    assert.deepEqual(byGroup.flat(), inA.map((r) => r.name));
+    assert.deepEqual(
+      byGroup.map((p) => p.length),
+      [10, 10, 5],
+    );
+    assert.deepEqual(
+      byGroup.flat(),
+      inA.map((r) => r.name),
+    );
     const allInGroup = await collect((after) => store.resources.listByGroup(sub, 'A', { limit: 10, after }));
     assert.deepEqual(allInGroup.flat().sort(), [...inA.map((r) => r.name), 'vm1'].sort());
     const vms = await store.resources.listBySubscription(sub.toUpperCase(), { limit: 10 }, 'Microsoft.Compute/virtualMachines');

@@ -12,9 +12,11 @@ import { errorCodeOf, group, principal, resource, tenant } from './fixtures.js';
 
 forEachEngine('storage transactions', (open) => {
   let store: Store;
-  before(async () => { store = await open(); });
+  before(async () => {
+    store = await open();
+  });
 
-  it('commits every write and returns the work\'s value', async () => {
+  it("commits every write and returns the work's value", async () => {
     const sub = randomUUID();
     const r = resource(sub, 'rg', 'id1');
     const value = await store.transaction(async (tx) => {
@@ -32,12 +34,15 @@ forEachEngine('storage transactions', (open) => {
     const r = resource(sub, 'rg', 'id1');
     const p = principal(tenant().id, { kind: 'ManagedIdentity', resourceId: r.id });
     const boom = new Error('boom');
-    await assert.rejects(store.transaction(async (tx) => {
-      await tx.resourceGroups.insert(group(sub, 'rg'));
-      await tx.resources.insert(r);
-      await tx.principals.insert(p);
-      throw boom;
-    }), (e) => e === boom);
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.resourceGroups.insert(group(sub, 'rg'));
+        await tx.resources.insert(r);
+        await tx.principals.insert(p);
+        throw boom;
+      }),
+      (e) => e === boom,
+    );
     assert.equal(await store.resourceGroups.get(sub, 'rg'), undefined);
     assert.equal(await store.resources.get(r.id), undefined);
     assert.equal(await store.principals.getByResourceId(r.id), undefined);
@@ -47,10 +52,12 @@ forEachEngine('storage transactions', (open) => {
     const sub = randomUUID();
     const taken = resource(sub, 'rg', 'taken');
     await store.resources.insert(taken);
-    const code = await errorCodeOf(() => store.transaction(async (tx) => {
-      await tx.resources.insert(resource(sub, 'rg', 'new-one'));
-      await tx.resources.insert(resource(sub, 'rg', 'TAKEN'));
-    }));
+    const code = await errorCodeOf(() =>
+      store.transaction(async (tx) => {
+        await tx.resources.insert(resource(sub, 'rg', 'new-one'));
+        await tx.resources.insert(resource(sub, 'rg', 'TAKEN'));
+      }),
+    );
     assert.equal(code, 'Conflict');
     assert.equal(await store.resources.get(resource(sub, 'rg', 'new-one').id), undefined);
   });
@@ -67,37 +74,47 @@ forEachEngine('storage transactions', (open) => {
 
   it('joins a nested transaction to the outer one: the outer throw undoes the inner writes', async () => {
     const sub = randomUUID();
-    await assert.rejects(store.transaction(async (tx) => {
-      await tx.resourceGroups.insert(group(sub, 'outer'));
-      await store.transaction(async (inner) => {
-        assert.ok(await inner.resourceGroups.get(sub, 'outer'), 'the inner transaction sees the outer writes');
-        await inner.resourceGroups.insert(group(sub, 'inner'));
-      });
-      assert.ok(await tx.resourceGroups.get(sub, 'inner'));
-      throw new Error('outer fails');
-    }), /outer fails/);
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.resourceGroups.insert(group(sub, 'outer'));
+        await store.transaction(async (inner) => {
+          assert.ok(await inner.resourceGroups.get(sub, 'outer'), 'the inner transaction sees the outer writes');
+          await inner.resourceGroups.insert(group(sub, 'inner'));
+        });
+        assert.ok(await tx.resourceGroups.get(sub, 'inner'));
+        throw new Error('outer fails');
+      }),
+      /outer fails/,
+    );
     assert.equal(await store.resourceGroups.get(sub, 'outer'), undefined);
     assert.equal(await store.resourceGroups.get(sub, 'inner'), undefined);
   });
 
   it('runs store queries made inside a transaction in that transaction (no deadlock, rolled back with it)', async () => {
     const sub = randomUUID();
-    await assert.rejects(store.transaction(async (tx) => {
-      await tx.resourceGroups.insert(group(sub, 'seen'));
-      const seen = await Promise.race([store.resourceGroups.get(sub, 'seen'), sleep(5000, 'timed out', { ref: false })]);
-      assert.equal(typeof seen, 'object');
-      await store.resourceGroups.insert(group(sub, 'via-store'));
-      throw new Error('undo');
-    }), /undo/);
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.resourceGroups.insert(group(sub, 'seen'));
+        const seen = await Promise.race([store.resourceGroups.get(sub, 'seen'), sleep(5000, 'timed out', { ref: false })]);
+        assert.equal(typeof seen, 'object');
+        await store.resourceGroups.insert(group(sub, 'via-store'));
+        throw new Error('undo');
+      }),
+      /undo/,
+    );
     assert.equal(await store.resourceGroups.get(sub, 'via-store'), undefined);
   });
 
   it('keeps other callers out of an open transaction: they neither see its writes nor lose theirs to its rollback', async () => {
     const sub = randomUUID();
     let inside!: () => void;
-    const wrote = new Promise<void>((resolve) => { inside = resolve; });
+    const wrote = new Promise<void>((resolve) => {
+      inside = resolve;
+    });
     let release!: () => void;
-    const released = new Promise<void>((resolve) => { release = resolve; });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const failing = store.transaction(async (tx) => {
       await tx.resourceGroups.insert(group(sub, 'uncommitted'));
       inside();
@@ -121,13 +138,20 @@ forEachEngine('storage transactions', (open) => {
   it('keeps concurrent transactions apart: one rolling back does not undo the other', async () => {
     const sub = randomUUID();
     const names = ['t0', 't1', 't2', 't3'];
-    const results = await Promise.allSettled(names.map((name, i) => store.transaction(async (tx) => {
-      await tx.resourceGroups.insert(group(sub, `${name}-a`));
-      await sleep(5);
-      await tx.resourceGroups.insert(group(sub, `${name}-b`));
-      if (i % 2) throw new Error(`${name} fails`);
-    })));
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    const results = await Promise.allSettled(
+      names.map((name, i) =>
+        store.transaction(async (tx) => {
+          await tx.resourceGroups.insert(group(sub, `${name}-a`));
+          await sleep(5);
+          await tx.resourceGroups.insert(group(sub, `${name}-b`));
+          if (i % 2) throw new Error(`${name} fails`);
+        }),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled', 'rejected'],
+    );
     const stored = (await store.resourceGroups.list(sub, { limit: 100 })).items.map((g) => g.name);
     assert.deepEqual(stored, ['t0-a', 't0-b', 't2-a', 't2-b']);
   });

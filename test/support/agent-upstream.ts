@@ -9,7 +9,15 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet, type CryptoKey } from 'jose';
 import { systemClock, type Clock } from '../../src/core/clock.js';
-import { UpstreamError, type AgentUpstream, type AssignedIdentity, type IdentitySelector, type IdentitySnapshot, type UpstreamErrorCode, type UpstreamToken } from '../../src/agent/upstream.js';
+import {
+  UpstreamError,
+  type AgentUpstream,
+  type AssignedIdentity,
+  type IdentitySelector,
+  type IdentitySnapshot,
+  type UpstreamErrorCode,
+  type UpstreamToken,
+} from '../../src/agent/upstream.js';
 
 export const TEST_TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 export const TEST_ISSUER = `https://keyless.test/${TEST_TENANT_ID}/v2.0`;
@@ -83,8 +91,14 @@ export async function createTestAgentUpstream(options: { clock?: Clock; watchTim
       resourceId: `/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
       system: false,
     }),
-    assign(identity) { assigned = [...assigned.filter((i) => i.objectId !== identity.objectId), identity]; changed(); },
-    detach(objectId) { assigned = assigned.filter((i) => i.objectId !== objectId); changed(); },
+    assign(identity) {
+      assigned = [...assigned.filter((i) => i.objectId !== identity.objectId), identity];
+      changed();
+    },
+    detach(objectId) {
+      assigned = assigned.filter((i) => i.objectId !== objectId);
+      changed();
+    },
 
     async getToken({ identity: selector, resource }): Promise<UpstreamToken> {
       upstream.calls.push({ identity: selector, resource });
@@ -95,16 +109,28 @@ export async function createTestAgentUpstream(options: { clock?: Clock; watchTim
       if (!identity) throw new UpstreamError('IdentityNotFound', 'Identity not found');
       if (upstream.delayMs > 0) await new Promise((done) => setTimeout(done, upstream.delayMs));
       if (!KNOWN_RESOURCE.test(resource)) {
-        throw new UpstreamError('InvalidResource', `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${TEST_TENANT_ID}.`);
+        throw new UpstreamError(
+          'InvalidResource',
+          `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${TEST_TENANT_ID}.`,
+        );
       }
       const now = Math.floor(clock.now() / 1000);
       const expiresOn = now + upstream.lifetimeSeconds;
       const accessToken = await new SignJWT({
-        oid: identity.objectId, appid: identity.clientId, tid: TEST_TENANT_ID, xms_mirid: identity.resourceId, idtyp: 'app', azpacr: '2',
+        oid: identity.objectId,
+        appid: identity.clientId,
+        tid: TEST_TENANT_ID,
+        xms_mirid: identity.resourceId,
+        idtyp: 'app',
+        azpacr: '2',
       })
         .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
-        .setIssuer(TEST_ISSUER).setAudience(resource).setSubject(identity.objectId)
-        .setIssuedAt(now).setNotBefore(now).setExpirationTime(expiresOn)
+        .setIssuer(TEST_ISSUER)
+        .setAudience(resource)
+        .setSubject(identity.objectId)
+        .setIssuedAt(now)
+        .setNotBefore(now)
+        .setExpirationTime(expiresOn)
         .sign(key);
       return { accessToken, expiresOn, notBefore: now, clientId: identity.clientId, objectId: identity.objectId, identityResourceId: identity.resourceId };
     },
@@ -118,7 +144,11 @@ export async function createTestAgentUpstream(options: { clock?: Clock; watchTim
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => finish(() => resolve(snapshot())), watchTimeoutMs);
         const onAbort = () => finish(() => reject(new Error('aborted')));
-        const wake = () => finish(() => { upstream.lastDeliveredAt = performance.now(); resolve(snapshot()); });
+        const wake = () =>
+          finish(() => {
+            upstream.lastDeliveredAt = performance.now();
+            resolve(snapshot());
+          });
         function finish(settle: () => void) {
           clearTimeout(timer);
           waiters.delete(wake);
@@ -129,7 +159,9 @@ export async function createTestAgentUpstream(options: { clock?: Clock; watchTim
         signal.addEventListener('abort', onAbort, { once: true });
       });
     },
-    close() { for (const wake of [...waiters]) wake(); },
+    close() {
+      for (const wake of [...waiters]) wake();
+    },
   };
   return upstream;
 }

@@ -58,9 +58,11 @@ export async function createArmTestApp(engine: 'sqlite' | 'postgres' = 'sqlite',
   const subscriptions = createSubscriptionService(store);
   const built: { current?: ProviderRegistry } = {};
   const registry = createProviders({
-    ...deps, registrations: store.registrations,
+    ...deps,
+    registrations: store.registrations,
     resources: {
-      subscriptions, resourceGroups: createResourceGroupService(deps),
+      subscriptions,
+      resourceGroups: createResourceGroupService(deps),
       operations: createOperationService({ operations: store.operations, clock: systemClock, ids: randomIds }),
     },
     ...(options.rbac ? { rbac: options.rbac(store) } : {}),
@@ -68,17 +70,26 @@ export async function createArmTestApp(engine: 'sqlite' | 'postgres' = 'sqlite',
     ...(options.onIdentitiesChanged ? { onIdentitiesChanged: options.onIdentitiesChanged } : {}),
   });
   built.current = registry;
-  await app.register(armPlugin({
-    subscriptions,
-    verifier: tokens.verifier,
-    clock: systemClock,
-    baseUrl: () => BASE_URL,
-    defaultTenantId: tenantId,
-    providers: registry.providers,
-  }));
+  await app.register(
+    armPlugin({
+      subscriptions,
+      verifier: tokens.verifier,
+      clock: systemClock,
+      baseUrl: () => BASE_URL,
+      defaultTenantId: tenantId,
+      providers: registry.providers,
+    }),
+  );
   await app.ready();
   return {
-    app, store, tokens, registry, tenantId, subscriptionId, otherTenantId, otherSubscriptionId,
+    app,
+    store,
+    tokens,
+    registry,
+    tenantId,
+    subscriptionId,
+    otherTenantId,
+    otherSubscriptionId,
     auth: `Bearer ${await tokens.issue(tenantId)}`,
     async close() {
       await app.close();

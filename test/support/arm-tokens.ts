@@ -28,8 +28,12 @@ export async function createTestTokens(): Promise<TestTokens> {
   const other = await generateKeyPair('RS256');
   const sign = (key: CryptoKey, tenantId: string, claims: Record<string, unknown>, expiresIn: number) =>
     new SignJWT({ aud: 'https://management.azure.com/', tid: tenantId, oid: randomUUID(), appid: randomUUID(), ...claims })
-      .setProtectedHeader({ alg: 'RS256', kid: 'test' }).setIssuer(ISSUER).setIssuedAt()
-      .setNotBefore(Math.floor(Date.now() / 1000) - 60).setExpirationTime(Math.floor(Date.now() / 1000) + expiresIn).sign(key);
+      .setProtectedHeader({ alg: 'RS256', kid: 'test' })
+      .setIssuer(ISSUER)
+      .setIssuedAt()
+      .setNotBefore(Math.floor(Date.now() / 1000) - 60)
+      .setExpirationTime(Math.floor(Date.now() / 1000) + expiresIn)
+      .sign(key);
   const verifier: AccessTokenVerifier = {
     async verify(token, audiences): Promise<VerifiedCaller> {
       let payload: Record<string, unknown>;

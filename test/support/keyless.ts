@@ -58,16 +58,28 @@ export async function createDataDir(): Promise<string> {
 }
 
 export async function startKeyless(options: StartOptions = {}): Promise<RunningKeyless> {
-  const dataDir = options.dataDir ?? await createDataDir();
-  const args = ['serve', '--data-dir', dataDir, '--port', String(options.port ?? 0), ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : []), ...(options.extraArgs ?? [])];
+  const dataDir = options.dataDir ?? (await createDataDir());
+  const args = [
+    'serve',
+    '--data-dir',
+    dataDir,
+    '--port',
+    String(options.port ?? 0),
+    ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : []),
+    ...(options.extraArgs ?? []),
+  ];
   const [cmd, argv] = options.via === 'node' ? [process.execPath, [join(ROOT, 'bin/keyless.js'), ...args]] : ['npx', ['--no-install', 'keyless', ...args]];
   // On a restart the old bootstrap.json is still there: wait for the server to write it anew.
   const before = await fileIdentity(join(dataDir, 'bootstrap.json'));
   // Own process group: npx does not pass SIGTERM on to the server it starts, so signal the group.
   const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   const bootstrap = await waitForBootstrap(dataDir, before, child, () => out);
   const stop = async () => {
@@ -75,7 +87,11 @@ export async function startKeyless(options: StartOptions = {}): Promise<RunningK
     return exited;
   };
   return {
-    dataDir, bootstrap, child, output: () => out, stop,
+    dataDir,
+    bootstrap,
+    child,
+    output: () => out,
+    stop,
     async dispose() {
       await stop();
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -84,14 +100,20 @@ export async function startKeyless(options: StartOptions = {}): Promise<RunningK
 }
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try { process.kill(-child.pid!, signal); } catch { child.kill(signal); }
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    child.kill(signal);
+  }
 }
 
 async function fileIdentity(path: string): Promise<string | undefined> {
   try {
     const s = await stat(path);
     return `${s.ino}:${s.mtimeMs}`;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 async function waitForBootstrap(dataDir: string, before: string | undefined, child: ChildProcess, output: () => string): Promise<BootstrapFile> {
@@ -103,7 +125,9 @@ async function waitForBootstrap(dataDir: string, before: string | undefined, chi
       const now = await fileIdentity(file);
       if (now === undefined || now === before) throw new Error('not yet');
       return JSON.parse(await readFile(join(dataDir, 'bootstrap.json'), 'utf8')) as BootstrapFile;
-    } catch { /* not written yet */ }
+    } catch {
+      /* not written yet */
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   signalGroup(child, 'SIGKILL');
@@ -115,7 +139,12 @@ export async function armToken(b: { authorityHost: string; tenantId: string; cli
   const res = await fetch(`${b.authorityHost}/${b.tenantId}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: b.clientId, client_secret: b.clientSecret, scope: 'https://management.azure.com/.default' }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: b.clientId,
+      client_secret: b.clientSecret,
+      scope: 'https://management.azure.com/.default',
+    }),
   });
   if (res.status !== 200) throw new Error(`token request failed with ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;

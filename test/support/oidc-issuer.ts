@@ -45,10 +45,15 @@ export async function startTestIssuer(options: { path?: string; subject?: string
     const base = new URL(issuer).pathname.replace(/\/+$/, '');
     if (url === `${base}/.well-known/openid-configuration`) {
       fetches.discovery++;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-        issuer, jwks_uri: `${issuer.replace(/\/+$/, '')}/openid/v1/jwks`, response_types_supported: ['id_token'],
-        subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256', 'ES256'],
-      }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          issuer,
+          jwks_uri: `${issuer.replace(/\/+$/, '')}/openid/v1/jwks`,
+          response_types_supported: ['id_token'],
+          subject_types_supported: ['public'],
+          id_token_signing_alg_values_supported: ['RS256', 'ES256'],
+        }),
+      );
       return;
     }
     if (url === `${base}/openid/v1/jwks`) {
@@ -64,22 +69,36 @@ export async function startTestIssuer(options: { path?: string; subject?: string
   async function newKey(alg: 'RS256' | 'ES256' = 'RS256', kid?: string): Promise<TestSigningKey> {
     const pair = await generateKeyPair(alg, { extractable: true });
     const id = kid ?? `key-${Math.random().toString(36).slice(2, 10)}`;
-    return { kid: id, alg, privateKey: pair.privateKey, jwk: { ...await exportJWK(pair.publicKey), kid: id, alg, use: 'sig' } };
+    return { kid: id, alg, privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: id, alg, use: 'sig' } };
   }
   published.push(await newKey());
 
   return {
-    get issuer() { return issuer; },
+    get issuer() {
+      return issuer;
+    },
     fetches,
     published,
     newKey,
     async sign(claims, opts = {}) {
       const key = opts.key ?? published[0]!;
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ iss: issuer, sub: options.subject ?? 'system:serviceaccount:default:workload', aud: ['api://AzureADTokenExchange'], iat: now, nbf: now, exp: now + 3600, ...claims })
+      return new SignJWT({
+        iss: issuer,
+        sub: options.subject ?? 'system:serviceaccount:default:workload',
+        aud: ['api://AzureADTokenExchange'],
+        iat: now,
+        nbf: now,
+        exp: now + 3600,
+        ...claims,
+      })
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...opts.header })
         .sign(key.privateKey);
     },
-    close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 }

@@ -59,8 +59,14 @@ export async function startPostgres(): Promise<RunningPostgres> {
     const port = await freePort();
     // fsync and friends off: the data is thrown away, and tests should not wait on the disk.
     const settings = [
-      `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', '-c synchronous_commit=off',
-      '-c full_page_writes=off', '-c max_connections=200', '-c shared_buffers=32MB',
+      `-p ${port}`,
+      `-k ${dir}`,
+      '-c listen_addresses=127.0.0.1',
+      '-c fsync=off',
+      '-c synchronous_commit=off',
+      '-c full_page_writes=off',
+      '-c max_connections=200',
+      '-c shared_buffers=32MB',
     ].join(' ');
     const start = () => asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', settings, '-w', '-t', '60', 'start']);
     await start();

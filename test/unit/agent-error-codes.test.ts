@@ -27,7 +27,7 @@ describe('agent error codes', () => {
     ]);
   });
 
-  it('keeps the server\'s message for a malformed request, and answers 500 only when the server is unavailable', () => {
+  it("keeps the server's message for a malformed request, and answers 500 only when the server is unavailable", () => {
     const malformed = toWireError(toUpstreamError(answer('InvalidRequest', "The 'resource' parameter is malformed.")));
     assert.deepEqual(malformed, { status: 400, error: 'invalid_request', description: "The 'resource' parameter is malformed." });
     const down = toWireError(toUpstreamError({ status: 503, body: { error: { code: 'ServiceUnavailable', message: 'database down' } } }));

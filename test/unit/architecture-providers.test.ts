@@ -23,28 +23,64 @@ describe('architecture: provider kit', () => {
   });
 
   it('HTTP surfaces never import providers; only the app builder mounts the data planes', () => {
-    assert.deepEqual(offenders((f) => top(f) === 'http', (t) => top(t) === 'providers'), []);
-    assert.deepEqual(offenders((f) => top(f) === 'http' && f !== 'http/app.ts', (t) => top(t) === 'dataplanes'), []);
+    assert.deepEqual(
+      offenders(
+        (f) => top(f) === 'http',
+        (t) => top(t) === 'providers',
+      ),
+      [],
+    );
+    assert.deepEqual(
+      offenders(
+        (f) => top(f) === 'http' && f !== 'http/app.ts',
+        (t) => top(t) === 'dataplanes',
+      ),
+      [],
+    );
   });
 
   it('outside src/providers, only the composition root reaches providers: createProviders and the ARM authorizer', () => {
     const allowed = new Set(['providers/index.js', 'providers/authorization/index.js']);
-    assert.deepEqual(offenders((f) => top(f) !== 'providers', (t) => top(t) === 'providers' && !allowed.has(t)), []);
+    assert.deepEqual(
+      offenders(
+        (f) => top(f) !== 'providers',
+        (t) => top(t) === 'providers' && !allowed.has(t),
+      ),
+      [],
+    );
     const users = [...new Set(files.filter((f) => top(f.file) !== 'providers' && f.targets.some((t) => top(t) === 'providers')).map((f) => f.file))];
     assert.deepEqual(users, ['server/server.ts']);
   });
 
   it('the kit knows no provider', () => {
-    assert.deepEqual(offenders((f) => folderOf(f) === 'providers/kit', (t) => top(t) === 'providers' && folderOf(t) !== 'providers/kit'), []);
+    assert.deepEqual(
+      offenders(
+        (f) => folderOf(f) === 'providers/kit',
+        (t) => top(t) === 'providers' && folderOf(t) !== 'providers/kit',
+      ),
+      [],
+    );
   });
 
   it('providers reach core, contract, the ARM kit and each other, never storage, crypto, the server, the CLI or the agent', () => {
     const forbidden = new Set(['storage', 'crypto', 'server', 'cli', 'agent', 'config']);
-    assert.deepEqual(offenders((f) => top(f) === 'providers', (t) => forbidden.has(top(t))), []);
+    assert.deepEqual(
+      offenders(
+        (f) => top(f) === 'providers',
+        (t) => forbidden.has(top(t)),
+      ),
+      [],
+    );
   });
 
   it('data planes never reach storage, the server, the CLI or the providers', () => {
     const forbidden = new Set(['storage', 'server', 'cli', 'providers']);
-    assert.deepEqual(offenders((f) => top(f) === 'dataplanes', (t) => forbidden.has(top(t))), []);
+    assert.deepEqual(
+      offenders(
+        (f) => top(f) === 'dataplanes',
+        (t) => forbidden.has(top(t)),
+      ),
+      [],
+    );
   });
 });

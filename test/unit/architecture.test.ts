@@ -37,7 +37,10 @@ describe('architecture: dependency direction', () => {
   });
 
   it('core imports only core and node built-ins', () => {
-    assert.deepEqual(violations('core', (t) => t === 'core' || t.startsWith('pkg:node:')), []);
+    assert.deepEqual(
+      violations('core', (t) => t === 'core' || t.startsWith('pkg:node:')),
+      [],
+    );
   });
 
   it('only the composition root (and the offline invariant check beside it) imports storage', () => {
@@ -47,12 +50,19 @@ describe('architecture: dependency direction', () => {
 
   it('HTTP surfaces, providers and the agent never reach storage, the server or the CLI', () => {
     for (const layer of ['http', 'providers', 'agent']) {
-      assert.deepEqual(violations(layer, (t) => !['storage', 'server', 'cli'].includes(t)), [], layer);
+      assert.deepEqual(
+        violations(layer, (t) => !['storage', 'server', 'cli'].includes(t)),
+        [],
+        layer,
+      );
     }
   });
 
   it('the CLI uses contract, core helpers, config, the agent and its own code; only `serve` (and the offline `check`) reach the server layer', () => {
     const allowed = new Set(['cli', 'contract', 'core', 'config', 'agent']);
-    assert.deepEqual(violations('cli', (t, file) => allowed.has(t) || t.startsWith('pkg:') || (t === 'server' && (file === 'cli/serve.ts' || file === 'cli/check.ts'))), []);
+    assert.deepEqual(
+      violations('cli', (t, file) => allowed.has(t) || t.startsWith('pkg:') || (t === 'server' && (file === 'cli/serve.ts' || file === 'cli/check.ts'))),
+      [],
+    );
   });
 });

@@ -8,11 +8,34 @@ function countingRepos() {
   const calls = { tenant: 0, principal: 0, secrets: 0 };
   let principal: ServicePrincipal | undefined;
   const repos = {
-    tenants: { get: async () => { calls.tenant++; return { id: 't', displayName: 'T', defaultDomain: 'd', createdAt: '' }; }, list: async () => [], insert: async () => {} },
-    principals: { getByAppId: async () => { calls.principal++; return principal; } },
-    clientSecrets: { listByApp: async () => { calls.secrets++; return []; } },
+    tenants: {
+      get: async () => {
+        calls.tenant++;
+        return { id: 't', displayName: 'T', defaultDomain: 'd', createdAt: '' };
+      },
+      list: async () => [],
+      insert: async () => {},
+    },
+    principals: {
+      getByAppId: async () => {
+        calls.principal++;
+        return principal;
+      },
+    },
+    clientSecrets: {
+      listByApp: async () => {
+        calls.secrets++;
+        return [];
+      },
+    },
   } as unknown as DirectoryReads;
-  return { repos, calls, setPrincipal: (p: ServicePrincipal | undefined) => { principal = p; } };
+  return {
+    repos,
+    calls,
+    setPrincipal: (p: ServicePrincipal | undefined) => {
+      principal = p;
+    },
+  };
 }
 
 const app: ServicePrincipal = { objectId: 'o', appId: 'a', tenantId: 't', displayName: 'x', kind: 'Application', resourceId: null, createdAt: '' };

@@ -19,12 +19,39 @@ function consistent(): InvariantSnapshot {
       { tenantId: T, objectId: 'p-app', appId: 'a-app', kind: 'Application', resourceId: null },
     ],
     resources: [
-      { id: vmId, subscriptionId: S, resourceGroup: 'rg', type: 'Microsoft.Compute/virtualMachines', identity: { systemAssigned: true, principalId: 'P-VM', userAssignedIdentities: {} }, properties: {} },
-      { id: uamiId, subscriptionId: S, resourceGroup: 'RG', type: 'Microsoft.ManagedIdentity/userAssignedIdentities', identity: null, properties: { principalId: 'p-uami' } },
-      { id: aksId, subscriptionId: S, resourceGroup: 'rg', type: 'Microsoft.ContainerService/managedClusters', identity: null, properties: { nodeResourceGroup: 'MC_rg_aks1_westus2' } },
+      {
+        id: vmId,
+        subscriptionId: S,
+        resourceGroup: 'rg',
+        type: 'Microsoft.Compute/virtualMachines',
+        identity: { systemAssigned: true, principalId: 'P-VM', userAssignedIdentities: {} },
+        properties: {},
+      },
+      {
+        id: uamiId,
+        subscriptionId: S,
+        resourceGroup: 'RG',
+        type: 'Microsoft.ManagedIdentity/userAssignedIdentities',
+        identity: null,
+        properties: { principalId: 'p-uami' },
+      },
+      {
+        id: aksId,
+        subscriptionId: S,
+        resourceGroup: 'rg',
+        type: 'Microsoft.ContainerService/managedClusters',
+        identity: null,
+        properties: { nodeResourceGroup: 'MC_rg_aks1_westus2' },
+      },
     ],
-    resourceGroups: [{ subscriptionId: S, name: 'rg', managedBy: null }, { subscriptionId: S, name: 'MC_rg_aks1_westus2', managedBy: aksId }],
-    roleAssignments: [{ name: 'ra1', scope: rg, roleDefinitionName: READER, principalId: 'p-uami' }, { name: 'ra2', scope: rg, roleDefinitionName: 'custom-1', principalId: 'p-app' }],
+    resourceGroups: [
+      { subscriptionId: S, name: 'rg', managedBy: null },
+      { subscriptionId: S, name: 'MC_rg_aks1_westus2', managedBy: aksId },
+    ],
+    roleAssignments: [
+      { name: 'ra1', scope: rg, roleDefinitionName: READER, principalId: 'p-uami' },
+      { name: 'ra2', scope: rg, roleDefinitionName: 'custom-1', principalId: 'p-app' },
+    ],
     roleDefinitionNames: ['custom-1'],
   };
 }
@@ -36,15 +63,64 @@ describe('invariants', () => {
 
   it('finds each kind of half-made object', () => {
     const cases: [string, (s: InvariantSnapshot) => void][] = [
-      ['resource-without-principal', (s) => { s.principals.splice(0, 1); s.roleAssignments = s.roleAssignments.filter((a) => a.principalId !== 'p-vm'); }],
-      ['principal-resource-mismatch', (s) => { s.principals[0]!.resourceId = uamiId; s.principals.push({ tenantId: T, objectId: 'p-x', appId: 'x', kind: 'ManagedIdentity', resourceId: vmId }); s.resources[0]!.identity = { systemAssigned: true, principalId: 'p-vm' }; }],
-      ['identity-without-principal', (s) => { s.principals.splice(1, 1); s.roleAssignments.splice(0, 1); }],
-      ['principal-without-resource', (s) => { s.resources[0]!.identity = { systemAssigned: false }; }],
-      ['resource-without-group', (s) => { s.resources[1]!.resourceGroup = 'gone'; }],
-      ['assignment-to-missing-principal', (s) => { s.roleAssignments[0]!.principalId = 'nobody'; }],
-      ['assignment-to-missing-role', (s) => { s.roleDefinitionNames = []; }],
-      ['cluster-without-node-group', (s) => { s.resourceGroups.splice(1, 1); }],
-      ['node-group-without-cluster', (s) => { s.resources.splice(2, 1); }],
+      [
+        'resource-without-principal',
+        (s) => {
+          s.principals.splice(0, 1);
+          s.roleAssignments = s.roleAssignments.filter((a) => a.principalId !== 'p-vm');
+        },
+      ],
+      [
+        'principal-resource-mismatch',
+        (s) => {
+          s.principals[0]!.resourceId = uamiId;
+          s.principals.push({ tenantId: T, objectId: 'p-x', appId: 'x', kind: 'ManagedIdentity', resourceId: vmId });
+          s.resources[0]!.identity = { systemAssigned: true, principalId: 'p-vm' };
+        },
+      ],
+      [
+        'identity-without-principal',
+        (s) => {
+          s.principals.splice(1, 1);
+          s.roleAssignments.splice(0, 1);
+        },
+      ],
+      [
+        'principal-without-resource',
+        (s) => {
+          s.resources[0]!.identity = { systemAssigned: false };
+        },
+      ],
+      [
+        'resource-without-group',
+        (s) => {
+          s.resources[1]!.resourceGroup = 'gone';
+        },
+      ],
+      [
+        'assignment-to-missing-principal',
+        (s) => {
+          s.roleAssignments[0]!.principalId = 'nobody';
+        },
+      ],
+      [
+        'assignment-to-missing-role',
+        (s) => {
+          s.roleDefinitionNames = [];
+        },
+      ],
+      [
+        'cluster-without-node-group',
+        (s) => {
+          s.resourceGroups.splice(1, 1);
+        },
+      ],
+      [
+        'node-group-without-cluster',
+        (s) => {
+          s.resources.splice(2, 1);
+        },
+      ],
     ];
     for (const [kind, breakIt] of cases) {
       const snapshot = consistent();

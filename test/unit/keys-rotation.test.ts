@@ -11,7 +11,14 @@ const PERIOD = policy.periodSeconds * 1000;
 /** A stored key for the window that starts at `activatesAt`, as the key ring would store it. */
 function key(kid: string, activatesAt: number, p: RotationPolicy = policy): SigningKeyRecord {
   const w = keyWindow(activatesAt, p);
-  return { kid, privateKeyPem: '', certificateDer: '', createdAt: isoTime(activatesAt - PERIOD), activatesAt: isoTime(w.activatesAt), expiresAt: isoTime(w.expiresAt) };
+  return {
+    kid,
+    privateKeyPem: '',
+    certificateDer: '',
+    createdAt: isoTime(activatesAt - PERIOD),
+    activatesAt: isoTime(w.activatesAt),
+    expiresAt: isoTime(w.expiresAt),
+  };
 }
 
 describe('signing-key rotation planning', () => {
@@ -31,7 +38,10 @@ describe('signing-key rotation planning', () => {
     assert.equal(plan.previous?.kid, 'prev');
     assert.equal(plan.current?.kid, 'cur');
     assert.equal(plan.next?.kid, 'next');
-    assert.deepEqual(plan.published.map((k) => k.kid), ['prev', 'cur', 'next']);
+    assert.deepEqual(
+      plan.published.map((k) => k.kid),
+      ['prev', 'cur', 'next'],
+    );
     assert.deepEqual(plan.create, []);
     assert.equal(plan.nextChangeAt, slot + PERIOD, 'the roles change when next activates');
   });
@@ -61,7 +71,10 @@ describe('signing-key rotation planning', () => {
     const justBefore = planKeyRotation([k, key('n', slot + PERIOD)], lastTokenExpiry, policy);
     assert.ok(justBefore.published.some((p) => p.kid === 'cur'));
     const after = planKeyRotation([k, key('n', slot + PERIOD)], Date.parse(k.expiresAt), policy);
-    assert.deepEqual(after.expired.map((e) => e.kid), ['cur']);
+    assert.deepEqual(
+      after.expired.map((e) => e.kid),
+      ['cur'],
+    );
     assert.ok(!after.published.some((p) => p.kid === 'cur'));
   });
 

@@ -13,12 +13,16 @@ describe('built-in roles: where each one comes from', () => {
     const unmarked = BUILT_IN_ROLES.filter((r) => !BUILT_IN_ROLE_SOURCES[r.name]).map((r) => `${r.roleName} (${r.name})`);
     assert.deepEqual(unmarked, [], 'add a mark in built-in-role-sources.ts: doc, obs or mem');
     const known = new Set(BUILT_IN_ROLES.map((r) => r.name));
-    assert.deepEqual(Object.keys(BUILT_IN_ROLE_SOURCES).filter((guid) => !known.has(guid)), []);
+    assert.deepEqual(
+      Object.keys(BUILT_IN_ROLE_SOURCES).filter((guid) => !known.has(guid)),
+      [],
+    );
   });
 
   it('lists the roles written from memory (to be checked)', (t) => {
     const fromMemory = BUILT_IN_ROLES.filter((r) => BUILT_IN_ROLE_SOURCES[r.name]?.source === 'mem');
-    for (const r of fromMemory) t.diagnostic(`[mem] ${r.roleName} ${r.name}${BUILT_IN_ROLE_SOURCES[r.name]!.note ? ` — ${BUILT_IN_ROLE_SOURCES[r.name]!.note}` : ''}`);
+    for (const r of fromMemory)
+      t.diagnostic(`[mem] ${r.roleName} ${r.name}${BUILT_IN_ROLE_SOURCES[r.name]!.note ? ` — ${BUILT_IN_ROLE_SOURCES[r.name]!.note}` : ''}`);
     assert.ok(fromMemory.length < BUILT_IN_ROLES.length, 'most roles are confirmed');
   });
 });

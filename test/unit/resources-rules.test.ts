@@ -7,20 +7,43 @@ import { parseListFilter, readFilteredPage } from '../../src/core/resources/list
 import { assertResourceGroupName, normalizeLocation } from '../../src/core/resources/names.js';
 import { createArmRouteRegistry } from '../../src/http/arm/route-registry.js';
 
-const code = (fn: () => unknown) => { try { fn(); return 'ok'; } catch (e) { return (e as DomainError).code; } };
+const code = (fn: () => unknown) => {
+  try {
+    fn();
+    return 'ok';
+  } catch (e) {
+    return (e as DomainError).code;
+  }
+};
 
 describe('resource group names', () => {
   const table: [string, string][] = [
-    ['rg', 'ok'], ['My_RG-(1).x', 'ok'], ['ünïcødé', 'ok'], ['a'.repeat(90), 'ok'],
-    ['', 'InvalidResourceGroupName'], ['a'.repeat(91), 'InvalidResourceGroupName'], ['end.', 'InvalidResourceGroupName'],
-    ['sp ace', 'InvalidResourceGroupName'], ['a/b', 'InvalidResourceGroupName'], ['a!', 'InvalidResourceGroupName'],
+    ['rg', 'ok'],
+    ['My_RG-(1).x', 'ok'],
+    ['ünïcødé', 'ok'],
+    ['a'.repeat(90), 'ok'],
+    ['', 'InvalidResourceGroupName'],
+    ['a'.repeat(91), 'InvalidResourceGroupName'],
+    ['end.', 'InvalidResourceGroupName'],
+    ['sp ace', 'InvalidResourceGroupName'],
+    ['a/b', 'InvalidResourceGroupName'],
+    ['a!', 'InvalidResourceGroupName'],
   ];
-  for (const [name, expected] of table) it(`'${name.slice(0, 20)}' → ${expected}`, () => assert.equal(code(() => assertResourceGroupName(name)), expected));
+  for (const [name, expected] of table)
+    it(`'${name.slice(0, 20)}' → ${expected}`, () =>
+      assert.equal(
+        code(() => assertResourceGroupName(name)),
+        expected,
+      ));
 });
 
 describe('locations', () => {
   it('normalises display names as ARM does', () => assert.equal(normalizeLocation('West US 2'), 'westus2'));
-  it('requires one', () => assert.equal(code(() => normalizeLocation('  ')), 'LocationRequired'));
+  it('requires one', () =>
+    assert.equal(
+      code(() => normalizeLocation('  ')),
+      'LocationRequired',
+    ));
 });
 
 describe('$filter', () => {
@@ -32,7 +55,11 @@ describe('$filter', () => {
   });
   it('refuses what the collection does not support', () => {
     for (const f of ["resourceType eq 'x'", "tagName eq 'a' or tagName eq 'b'", 'tagName eq a', "tagValue eq 'v'"]) {
-      assert.equal(code(() => parseListFilter(f, ['tagname', 'tagvalue'])), 'InvalidParameter', f);
+      assert.equal(
+        code(() => parseListFilter(f, ['tagname', 'tagvalue'])),
+        'InvalidParameter',
+        f,
+      );
     }
   });
 });
@@ -59,22 +86,47 @@ describe('filtered paging', () => {
 
 describe('preconditions', () => {
   it('follows RFC 9110 for If-Match / If-None-Match', () => {
-    assert.equal(code(() => checkWriteConditions('e1', { ifMatch: ['e1'] })), 'ok');
-    assert.equal(code(() => checkWriteConditions('e1', { ifMatch: ['e2'] })), 'PreconditionFailed');
-    assert.equal(code(() => checkWriteConditions(undefined, { ifMatch: '*' })), 'PreconditionFailed');
-    assert.equal(code(() => checkWriteConditions(undefined, { ifNoneMatch: '*' })), 'ok');
-    assert.equal(code(() => checkWriteConditions('e1', { ifNoneMatch: '*' })), 'PreconditionFailed');
+    assert.equal(
+      code(() => checkWriteConditions('e1', { ifMatch: ['e1'] })),
+      'ok',
+    );
+    assert.equal(
+      code(() => checkWriteConditions('e1', { ifMatch: ['e2'] })),
+      'PreconditionFailed',
+    );
+    assert.equal(
+      code(() => checkWriteConditions(undefined, { ifMatch: '*' })),
+      'PreconditionFailed',
+    );
+    assert.equal(
+      code(() => checkWriteConditions(undefined, { ifNoneMatch: '*' })),
+      'ok',
+    );
+    assert.equal(
+      code(() => checkWriteConditions('e1', { ifNoneMatch: '*' })),
+      'PreconditionFailed',
+    );
   });
 });
 
 describe('ARM route registry', () => {
   const handler = async () => ({ status: 200 });
   const registry = createArmRouteRegistry();
-  registry.add({ namespace: 'Microsoft.Test', routes: [
-    { method: 'GET', path: '/subscriptions/{subscriptionId}/resourceGroups/{rg}', operationId: 'A', action: 'a', apiVersions: ['2020-01-01'], handler },
-    { method: 'GET', path: '{*scope}/providers/Microsoft.Test/things/{name}', operationId: 'B', action: 'b', apiVersions: ['2020-01-01'], handler },
-    { method: 'GET', path: '/subscriptions/{subscriptionId}/providers/Microsoft.Test/things/special', operationId: 'C', action: 'c', apiVersions: ['2020-01-01'], handler },
-  ] });
+  registry.add({
+    namespace: 'Microsoft.Test',
+    routes: [
+      { method: 'GET', path: '/subscriptions/{subscriptionId}/resourceGroups/{rg}', operationId: 'A', action: 'a', apiVersions: ['2020-01-01'], handler },
+      { method: 'GET', path: '{*scope}/providers/Microsoft.Test/things/{name}', operationId: 'B', action: 'b', apiVersions: ['2020-01-01'], handler },
+      {
+        method: 'GET',
+        path: '/subscriptions/{subscriptionId}/providers/Microsoft.Test/things/special',
+        operationId: 'C',
+        action: 'c',
+        apiVersions: ['2020-01-01'],
+        handler,
+      },
+    ],
+  });
   it('matches literals case-insensitively and captures params', () => {
     const m = registry.match('GET', ['SUBSCRIPTIONS', 's1', 'resourcegroups', 'My']);
     assert.equal(m.route.operationId, 'A');
@@ -87,7 +139,14 @@ describe('ARM route registry', () => {
     assert.equal(registry.match('GET', ['subscriptions', 's', 'providers', 'Microsoft.Test', 'things', 'special']).route.operationId, 'C');
   });
   it('tells unknown routes, namespaces and methods apart', () => {
-    const err = (method: string, segs: string[]) => { try { registry.match(method, segs); return 0; } catch (e) { return (e as { status: number }).status; } };
+    const err = (method: string, segs: string[]) => {
+      try {
+        registry.match(method, segs);
+        return 0;
+      } catch (e) {
+        return (e as { status: number }).status;
+      }
+    };
     assert.equal(err('GET', ['subscriptions', 's', 'nothing']), 404);
     assert.equal(err('GET', ['subscriptions', 's', 'providers', 'Microsoft.Nope', 'x']), 400);
     assert.equal(err('PUT', ['subscriptions', 's', 'resourceGroups', 'g']), 405);

@@ -33,8 +33,14 @@ describe('issuer strings', () => {
 describe('app-only access-token claims', () => {
   it('v1: the claim set Entra issues for Azure resources', () => {
     const claims = buildAppTokenClaims({
-      principal, audience: 'https://management.azure.com/', version: '1.0', now, lifetimeSeconds: 3599,
-      clientAuthentication: 'secret', issuers: keyless, random,
+      principal,
+      audience: 'https://management.azure.com/',
+      version: '1.0',
+      now,
+      lifetimeSeconds: 3599,
+      clientAuthentication: 'secret',
+      issuers: keyless,
+      random,
     });
     assert.deepEqual(claims, {
       aud: 'https://management.azure.com/',
@@ -58,8 +64,14 @@ describe('app-only access-token claims', () => {
 
   it('v2: azp/azpacr instead of appid/appidacr, v2 issuer', () => {
     const claims = buildAppTokenClaims({
-      principal, audience: 'api://app', version: '2.0', now, lifetimeSeconds: 600,
-      clientAuthentication: 'certificate', issuers: keyless, random,
+      principal,
+      audience: 'api://app',
+      version: '2.0',
+      now,
+      lifetimeSeconds: 600,
+      clientAuthentication: 'certificate',
+      issuers: keyless,
+      random,
     });
     assert.equal(claims.iss, `https://127.0.0.1:8443/${TID}/v2.0`);
     assert.equal(claims.azp, principal.appId);
@@ -72,9 +84,19 @@ describe('app-only access-token claims', () => {
 
   it('extra claims are added but cannot override the standard ones', () => {
     const claims = buildAppTokenClaims({
-      principal, audience: 'https://vault.azure.net', version: '1.0', now, lifetimeSeconds: 60,
-      clientAuthentication: 'certificate', issuers: keyless, random,
-      extraClaims: { xms_mirid: '/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u', oid: 'forged', tid: 'forged' },
+      principal,
+      audience: 'https://vault.azure.net',
+      version: '1.0',
+      now,
+      lifetimeSeconds: 60,
+      clientAuthentication: 'certificate',
+      issuers: keyless,
+      random,
+      extraClaims: {
+        xms_mirid: '/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u',
+        oid: 'forged',
+        tid: 'forged',
+      },
     });
     assert.equal(claims.xms_mirid, '/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u');
     assert.equal(claims.oid, principal.objectId);

@@ -9,9 +9,15 @@ import { ARM_RESOURCE, getToken } from '../framework/tokens.js';
 import { fetchSubscriptions, toAccount } from './account-shape.js';
 
 /** az's `account list -o table` columns. */
-const accountTable = (result: unknown) => (result as Record<string, unknown>[]).map((a) => ({
-  Name: a.name, CloudName: a.cloudName, SubscriptionId: a.id, TenantId: a.tenantId, State: a.state, IsDefault: a.isDefault,
-}));
+const accountTable = (result: unknown) =>
+  (result as Record<string, unknown>[]).map((a) => ({
+    Name: a.name,
+    CloudName: a.cloudName,
+    SubscriptionId: a.id,
+    TenantId: a.tenantId,
+    State: a.state,
+    IsDefault: a.isDefault,
+  }));
 
 /** `2024-05-01 13:45:12.000000`: az prints `expiresOn` in local time with microseconds. */
 function localTimestamp(epochSeconds: number): string {
@@ -71,7 +77,11 @@ export function register(program: Command): void {
     summary: 'Get a token for utilities to access the Keyless server (ARM by default).',
     options: [
       { flags: '--resource <resource>', description: 'Resource (audience) the token is for, e.g. https://vault.azure.net. Default: ARM.' },
-      { flags: '--resource-type <type>', description: 'Type of well-known resource.', choices: ['arm', 'ms-graph', 'batch', 'data-lake', 'media', 'oss-rdbms'] },
+      {
+        flags: '--resource-type <type>',
+        description: 'Type of well-known resource.',
+        choices: ['arm', 'ms-graph', 'batch', 'data-lake', 'media', 'oss-rdbms'],
+      },
       { flags: '-t, --tenant <tenant>', description: 'Tenant ID for which the token is acquired (must be the sign-in tenant).' },
     ],
     examples: [
@@ -84,7 +94,7 @@ export function register(program: Command): void {
       const { useCa } = await import('../framework/transport.js');
       useCa(profile.server.caFile);
       const wellKnown: Record<string, string> = { arm: ARM_RESOURCE, 'ms-graph': 'https://graph.microsoft.com/' };
-      const resource = opts.resource ?? (opts.resourceType ? wellKnown[opts.resourceType] ?? ARM_RESOURCE : ARM_RESOURCE);
+      const resource = opts.resource ?? (opts.resourceType ? (wellKnown[opts.resourceType] ?? ARM_RESOURCE) : ARM_RESOURCE);
       const token = await getToken(profile, resource);
       return {
         accessToken: token.accessToken,

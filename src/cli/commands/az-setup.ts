@@ -26,9 +26,14 @@ export async function azSetupLines(opts: AzSetupOptions): Promise<string[]> {
   const bootstrapPath = join(dataDir, 'bootstrap.json');
   const bootstrap = await readJsonFile<BootstrapFile>(bootstrapPath);
   const cloudFile = join(dataDir, AZ_CLOUD_FILE);
-  const hasCloudFile = await access(cloudFile).then(() => true, () => false);
+  const hasCloudFile = await access(cloudFile).then(
+    () => true,
+    () => false,
+  );
   if (!bootstrap || !hasCloudFile) {
-    throw new AgentCliError(`no ${bootstrap ? AZ_CLOUD_FILE : 'bootstrap.json'} in ${dataDir}: start the server once with \`keyless serve --data-dir ${dataDir}\``);
+    throw new AgentCliError(
+      `no ${bootstrap ? AZ_CLOUD_FILE : 'bootstrap.json'} in ${dataDir}: start the server once with \`keyless serve --data-dir ${dataDir}\``,
+    );
   }
   const secretFrom = `$(node -p ${shellQuote(`require(${JSON.stringify(bootstrapPath)}).clientSecret`)})`;
   return [

@@ -8,12 +8,15 @@ import type { ArmClient } from '../framework/arm-client.js';
 import { defineCommand, defineGroup, type CommandSpec } from '../framework/command.js';
 import { log } from '../framework/log.js';
 
-interface FeatureOptions { namespace?: string; name?: string }
+interface FeatureOptions {
+  namespace?: string;
+  name?: string;
+}
 
 type Feature = { name?: string; properties?: { state?: string } };
 const row = (f: unknown) => ({ Name: (f as Feature).name, RegistrationState: (f as Feature).properties?.state });
 
-const namespaceOption = { flags: '--namespace <namespace>', description: 'The resource namespace, aka \'provider\'.', required: true };
+const namespaceOption = { flags: '--namespace <namespace>', description: "The resource namespace, aka 'provider'.", required: true };
 const nameOption = { flags: '-n, --name <name>', description: 'The feature name.', required: true };
 
 const featurePath = (arm: ArmClient, o: FeatureOptions) =>
@@ -25,7 +28,12 @@ function change(register: boolean): CommandSpec<FeatureOptions> {
     name: verb,
     summary: register ? 'Register a preview feature.' : 'Unregister a preview feature.',
     options: [namespaceOption, nameOption],
-    examples: [{ title: `${register ? 'Register' : 'Unregister'} the "Shared Image Gallery" feature`, command: `keyless feature ${verb} --namespace Microsoft.Compute --name GalleryPreview` }],
+    examples: [
+      {
+        title: `${register ? 'Register' : 'Unregister'} the "Shared Image Gallery" feature`,
+        command: `keyless feature ${verb} --namespace Microsoft.Compute --name GalleryPreview`,
+      },
+    ],
     async run(ctx, o) {
       const arm = await ctx.arm();
       // azure-cli warns before it calls, whatever the outcome.
@@ -45,10 +53,15 @@ export function register(program: Command): void {
   defineCommand<FeatureOptions>(group, {
     name: 'list',
     summary: 'List preview features.',
-    options: [{ flags: '--namespace <namespace>', description: 'The resource namespace, aka \'provider\'.' }],
+    options: [{ flags: '--namespace <namespace>', description: "The resource namespace, aka 'provider'." }],
     table: (r) => (r as unknown[]).map(row),
-    examples: [{ title: 'List preview features', command: 'keyless feature list' },
-      { title: 'Show the state of one feature as a table', command: `keyless feature list -o table --query "[?contains(name, 'Microsoft.ContainerService/MSIPreview')].{Name:name,State:properties.state}"` }],
+    examples: [
+      { title: 'List preview features', command: 'keyless feature list' },
+      {
+        title: 'Show the state of one feature as a table',
+        command: `keyless feature list -o table --query "[?contains(name, 'Microsoft.ContainerService/MSIPreview')].{Name:name,State:properties.state}"`,
+      },
+    ],
     async run(ctx, o) {
       const arm = await ctx.arm();
       const base = `/subscriptions/${arm.subscriptionId}/providers/Microsoft.Features`;

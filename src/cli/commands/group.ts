@@ -8,7 +8,10 @@ import { groupPath, parseTags } from '../framework/args.js';
 import { defineCommand, defineGroup, type OptionSpec } from '../framework/command.js';
 import { UsageError } from '../framework/errors.js';
 
-interface NameOptions { name?: string; resourceGroup?: string }
+interface NameOptions {
+  name?: string;
+  resourceGroup?: string;
+}
 
 /** az accepts `--name/-n` and `--resource-group/-g` for the group's name. */
 const NAME_OPTIONS: OptionSpec[] = [
@@ -28,9 +31,12 @@ function shape(group: ResourceGroupWire | undefined): unknown {
 }
 
 /** az's `group list -o table`: Name, Location, Status. */
-const groupTable = (result: unknown) => (Array.isArray(result) ? result : [result]).map((g: ResourceGroupWire) => ({
-  Name: g.name, Location: g.location, Status: g.properties?.provisioningState,
-}));
+const groupTable = (result: unknown) =>
+  (Array.isArray(result) ? result : [result]).map((g: ResourceGroupWire) => ({
+    Name: g.name,
+    Location: g.location,
+    Status: g.properties?.provisioningState,
+  }));
 
 /** Sets `a.b.c=value` (az generic update `--set`) on a copy of `target`. */
 function applySet(target: Record<string, unknown>, assignments: string[]): void {
@@ -39,7 +45,11 @@ function applySet(target: Record<string, unknown>, assignments: string[]): void 
     if (eq <= 0) throw new UsageError(`argument --set: expected PATH=VALUE, got '${a}'`);
     const path = a.slice(0, eq).split('.');
     let raw: unknown = a.slice(eq + 1);
-    try { raw = JSON.parse(raw as string); } catch { /* a plain string */ }
+    try {
+      raw = JSON.parse(raw as string);
+    } catch {
+      /* a plain string */
+    }
     let node = target;
     for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
     node[path[path.length - 1]!] = raw;
@@ -48,7 +58,10 @@ function applySet(target: Record<string, unknown>, assignments: string[]): void 
 
 export function register(program: Command): void {
   const group = defineGroup(program, 'group', 'Manage resource groups.', [
-    { title: 'Create a resource group, then show it as a table.', command: 'keyless group create -n myResourceGroup -l westus2 && keyless group show -n myResourceGroup -o table' },
+    {
+      title: 'Create a resource group, then show it as a table.',
+      command: 'keyless group create -n myResourceGroup -l westus2 && keyless group show -n myResourceGroup -o table',
+    },
     { title: 'Delete it without waiting.', command: 'keyless group delete -n myResourceGroup --yes --no-wait' },
   ]);
 
@@ -87,10 +100,10 @@ export function register(program: Command): void {
   defineCommand<{ tag?: string }>(group, {
     name: 'list',
     summary: 'List resource groups.',
-    options: [{ flags: '--tag <tag>', description: "A single tag in 'key[=value]' format. Use \"\" to clear existing tags." }],
+    options: [{ flags: '--tag <tag>', description: 'A single tag in \'key[=value]\' format. Use "" to clear existing tags.' }],
     table: groupTable,
     examples: [
-      { title: 'List all resource groups located in the West US 2 region.', command: "keyless group list --query \"[?location=='westus2']\"" },
+      { title: 'List all resource groups located in the West US 2 region.', command: 'keyless group list --query "[?location==\'westus2\']"' },
       { title: 'List resource groups as a table.', command: 'keyless group list -o table' },
     ],
     async run(ctx, opts) {
@@ -101,7 +114,10 @@ export function register(program: Command): void {
         const q = (s: string) => s.replace(/'/g, "''");
         filter = value === undefined ? `tagName eq '${q(key)}'` : `tagName eq '${q(key)}' and tagValue eq '${q(value)}'`;
       }
-      const groups = await arm.list<ResourceGroupWire>(`/subscriptions/${encodeURIComponent(arm.subscriptionId)}/resourcegroups`, { apiVersion: 'resources', query: { $filter: filter } });
+      const groups = await arm.list<ResourceGroupWire>(`/subscriptions/${encodeURIComponent(arm.subscriptionId)}/resourcegroups`, {
+        apiVersion: 'resources',
+        query: { $filter: filter },
+      });
       return groups.map(shape);
     },
   });
@@ -112,7 +128,11 @@ export function register(program: Command): void {
     options: [
       ...NAME_OPTIONS,
       { flags: '--tags [tags...]', description: 'Space-separated tags: key[=value] [key[=value] ...]. Use "" to clear existing tags.' },
-      { flags: '--set <assignments...>', description: 'Update an object by specifying a property path and value to set, e.g. tags.env=prod.', group: 'Generic Update Arguments' },
+      {
+        flags: '--set <assignments...>',
+        description: 'Update an object by specifying a property path and value to set, e.g. tags.env=prod.',
+        group: 'Generic Update Arguments',
+      },
     ],
     examples: [
       { title: 'Update a resource group by setting its tags.', command: 'keyless group update --resource-group myResourceGroup --tags env=prod' },
@@ -144,7 +164,11 @@ export function register(program: Command): void {
       const name = nameOf(opts);
       await ctx.confirm(opts.yes);
       const arm = await ctx.arm();
-      await arm.lro('DELETE', groupPath(arm.subscriptionId, name), { apiVersion: 'resources', noWait: opts.wait === false, query: { forceDeletionTypes: opts.forceDeletionTypes } });
+      await arm.lro('DELETE', groupPath(arm.subscriptionId, name), {
+        apiVersion: 'resources',
+        noWait: opts.wait === false,
+        query: { forceDeletionTypes: opts.forceDeletionTypes },
+      });
       return undefined;
     },
   });

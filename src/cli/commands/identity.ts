@@ -11,8 +11,20 @@ import { defineCommand, defineGroup, type OptionSpec } from '../framework/comman
 
 const TYPE = 'Microsoft.ManagedIdentity/userAssignedIdentities';
 
-interface IdentityWire { id: string; name: string; type: string; location: string; tags?: Record<string, string>; properties?: Record<string, unknown>; systemData?: unknown }
-interface RefOptions { name?: string; resourceGroup?: string; ids?: string[] }
+interface IdentityWire {
+  id: string;
+  name: string;
+  type: string;
+  location: string;
+  tags?: Record<string, string>;
+  properties?: Record<string, unknown>;
+  systemData?: unknown;
+}
+interface RefOptions {
+  name?: string;
+  resourceGroup?: string;
+  ids?: string[];
+}
 
 /** az's identity object: properties lifted to the top, plus `resourceGroup`. */
 export function shapeIdentity(wire: IdentityWire): Record<string, unknown> {
@@ -33,8 +45,14 @@ function identityPath(arm: ArmClient, opts: RefOptions): string {
 
 export function register(program: Command): void {
   const group = defineGroup(program, 'identity', 'Managed Identities.', [
-    { title: 'Create a user-assigned identity in the location of its group.', command: 'keyless identity create --name myIdentity --resource-group myResourceGroup' },
-    { title: 'Keep its principal id in a shell variable.', command: 'PRINCIPAL_ID=$(keyless identity show -n myIdentity -g myResourceGroup --query principalId -o tsv)' },
+    {
+      title: 'Create a user-assigned identity in the location of its group.',
+      command: 'keyless identity create --name myIdentity --resource-group myResourceGroup',
+    },
+    {
+      title: 'Keep its principal id in a shell variable.',
+      command: 'PRINCIPAL_ID=$(keyless identity show -n myIdentity -g myResourceGroup --query principalId -o tsv)',
+    },
   ]);
 
   defineCommand<RefOptions & { location?: string; tags?: string[] | boolean }>(group, {
@@ -50,7 +68,8 @@ export function register(program: Command): void {
     async run(ctx, opts) {
       const arm = await ctx.arm();
       // az fills the location from the resource group (get_default_location_from_resource_group).
-      const location = opts.location ?? (await arm.get<ResourceGroupWire>(groupPath(arm.subscriptionId, opts.resourceGroup!), { apiVersion: 'resources' })).location;
+      const location =
+        opts.location ?? (await arm.get<ResourceGroupWire>(groupPath(arm.subscriptionId, opts.resourceGroup!), { apiVersion: 'resources' })).location;
       const body = { location, tags: parseTags(opts.tags) ?? {} };
       return shapeIdentity((await arm.call('PUT', identityPath(arm, opts), { apiVersion: 'managedIdentity', body })).json as IdentityWire);
     },
@@ -86,12 +105,17 @@ export function register(program: Command): void {
   defineCommand<RefOptions & { tags?: string[] | boolean }>(group, {
     name: 'update',
     summary: 'Update an identity (its tags).',
-    options: [...REF_OPTIONS, { flags: '--tags [tags...]', description: 'Space-separated tags: key[=value] [key[=value] ...]. Use "" to clear existing tags.' }],
+    options: [
+      ...REF_OPTIONS,
+      { flags: '--tags [tags...]', description: 'Space-separated tags: key[=value] [key[=value] ...]. Use "" to clear existing tags.' },
+    ],
     examples: [{ title: 'Tag an identity.', command: 'keyless identity update -n myIdentity -g myResourceGroup --tags env=prod' }],
     async run(ctx, opts) {
       const arm = await ctx.arm();
       const tags = parseTags(opts.tags);
-      return shapeIdentity((await arm.call('PATCH', identityPath(arm, opts), { apiVersion: 'managedIdentity', body: tags ? { tags } : {} })).json as IdentityWire);
+      return shapeIdentity(
+        (await arm.call('PATCH', identityPath(arm, opts), { apiVersion: 'managedIdentity', body: tags ? { tags } : {} })).json as IdentityWire,
+      );
     },
   });
 

@@ -23,14 +23,23 @@ interface LoginOptions {
 }
 
 /** The fields of a server's bootstrap.json the CLI needs. */
-interface BootstrapFile { tenantId: string; clientId: string; clientSecret: string; armEndpoint: string; authorityHost: string; caCertFile?: string }
+interface BootstrapFile {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  armEndpoint: string;
+  authorityHost: string;
+  caCertFile?: string;
+}
 
 async function readBootstrap(dataDir: string): Promise<BootstrapFile> {
   const file = join(resolve(dataDir), 'bootstrap.json');
   try {
     return JSON.parse(await readFile(file, 'utf8')) as BootstrapFile;
   } catch (e) {
-    throw new CliError(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (is the server started with this --data-dir?)' : (e as Error).message}`);
+    throw new CliError(
+      `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (is the server started with this --data-dir?)' : (e as Error).message}`,
+    );
   }
 }
 
@@ -39,17 +48,29 @@ async function keepCa(caFile: string): Promise<string> {
   const { mkdir } = await import('node:fs/promises');
   await mkdir(configDir(), { recursive: true, mode: 0o700 });
   const target = join(configDir(), 'ca.pem');
-  await copyFile(caFile, target).catch((e: Error) => { throw new CliError(`Cannot read the CA certificate ${caFile}: ${e.message}`); });
+  await copyFile(caFile, target).catch((e: Error) => {
+    throw new CliError(`Cannot read the CA certificate ${caFile}: ${e.message}`);
+  });
   return target;
 }
 
 async function signIn(opts: LoginOptions): Promise<Profile> {
   if (opts.servicePrincipal) {
-    const missing = [['--username/-u', opts.username], ['--password/-p', opts.password], ['--tenant/-t', opts.tenant], ['--server', opts.server]]
-      .filter(([, v]) => !v).map(([k]) => k);
+    const missing = [
+      ['--username/-u', opts.username],
+      ['--password/-p', opts.password],
+      ['--tenant/-t', opts.tenant],
+      ['--server', opts.server],
+    ]
+      .filter(([, v]) => !v)
+      .map(([k]) => k);
     if (missing.length) throw new UsageError(`the following arguments are required: ${missing.join(', ')}`);
     let origin: string;
-    try { origin = new URL(opts.server!).origin; } catch { throw new UsageError(`argument --server: invalid url value: '${opts.server}'`); }
+    try {
+      origin = new URL(opts.server!).origin;
+    } catch {
+      throw new UsageError(`argument --server: invalid url value: '${opts.server}'`);
+    }
     return {
       server: { armEndpoint: origin, authorityHost: origin, ...(opts.ca ? { caFile: await keepCa(resolve(opts.ca)) } : {}) },
       credential: { type: 'servicePrincipal', tenantId: opts.tenant!, clientId: opts.username!, clientSecret: opts.password! },
@@ -71,7 +92,7 @@ export function registerLogin(program: Command): void {
     name: 'login',
     summary: 'Log in to a Keyless server: as the bootstrap admin of a local server, or as a service principal.',
     options: [
-      { flags: '--data-dir <dir>', description: "Data dir of a local server: signs in as its bootstrap admin with bootstrap.json (default ./.keyless)." },
+      { flags: '--data-dir <dir>', description: 'Data dir of a local server: signs in as its bootstrap admin with bootstrap.json (default ./.keyless).' },
       { flags: '--service-principal', description: 'The credential is a service principal: give --username, --password, --tenant and --server.' },
       { flags: '-u, --username <client-id>', description: 'Client (application) id of the service principal.' },
       { flags: '-p, --password <secret>', description: 'Client secret of the service principal.' },
@@ -81,7 +102,10 @@ export function registerLogin(program: Command): void {
     ],
     examples: [
       { title: 'Log in as the admin of a local server started with `keyless serve --data-dir ./.keyless`.', command: 'keyless login --data-dir ./.keyless' },
-      { title: 'Log in with a service principal using a client secret.', command: 'keyless login --service-principal -u <app-id> -p <secret> --tenant <tenant> --server https://keyless.example:8443 --ca ca.pem' },
+      {
+        title: 'Log in with a service principal using a client secret.',
+        command: 'keyless login --service-principal -u <app-id> -p <secret> --tenant <tenant> --server https://keyless.example:8443 --ca ca.pem',
+      },
     ],
     async run(_ctx, opts) {
       const previous = await loadProfile().catch(() => undefined);
@@ -102,7 +126,7 @@ export function registerLogout(program: Command): void {
     summary: 'Log out to remove access to the Keyless server: forgets the credential and cached tokens.',
     examples: [{ title: 'Log out of the active account.', command: 'keyless logout' }],
     async run() {
-      if (!await loadProfile()) throw new CliError('There are no active accounts.');
+      if (!(await loadProfile())) throw new CliError('There are no active accounts.');
       await clearProfile();
       return undefined;
     },

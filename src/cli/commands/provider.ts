@@ -8,14 +8,22 @@ import type { ArmClient } from '../framework/arm-client.js';
 import { defineCommand, defineGroup, type CommandSpec } from '../framework/command.js';
 import { log } from '../framework/log.js';
 
-interface ProviderOptions { namespace?: string; wait?: boolean; expand?: string; consentToPermissions?: boolean; acceptTerms?: boolean }
+interface ProviderOptions {
+  namespace?: string;
+  wait?: boolean;
+  expand?: string;
+  consentToPermissions?: boolean;
+  acceptTerms?: boolean;
+}
 
 type Provider = { namespace?: string; registrationPolicy?: string; registrationState?: string };
 const row = (p: unknown) => ({
-  Namespace: (p as Provider).namespace, RegistrationPolicy: (p as Provider).registrationPolicy, RegistrationState: (p as Provider).registrationState,
+  Namespace: (p as Provider).namespace,
+  RegistrationPolicy: (p as Provider).registrationPolicy,
+  RegistrationState: (p as Provider).registrationState,
 });
 
-const namespaceOption = { flags: '-n, --namespace <namespace>', description: 'The resource namespace, aka \'provider\'.', required: true };
+const namespaceOption = { flags: '-n, --namespace <namespace>', description: "The resource namespace, aka 'provider'.", required: true };
 const providerPath = (arm: ArmClient, ns: string) => `/subscriptions/${arm.subscriptionId}/providers/${encodeURIComponent(ns)}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,7 +31,10 @@ function change(registering: boolean): CommandSpec<ProviderOptions> {
   const verb = registering ? 'register' : 'unregister';
   const options = [namespaceOption, { flags: '--wait', description: 'Wait for the registration to finish.' }];
   if (registering) {
-    options.push({ flags: '--consent-to-permissions', description: 'A value indicating whether authorization is consented or not (accepted, no effect on Keyless).' });
+    options.push({
+      flags: '--consent-to-permissions',
+      description: 'A value indicating whether authorization is consented or not (accepted, no effect on Keyless).',
+    });
     options.push({ flags: '--accept-terms', description: 'Accept market place terms and RP terms for RPaaS (accepted, no effect on Keyless).' });
   }
   return {
@@ -63,7 +74,7 @@ export function register(program: Command): void {
     options: [namespaceOption, { flags: '--expand <expand>', description: 'The property to expand (accepted; Keyless always answers the full provider).' }],
     table: row,
     notFoundExitCode: 3,
-    examples: [{ title: 'Show a provider\'s registration state', command: 'keyless provider show -n Microsoft.ContainerService --query registrationState' }],
+    examples: [{ title: "Show a provider's registration state", command: 'keyless provider show -n Microsoft.ContainerService --query registrationState' }],
     async run(ctx, o) {
       const arm = await ctx.arm();
       return arm.get(providerPath(arm, o.namespace!), { apiVersion: 'providers', query: { $expand: o.expand } });

@@ -14,16 +14,31 @@ import { log } from '../framework/log.js';
 import { buildScope, flattenAssignment, isGuid, listDefinitions, resolveRoleId } from './role-shared.js';
 
 interface AssignmentOptions {
-  assignee?: string; assigneeObjectId?: string; assigneePrincipalType?: string; role?: string; scope?: string; resourceGroup?: string;
-  description?: string; name?: string; all?: boolean; includeInherited?: boolean; includeGroups?: boolean; ids?: string[]; yes?: boolean;
-  fillRoleDefinitionName?: string; fillPrincipalName?: string;
+  assignee?: string;
+  assigneeObjectId?: string;
+  assigneePrincipalType?: string;
+  role?: string;
+  scope?: string;
+  resourceGroup?: string;
+  description?: string;
+  name?: string;
+  all?: boolean;
+  includeInherited?: boolean;
+  includeGroups?: boolean;
+  ids?: string[];
+  yes?: boolean;
+  fillRoleDefinitionName?: string;
+  fillPrincipalName?: string;
 }
 
 const PRINCIPAL_TYPES = ['User', 'Group', 'ServicePrincipal', 'ForeignGroup', 'Device'] as const;
 
 const assignmentsPath = (scope: string) => `${scope === '/' ? '' : scope}/providers/Microsoft.Authorization/roleAssignments`;
 
-interface Assignee { objectId: string; principalType: string | undefined }
+interface Assignee {
+  objectId: string;
+  principalType: string | undefined;
+}
 
 /**
  * `--assignee-object-id` as given, or `--assignee` resolved through Graph as az's `_resolve_object_id`
@@ -40,7 +55,9 @@ async function resolveAssignee(ctx: CommandContext, o: AssignmentOptions): Promi
     if (found.length === 0 && isGuid(assignee)) found = await graph.getByIds([assignee]);
     const match = found[0];
     if (!match) {
-      throw new CliError(`Cannot find user or service principal in graph database for '${assignee}'. If the assignee is an appId, make sure the corresponding service principal is created with 'keyless login --service-principal' or 'keyless identity create'.`);
+      throw new CliError(
+        `Cannot find user or service principal in graph database for '${assignee}'. If the assignee is an appId, make sure the corresponding service principal is created with 'keyless login --service-principal' or 'keyless identity create'.`,
+      );
     }
     return { objectId: match.id, principalType: principalTypeOf(match) };
   } catch (e) {
@@ -66,7 +83,11 @@ async function fillPrincipalNames(ctx: CommandContext, items: Record<string, unk
   }
 }
 
-const lastSegment = (id: unknown) => String(id ?? '').split('/').pop()!.toLowerCase();
+const lastSegment = (id: unknown) =>
+  String(id ?? '')
+    .split('/')
+    .pop()!
+    .toLowerCase();
 
 /** az's `_search_role_assignments` followed by its client-side filters. */
 async function search(ctx: CommandContext, arm: ArmClient, o: AssignmentOptions): Promise<Record<string, unknown>[]> {
@@ -74,7 +95,10 @@ async function search(ctx: CommandContext, arm: ArmClient, o: AssignmentOptions)
   const scope = o.all ? undefined : buildScope(arm, o.scope, o.resourceGroup);
   const principal = (await resolveAssignee(ctx, o))?.objectId;
   const filter = scope ? 'atScope()' : principal ? `principalId eq '${principal}'` : undefined;
-  const raw = await arm.list<{ properties?: Record<string, unknown> }>(assignmentsPath(scope ?? `/subscriptions/${arm.subscriptionId}`), { apiVersion: 'authorization', query: { $filter: filter } });
+  const raw = await arm.list<{ properties?: Record<string, unknown> }>(assignmentsPath(scope ?? `/subscriptions/${arm.subscriptionId}`), {
+    apiVersion: 'authorization',
+    query: { $filter: filter },
+  });
   let items = raw.map(flattenAssignment);
   if (scope) {
     // Exactly at the scope, or (with --include-inherited) at a scope above it.
@@ -92,10 +116,17 @@ async function search(ctx: CommandContext, arm: ArmClient, o: AssignmentOptions)
 }
 
 const scopeOptions = [
-  { flags: '--scope <scope>', description: 'Scope at which the role assignment or definition applies to, e.g., /subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333, /subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/myGroup, or /subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/myGroup/providers/Microsoft.Compute/virtualMachines/myVM.' },
+  {
+    flags: '--scope <scope>',
+    description:
+      'Scope at which the role assignment or definition applies to, e.g., /subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333, /subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/myGroup, or /subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/myGroup/providers/Microsoft.Compute/virtualMachines/myVM.',
+  },
   { flags: '-g, --resource-group <name>', description: 'Use it only if the role or assignment was added at the level of a resource group.' },
 ];
-const assigneeOption = { flags: '--assignee <assignee>', description: 'Represent a user, group, or service principal. supported format: object id, user principal name, or service principal name.' };
+const assigneeOption = {
+  flags: '--assignee <assignee>',
+  description: 'Represent a user, group, or service principal. supported format: object id, user principal name, or service principal name.',
+};
 const roleOption = { flags: '--role <role>', description: 'Role name or id.' };
 
 /** Adds `role assignment …` to the `role` group. */
@@ -107,12 +138,26 @@ export function registerAssignments(defineSubGroup: (name: string, summary: stri
     options: [
       assigneeOption,
       { flags: '--assignee-object-id <id>', description: "Use this parameter instead of '--assignee' to bypass Graph API invocation." },
-      { flags: '--assignee-principal-type <type>', description: 'Use with --assignee-object-id to avoid errors caused by propagation latency in Microsoft Graph.', choices: PRINCIPAL_TYPES },
-      { ...roleOption, required: true }, ...scopeOptions,
+      {
+        flags: '--assignee-principal-type <type>',
+        description: 'Use with --assignee-object-id to avoid errors caused by propagation latency in Microsoft Graph.',
+        choices: PRINCIPAL_TYPES,
+      },
+      { ...roleOption, required: true },
+      ...scopeOptions,
       { flags: '--description <text>', description: 'Description of role assignment.' },
-      { flags: '--name <guid>', description: 'A GUID for the role assignment. It must be unique and different for each role assignment. If omitted, a new GUID is generated.' },
+      {
+        flags: '--name <guid>',
+        description: 'A GUID for the role assignment. It must be unique and different for each role assignment. If omitted, a new GUID is generated.',
+      },
     ],
-    examples: [{ title: 'Create role assignment to grant the specified assignee the Reader role on a resource group.', command: 'keyless role assignment create --assignee 00000000-0000-0000-0000-000000000000 --role "Reader" --scope /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}' }],
+    examples: [
+      {
+        title: 'Create role assignment to grant the specified assignee the Reader role on a resource group.',
+        command:
+          'keyless role assignment create --assignee 00000000-0000-0000-0000-000000000000 --role "Reader" --scope /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}',
+      },
+    ],
     async run(ctx, o) {
       const arm = await ctx.arm();
       if (!o.assignee && !o.assigneeObjectId) throw new CliError('usage error: --assignee STRING | --assignee-object-id GUID');
@@ -128,11 +173,13 @@ export function registerAssignments(defineSubGroup: (name: string, summary: stri
     name: 'list',
     summary: 'List role assignments.',
     options: [
-      assigneeOption, roleOption, ...scopeOptions,
+      assigneeOption,
+      roleOption,
+      ...scopeOptions,
       { flags: '--all', description: 'Show all assignments under the current subscription.' },
       { flags: '--include-inherited', description: 'Include assignments applied on parent scopes.' },
       { flags: '--include-groups', description: 'Include extra assignments to the groups of which the user is a member (transitively).' },
-      { flags: '--fill-role-definition-name <bool>', description: "Fill roleDefinitionName property in addition to roleDefinitionId.", default: 'true' },
+      { flags: '--fill-role-definition-name <bool>', description: 'Fill roleDefinitionName property in addition to roleDefinitionId.', default: 'true' },
       { flags: '--fill-principal-name <bool>', description: 'Fill principalName property in addition to principalId.', default: 'true' },
     ],
     table: (r) => (r as Record<string, unknown>[]).map((a) => ({ Principal: a['principalName'], Role: a['roleDefinitionName'], Scope: a['scope'] })),
@@ -141,7 +188,9 @@ export function registerAssignments(defineSubGroup: (name: string, summary: stri
       const arm = await ctx.arm();
       const items = await search(ctx, arm, o);
       if (o.fillRoleDefinitionName !== 'false') {
-        const names = new Map((await listDefinitions(arm, `/subscriptions/${arm.subscriptionId}`)).map((d) => [String(d['name']).toLowerCase(), d['roleName']]));
+        const names = new Map(
+          (await listDefinitions(arm, `/subscriptions/${arm.subscriptionId}`)).map((d) => [String(d['name']).toLowerCase(), d['roleName']]),
+        );
         for (const a of items) a['roleDefinitionName'] = names.get(lastSegment(a['roleDefinitionId'])) ?? '';
       }
       if (o.fillPrincipalName !== 'false') await fillPrincipalNames(ctx, items);
@@ -152,18 +201,26 @@ export function registerAssignments(defineSubGroup: (name: string, summary: stri
     name: 'delete',
     summary: 'Delete role assignments.',
     options: [
-      assigneeOption, roleOption, ...scopeOptions,
+      assigneeOption,
+      roleOption,
+      ...scopeOptions,
       { flags: '--ids <ids...>', description: 'Space-separated role assignment ids.' },
       { flags: '-y, --yes', description: 'Currently no-op.' },
     ],
-    examples: [{ title: 'Delete role assignments of a principal at a resource group', command: 'keyless role assignment delete --assignee 00000000-0000-0000-0000-000000000000 --role Reader -g myResourceGroup' }],
+    examples: [
+      {
+        title: 'Delete role assignments of a principal at a resource group',
+        command: 'keyless role assignment delete --assignee 00000000-0000-0000-0000-000000000000 --role Reader -g myResourceGroup',
+      },
+    ],
     async run(ctx, o) {
       const arm = await ctx.arm();
       if (o.ids?.length) {
         for (const id of o.ids) await arm.call('DELETE', id, { apiVersion: 'authorization' });
         return undefined;
       }
-      if (!o.assignee && !o.role && !o.scope && !o.resourceGroup) await ctx.confirm(o.yes, 'This will delete all role assignments under the subscription. Are you sure?');
+      if (!o.assignee && !o.role && !o.scope && !o.resourceGroup)
+        await ctx.confirm(o.yes, 'This will delete all role assignments under the subscription. Are you sure?');
       const found = await search(ctx, arm, o);
       if (found.length === 0) throw new CliError('No matched assignments were found to delete');
       for (const a of found) await arm.call('DELETE', String(a['id']), { apiVersion: 'authorization' });

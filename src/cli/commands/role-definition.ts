@@ -11,16 +11,30 @@ import { defineCommand } from '../framework/command.js';
 import { CliError } from '../framework/errors.js';
 import { buildScope, definitionsPath, flattenDefinition, listDefinitions } from './role-shared.js';
 
-interface DefinitionOptions { name?: string; scope?: string; resourceGroup?: string; customRoleOnly?: boolean; roleDefinition?: string }
+interface DefinitionOptions {
+  name?: string;
+  scope?: string;
+  resourceGroup?: string;
+  customRoleOnly?: boolean;
+  roleDefinition?: string;
+}
 
 /** `@file` or inline JSON, with az's lower-casing of the first letter of each key. */
 async function readDefinitionJson(value: string): Promise<Record<string, unknown>> {
   let text = value;
   if (value.startsWith('@')) {
-    try { text = await readFile(value.slice(1), 'utf8'); } catch (e) { throw new CliError(`Failed to read file '${value.slice(1)}': ${(e as Error).message}`); }
+    try {
+      text = await readFile(value.slice(1), 'utf8');
+    } catch (e) {
+      throw new CliError(`Failed to read file '${value.slice(1)}': ${(e as Error).message}`);
+    }
   }
   let parsed: unknown;
-  try { parsed = JSON.parse(text); } catch (e) { throw new CliError(`Failed to parse string as JSON:\n${text}\nThe error that was raised is: ${(e as Error).message}`); }
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`Failed to parse string as JSON:\n${text}\nThe error that was raised is: ${(e as Error).message}`);
+  }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CliError('The role definition must be a JSON object.');
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), v]));
 }
@@ -54,8 +68,18 @@ async function save(arm: ArmClient, value: string, forUpdate: boolean) {
     throw new CliError("please provide 'assignableScopes'");
   }
   const properties = {
-    roleName, description: def['description'] ?? null, type: 'CustomRole', assignableScopes: scopes,
-    permissions: [{ actions: strings(def['actions']), notActions: strings(def['notActions']), dataActions: strings(def['dataActions']), notDataActions: strings(def['notDataActions']) }],
+    roleName,
+    description: def['description'] ?? null,
+    type: 'CustomRole',
+    assignableScopes: scopes,
+    permissions: [
+      {
+        actions: strings(def['actions']),
+        notActions: strings(def['notActions']),
+        dataActions: strings(def['dataActions']),
+        notDataActions: strings(def['notDataActions']),
+      },
+    ],
   };
   const res = await arm.call('PUT', `${definitionsPath(scopes[0]!)}/${roleId}`, { apiVersion: 'authorization', body: { properties } });
   return flattenDefinition(res.json as Parameters<typeof flattenDefinition>[0]);
@@ -65,8 +89,13 @@ const scopeOptions = [
   { flags: '--scope <scope>', description: 'Scope at which the role definition applies to (default: the subscription).' },
   { flags: '-g, --resource-group <name>', description: 'Use it only if the role was added at the level of a resource group.' },
 ];
-const definitionOption = { flags: '--role-definition <json>', description: "Description of a role as JSON, or a path to a file containing a JSON description (prefixed with '@').", required: true };
-const table = (r: unknown) => (Array.isArray(r) ? r : [r]).map((d: Record<string, unknown>) => ({ Name: d['roleName'], Type: d['type'], Description: d['description'] }));
+const definitionOption = {
+  flags: '--role-definition <json>',
+  description: "Description of a role as JSON, or a path to a file containing a JSON description (prefixed with '@').",
+  required: true,
+};
+const table = (r: unknown) =>
+  (Array.isArray(r) ? r : [r]).map((d: Record<string, unknown>) => ({ Name: d['roleName'], Type: d['type'], Description: d['description'] }));
 
 /** Adds `role definition …` to the `role` group. */
 export function registerDefinitions(defineSubGroup: (name: string, summary: string) => Command): void {
@@ -74,7 +103,11 @@ export function registerDefinitions(defineSubGroup: (name: string, summary: stri
   defineCommand<DefinitionOptions>(group, {
     name: 'list',
     summary: 'List role definitions.',
-    options: [{ flags: '-n, --name <name>', description: "A role's name, e.g. 'Reader', or its GUID." }, { flags: '--custom-role-only', description: 'Custom roles only (vs. built-in ones).' }, ...scopeOptions],
+    options: [
+      { flags: '-n, --name <name>', description: "A role's name, e.g. 'Reader', or its GUID." },
+      { flags: '--custom-role-only', description: 'Custom roles only (vs. built-in ones).' },
+      ...scopeOptions,
+    ],
     table,
     examples: [{ title: 'List custom roles', command: 'keyless role definition list --custom-role-only -o table' }],
     async run(ctx, o) {
@@ -86,7 +119,8 @@ export function registerDefinitions(defineSubGroup: (name: string, summary: stri
     name: 'show',
     summary: 'Show one role definition by name or GUID.',
     options: [{ flags: '-n, --name <name>', description: "A role's name, e.g. 'Reader', or its GUID.", required: true }, ...scopeOptions],
-    table, notFoundExitCode: 3,
+    table,
+    notFoundExitCode: 3,
     examples: [{ title: 'Show the Contributor role', command: 'keyless role definition show --name Contributor' }],
     async run(ctx, o) {
       const arm = await ctx.arm();
@@ -96,18 +130,27 @@ export function registerDefinitions(defineSubGroup: (name: string, summary: stri
     },
   });
   defineCommand<DefinitionOptions>(group, {
-    name: 'create', summary: 'Create a custom role definition.', options: [definitionOption],
+    name: 'create',
+    summary: 'Create a custom role definition.',
+    options: [definitionOption],
     examples: [{ title: 'Create a role from a file', command: 'keyless role definition create --role-definition @ReadSupportRole.json' }],
     run: async (ctx, o) => save(await ctx.arm(), o.roleDefinition!, false),
   });
   defineCommand<DefinitionOptions>(group, {
-    name: 'update', summary: 'Update a role definition.', options: [definitionOption],
+    name: 'update',
+    summary: 'Update a role definition.',
+    options: [definitionOption],
     examples: [{ title: 'Update a role from a file', command: 'keyless role definition update --role-definition @ReadSupportRole.json' }],
     run: async (ctx, o) => save(await ctx.arm(), o.roleDefinition!, true),
   });
   defineCommand<DefinitionOptions>(group, {
-    name: 'delete', summary: 'Delete a role definition.',
-    options: [{ flags: '-n, --name <name>', description: "The role's name or GUID.", required: true }, { flags: '--custom-role-only', description: 'Custom roles only (vs. built-in ones).' }, ...scopeOptions],
+    name: 'delete',
+    summary: 'Delete a role definition.',
+    options: [
+      { flags: '-n, --name <name>', description: "The role's name or GUID.", required: true },
+      { flags: '--custom-role-only', description: 'Custom roles only (vs. built-in ones).' },
+      ...scopeOptions,
+    ],
     examples: [{ title: 'Delete a custom role', command: 'keyless role definition delete --name "Reader Support Tickets"' }],
     async run(ctx, o) {
       const arm = await ctx.arm();

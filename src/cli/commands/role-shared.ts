@@ -27,7 +27,7 @@ export function flattenAssignment(a: Wire): Record<string, unknown> {
 /** A role definition as az prints it (`properties.type` becomes `roleType`). */
 export function flattenDefinition(d: Wire): Record<string, unknown> {
   const { type: roleType, permissions, ...rest } = d.properties ?? {};
-  const perms = (permissions as Record<string, unknown>[] | undefined ?? []).map((p) => ({ condition: null, conditionVersion: null, ...p }));
+  const perms = ((permissions as Record<string, unknown>[] | undefined) ?? []).map((p) => ({ condition: null, conditionVersion: null, ...p }));
   return { id: d.id, name: d.name, type: d.type, ...rest, roleType, permissions: perms };
 }
 

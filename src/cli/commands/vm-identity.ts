@@ -3,7 +3,13 @@ import type { Command } from 'commander';
 import { defineCommand, defineGroup } from '../framework/command.js';
 import { assignRoleToSystemIdentity, identityId, identityInfo, identityType, SYSTEM, vmPath, type VmWire } from './vm-shared.js';
 
-interface IdentityOptions { resourceGroup?: string; name?: string; identities?: string[]; role?: string; scope?: string }
+interface IdentityOptions {
+  resourceGroup?: string;
+  name?: string;
+  identities?: string[];
+  role?: string;
+  scope?: string;
+}
 
 const target = [
   { flags: '-g, --resource-group <name>', description: 'Name of resource group.', required: true },
@@ -15,11 +21,21 @@ export function registerVmIdentity(vm: Command): void {
   defineCommand<IdentityOptions>(group, {
     name: 'assign',
     summary: 'Enable managed service identity on a VM.',
-    options: [...target,
-      { flags: '--identities [ids...]', description: "Space-separated identities to assign. Use '[system]' to refer to the system assigned identity. Default: '[system]'." },
+    options: [
+      ...target,
+      {
+        flags: '--identities [ids...]',
+        description: "Space-separated identities to assign. Use '[system]' to refer to the system assigned identity. Default: '[system]'.",
+      },
       { flags: '--role <role>', description: 'Role name or id the system assigned identity will have.' },
-      { flags: '--scope <scope>', description: 'Scope that the system assigned identity can access.' }],
-    examples: [{ title: 'Enable the system assigned identity and give it Reader on a group', command: 'keyless vm identity assign -g MyResourceGroup -n MyVm --role Reader --scope /subscriptions/{s}/resourceGroups/MyResourceGroup' }],
+      { flags: '--scope <scope>', description: 'Scope that the system assigned identity can access.' },
+    ],
+    examples: [
+      {
+        title: 'Enable the system assigned identity and give it Reader on a group',
+        command: 'keyless vm identity assign -g MyResourceGroup -n MyVm --role Reader --scope /subscriptions/{s}/resourceGroups/MyResourceGroup',
+      },
+    ],
     async run(ctx, o) {
       const arm = await ctx.arm();
       const path = vmPath(arm, o.resourceGroup!, o.name!);
@@ -28,7 +44,10 @@ export function registerVmIdentity(vm: Command): void {
       const users = new Set(Object.keys(vm.identity?.userAssignedIdentities ?? {}));
       for (const r of refs) if (r !== SYSTEM) users.add(identityId(arm, o.resourceGroup!, r));
       const system = refs.includes(SYSTEM) || /SystemAssigned/i.test(vm.identity?.type ?? '');
-      const identity = { type: identityType(system, users.size), ...(users.size ? { userAssignedIdentities: Object.fromEntries([...users].map((u) => [u, {}])) } : {}) };
+      const identity = {
+        type: identityType(system, users.size),
+        ...(users.size ? { userAssignedIdentities: Object.fromEntries([...users].map((u) => [u, {}])) } : {}),
+      };
       const updated = (await arm.lro<VmWire>('PATCH', path, { apiVersion: 'compute', body: { identity } }))!;
       const role = o.scope ? (o.role ?? 'Contributor') : undefined;
       if (o.scope) await assignRoleToSystemIdentity(arm, updated, role!, o.scope);
@@ -38,7 +57,13 @@ export function registerVmIdentity(vm: Command): void {
   defineCommand<IdentityOptions>(group, {
     name: 'remove',
     summary: 'Remove managed service identities from a VM.',
-    options: [...target, { flags: '--identities [ids...]', description: "Space-separated identities to remove. Use '[system]' to refer to the system assigned identity. Default: '[system]'." }],
+    options: [
+      ...target,
+      {
+        flags: '--identities [ids...]',
+        description: "Space-separated identities to remove. Use '[system]' to refer to the system assigned identity. Default: '[system]'.",
+      },
+    ],
     examples: [{ title: 'Remove a user assigned identity', command: 'keyless vm identity remove -g MyResourceGroup -n MyVm --identities readerId' }],
     async run(ctx, o) {
       const arm = await ctx.arm();
@@ -59,10 +84,15 @@ export function registerVmIdentity(vm: Command): void {
   });
   defineCommand<IdentityOptions>(group, {
     name: 'show',
-    summary: 'Display VM\'s managed identity info.',
+    summary: "Display VM's managed identity info.",
     options: target,
     notFoundExitCode: 3,
-    examples: [{ title: 'Show the principal id of the system assigned identity', command: 'keyless vm identity show -g MyResourceGroup -n MyVm --query principalId -o tsv' }],
+    examples: [
+      {
+        title: 'Show the principal id of the system assigned identity',
+        command: 'keyless vm identity show -g MyResourceGroup -n MyVm --query principalId -o tsv',
+      },
+    ],
     async run(ctx, o) {
       const arm = await ctx.arm();
       return (await arm.get<VmWire>(vmPath(arm, o.resourceGroup!, o.name!), { apiVersion: 'compute' })).identity ?? undefined;

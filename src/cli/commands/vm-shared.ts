@@ -8,7 +8,11 @@ import { resolveRoleId } from './role-shared.js';
 import { randomUUID } from 'node:crypto';
 
 export type VmWire = {
-  id: string; name: string; location: string; tags?: Record<string, string>; type: string;
+  id: string;
+  name: string;
+  location: string;
+  tags?: Record<string, string>;
+  type: string;
   identity?: { type?: string; principalId?: string; tenantId?: string; userAssignedIdentities?: Record<string, { principalId?: string; clientId?: string }> };
   properties?: Record<string, unknown>;
 };
@@ -20,7 +24,9 @@ export const vmPath = (arm: ArmClient, group: string, name: string) =>
 
 /** A user-assigned identity's id from a name (in `group`) or an id. */
 export function identityId(arm: ArmClient, group: string, ref: string): string {
-  return ref.startsWith('/') ? ref : `/subscriptions/${arm.subscriptionId}/resourceGroups/${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${ref}`;
+  return ref.startsWith('/')
+    ? ref
+    : `/subscriptions/${arm.subscriptionId}/resourceGroups/${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${ref}`;
 }
 
 /** The VM as az prints it: `properties` lifted to the top level, `resourceGroup` added. */
@@ -32,9 +38,13 @@ export function flattenVm(vm: VmWire): Record<string, unknown> {
 /** az's identity summary after create / assign. */
 export function identityInfo(vm: VmWire, scope: string | undefined, role: string | undefined) {
   const info: Record<string, unknown> = {};
-  if (scope) { info['scope'] = scope; info['role'] = role; }
-  info['userAssignedIdentities'] = Object.fromEntries(Object.entries(vm.identity?.userAssignedIdentities ?? {})
-    .map(([id, v]) => [id, { clientId: v.clientId, principalId: v.principalId }]));
+  if (scope) {
+    info['scope'] = scope;
+    info['role'] = role;
+  }
+  info['userAssignedIdentities'] = Object.fromEntries(
+    Object.entries(vm.identity?.userAssignedIdentities ?? {}).map(([id, v]) => [id, { clientId: v.clientId, principalId: v.principalId }]),
+  );
   info['systemAssignedIdentity'] = vm.identity?.principalId ?? '';
   return info;
 }

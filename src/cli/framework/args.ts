@@ -34,7 +34,11 @@ export function resourceGroupOf(id: string): string | undefined {
 }
 
 /** A resource addressed either by `--ids` or by `--resource-group` and `--name`. */
-export interface ResourceRef { subscriptionId?: string; group: string; name: string }
+export interface ResourceRef {
+  subscriptionId?: string;
+  group: string;
+  name: string;
+}
 
 /**
  * Resolves az's two ways of naming one resource: `--ids <id>` or `-g <group> -n <name>`; else the
@@ -44,7 +48,12 @@ export function resourceRef(opts: { ids?: string[] | string; resourceGroup?: str
   const ids = typeof opts.ids === 'string' ? [opts.ids] : opts.ids;
   if (ids?.length) {
     const parts = parseResourceId(ids[0]!);
-    if (!parts?.subscriptionId || !parts.resourceGroup || parts.names.length === 0 || `${parts.namespace}/${parts.types.join('/')}`.toLowerCase() !== type.toLowerCase()) {
+    if (
+      !parts?.subscriptionId ||
+      !parts.resourceGroup ||
+      parts.names.length === 0 ||
+      `${parts.namespace}/${parts.types.join('/')}`.toLowerCase() !== type.toLowerCase()
+    ) {
       throw new UsageError(`argument --ids: invalid resource ID: '${ids[0]}' is not a ${type} id.`);
     }
     return { subscriptionId: parts.subscriptionId, group: parts.resourceGroup, name: parts.names[parts.names.length - 1]! };

@@ -34,12 +34,17 @@ export function toServiceError(res: HttpResponse): ServiceError {
 }
 
 export class ArmClient {
-  constructor(private readonly profile: Profile, readonly subscriptionId: string) {
+  constructor(
+    private readonly profile: Profile,
+    readonly subscriptionId: string,
+  ) {
     useCa(profile.server.caFile);
   }
 
   /** The server's ARM origin. */
-  get endpoint(): string { return this.profile.server.armEndpoint; }
+  get endpoint(): string {
+    return this.profile.server.armEndpoint;
+  }
 
   private url(path: string, req: Pick<ArmRequest, 'apiVersion' | 'query'>): URL {
     const url = new URL(path, this.endpoint);
@@ -105,7 +110,12 @@ export class ArmClient {
           if (res.status >= 400) throw toServiceError(res);
           const status = String((res.json as { status?: unknown } | undefined)?.status ?? '').toLowerCase();
           if (!TERMINAL.has(status)) continue;
-          if (status !== 'succeeded') throw toServiceError({ ...res, status: res.status, json: { error: (res.json as { error?: unknown }).error ?? { code: 'OperationFailed', message: `The operation ended as ${status}.` } } });
+          if (status !== 'succeeded')
+            throw toServiceError({
+              ...res,
+              status: res.status,
+              json: { error: (res.json as { error?: unknown }).error ?? { code: 'OperationFailed', message: `The operation ended as ${status}.` } },
+            });
           break;
         }
         if (method === 'DELETE') return undefined;

@@ -25,7 +25,10 @@ export interface OptionSpec {
   group?: string;
 }
 
-export interface Example { title: string; command: string }
+export interface Example {
+  title: string;
+  command: string;
+}
 
 /** What a command module declares; `run` returns the result to print (undefined: print nothing). */
 export interface CommandSpec<O> {
@@ -78,7 +81,10 @@ export function azUsageText(text: string): string {
   else if ((m = /^error: unknown command '([^']+)'/.exec(first))) out = `'${m[1]}' is misspelled or not recognized by the system.`;
   else if ((m = /^error: option '([^']+)' argument missing/.exec(first))) out = `argument ${azFlagName(m[1]!)}: expected one argument`;
   else if ((m = /^error: option '([^']+)' argument '([^']*)' is invalid\. Allowed choices are (.+)\.$/.exec(first))) {
-    out = `argument ${azFlagName(m[1]!)}: invalid choice: '${m[2]}' (choose from ${m[3]!.split(', ').map((c) => `'${c}'`).join(', ')})`;
+    out = `argument ${azFlagName(m[1]!)}: invalid choice: '${m[2]}' (choose from ${m[3]!
+      .split(', ')
+      .map((c) => `'${c}'`)
+      .join(', ')})`;
   } else out = first.replace(/^error: /, '');
   return [`ERROR: ${out}`, ...rest].join('\n') + '\n';
 }
@@ -88,10 +94,22 @@ const GLOBAL = 'Global Arguments';
 function addGlobalOptions(cmd: Command): void {
   // A command may declare one of these itself (az `account set --subscription`): its own wins.
   const taken = new Set(cmd.options.map((o) => o.long));
-  const add = (o: Option) => { if (!taken.has(o.long)) cmd.addOption(o); };
-  add(new Option('-o, --output <format>', 'Output format.').choices(OUTPUT_FORMATS).default(process.env.KEYLESS_CORE_OUTPUT ?? 'json').helpGroup(GLOBAL));
+  const add = (o: Option) => {
+    if (!taken.has(o.long)) cmd.addOption(o);
+  };
+  add(
+    new Option('-o, --output <format>', 'Output format.')
+      .choices(OUTPUT_FORMATS)
+      .default(process.env.KEYLESS_CORE_OUTPUT ?? 'json')
+      .helpGroup(GLOBAL),
+  );
   add(new Option('--query <jmespath>', 'JMESPath query string. See http://jmespath.org/ for more information and examples.').helpGroup(GLOBAL));
-  add(new Option('--subscription <subscription>', "Name or ID of subscription. You can configure the default subscription using `keyless account set -s NAME_OR_ID`.").helpGroup(GLOBAL));
+  add(
+    new Option(
+      '--subscription <subscription>',
+      'Name or ID of subscription. You can configure the default subscription using `keyless account set -s NAME_OR_ID`.',
+    ).helpGroup(GLOBAL),
+  );
   add(new Option('--only-show-errors', 'Only show errors, suppressing warnings.').helpGroup(GLOBAL));
   add(new Option('--verbose', 'Increase logging verbosity. Use --debug for full debug logs.').helpGroup(GLOBAL));
   add(new Option('--debug', 'Increase logging verbosity to show all debug logs (HTTP calls, secrets redacted).').helpGroup(GLOBAL));
@@ -104,7 +122,10 @@ function examplesText(examples: Example[] | undefined): string {
 
 /** A command group (`keyless group`, `keyless identity`, …) with az's usage-error wording. */
 export function defineGroup(parent: Command, name: string, summary: string, examples?: Example[]): Command {
-  const group = parent.command(name).description(summary).helpCommand(false)
+  const group = parent
+    .command(name)
+    .description(summary)
+    .helpCommand(false)
     .configureOutput({ outputError: (text, write) => write(azUsageText(text)) })
     // Bare `keyless group` prints the group's help (exit 0, as az does); other usage errors exit 2.
     .exitOverride((err) => process.exit(err.code === 'commander.help' || err.exitCode === 0 ? 0 : 2));
@@ -115,7 +136,10 @@ export function defineGroup(parent: Command, name: string, summary: string, exam
 /** Adds a leaf command to `group` from its spec. */
 export function defineCommand<O extends object>(group: Command, spec: CommandSpec<O>): Command {
   const path = `${commandPath(group)} ${spec.name}`;
-  const cmd = group.command(spec.name).description(spec.summary).allowExcessArguments(true)
+  const cmd = group
+    .command(spec.name)
+    .description(spec.summary)
+    .allowExcessArguments(true)
     .showHelpAfterError(`\nTo see the arguments and examples, run 'keyless ${path} --help'.`);
   for (const o of spec.options ?? []) {
     const option = new Option(o.flags, o.required ? `${o.description} (required)` : o.description);
@@ -141,7 +165,9 @@ async function runCommand<O extends object>(spec: CommandSpec<O>, opts: O & Glob
     if (self.args.length > 0) throw new UsageError(`unrecognized arguments: ${self.args.join(' ')}`);
     const missing = (spec.options ?? []).filter((o) => o.required && (opts as Record<string, unknown>)[attributeOf(o.flags)] === undefined);
     if (missing.length) throw new UsageError(`the following arguments are required: ${missing.map((o) => azFlagName(o.flags)).join(', ')}`);
-    const ctx = createContext(opts, (c) => { close = c; });
+    const ctx = createContext(opts, (c) => {
+      close = c;
+    });
     const result = await spec.run(ctx, opts);
     const { render } = await import('./output.js');
     process.stdout.write(await render(result, { output: opts.output, query: opts.query, table: spec.table }));
@@ -180,7 +206,9 @@ function createContext(opts: GlobalOptions, onClose: (close: () => void) => void
     async arm() {
       const p = await loadProfile();
       const [{ resolveSubscription }, { ArmClient }, { closeTransport }] = await Promise.all([
-        import('./profile.js'), import('./arm-client.js'), import('./transport.js'),
+        import('./profile.js'),
+        import('./arm-client.js'),
+        import('./transport.js'),
       ]);
       onClose(closeTransport);
       return new ArmClient(p, resolveSubscription(p, opts.subscription).id);

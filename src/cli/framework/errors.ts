@@ -11,7 +11,12 @@ export class UsageError extends Error {
 
 /** A failure the user can act on (not signed in, no TTY to confirm, …): `ERROR: <message>`, exit 1. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) { super(message); }
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -24,7 +29,9 @@ export class ServiceError extends Error {
     message: string,
     readonly status: number,
     readonly target?: string,
-  ) { super(message); }
+  ) {
+    super(message);
+  }
   /** Set by `show` commands: az exits 3 when the resource is not found. */
   exitCode = 1;
 }

@@ -45,9 +45,10 @@ export class GraphClient {
   async getByIds(ids: readonly string[]): Promise<GraphObject[]> {
     const found: GraphObject[] = [];
     for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
-      const page = await this.call('POST', 'directoryObjects/getByIds', {
-        ids: ids.slice(i, i + IDS_PER_CALL), types: ['user', 'group', 'servicePrincipal', 'directoryObjectPartnerReference'],
-      }) as { value?: GraphObject[] } | undefined;
+      const page = (await this.call('POST', 'directoryObjects/getByIds', {
+        ids: ids.slice(i, i + IDS_PER_CALL),
+        types: ['user', 'group', 'servicePrincipal', 'directoryObjectPartnerReference'],
+      })) as { value?: GraphObject[] } | undefined;
       found.push(...(page?.value ?? []));
     }
     return found;
@@ -55,7 +56,7 @@ export class GraphClient {
 
   /** Service principals matching an OData `$filter` (e.g. `servicePrincipalNames/any(c:c eq '…')`). */
   async servicePrincipals(filter: string): Promise<GraphObject[]> {
-    const page = await this.call('GET', `servicePrincipals?$filter=${encodeURIComponent(filter)}`) as { value?: GraphObject[] } | undefined;
+    const page = (await this.call('GET', `servicePrincipals?$filter=${encodeURIComponent(filter)}`)) as { value?: GraphObject[] } | undefined;
     return page?.value ?? [];
   }
 }

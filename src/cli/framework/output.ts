@@ -24,7 +24,9 @@ export function sortKeys(value: unknown): unknown {
 export async function applyQuery(result: unknown, query: string): Promise<unknown> {
   const { compile, TreeInterpreter } = await import('@jmespath-community/jmespath');
   let ast;
-  try { ast = compile(query); } catch {
+  try {
+    ast = compile(query);
+  } catch {
     throw new UsageError(`argument --query: invalid jmespath_type value: '${query}'`);
   }
   try {
@@ -42,7 +44,11 @@ function tsvCell(value: unknown): string {
 
 function tsvRow(row: unknown): string {
   if (Array.isArray(row)) return row.map(tsvCell).join('\t');
-  if (row && typeof row === 'object') return Object.keys(row).sort().map((k) => tsvCell((row as Record<string, unknown>)[k])).join('\t');
+  if (row && typeof row === 'object')
+    return Object.keys(row)
+      .sort()
+      .map((k) => tsvCell((row as Record<string, unknown>)[k]))
+      .join('\t');
   return tsvCell(row);
 }
 
@@ -57,12 +63,15 @@ const COLOR = { key: '\x1b[94m', string: '\x1b[32m', number: '\x1b[36m', literal
 
 /** `jsonc`: az colours keys, strings, numbers and literals. */
 function colorJson(text: string): string {
-  return text.replace(/("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null)\b|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g, (m, str: string | undefined, colon: string | undefined, lit: string | undefined, num: string | undefined) => {
-    if (str) return colon ? `${COLOR.key}${str}${COLOR.reset}${colon}` : `${COLOR.string}${str}${COLOR.reset}`;
-    if (lit) return `${COLOR.literal}${lit}${COLOR.reset}`;
-    if (num) return `${COLOR.number}${num}${COLOR.reset}`;
-    return m;
-  });
+  return text.replace(
+    /("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null)\b|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g,
+    (m, str: string | undefined, colon: string | undefined, lit: string | undefined, num: string | undefined) => {
+      if (str) return colon ? `${COLOR.key}${str}${COLOR.reset}${colon}` : `${COLOR.string}${str}${COLOR.reset}`;
+      if (lit) return `${COLOR.literal}${lit}${COLOR.reset}`;
+      if (num) return `${COLOR.number}${num}${COLOR.reset}`;
+      return m;
+    },
+  );
 }
 
 export interface RenderOptions {
@@ -79,16 +88,21 @@ export async function render(result: unknown, options: RenderOptions): Promise<s
   let value: unknown = result;
   if (options.query) value = await applyQuery(value, options.query);
   switch (options.output) {
-    case 'none': return '';
-    case 'json': return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
-    case 'jsonc': return `${colorJson(JSON.stringify(sortKeys(value), null, 2))}\n`;
+    case 'none':
+      return '';
+    case 'json':
+      return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
+    case 'jsonc':
+      return `${colorJson(JSON.stringify(sortKeys(value), null, 2))}\n`;
     case 'yaml':
     case 'yamlc': {
       if (value === null) return 'null\n';
       const { stringify } = await import('yaml');
       return stringify(value as object, { sortMapEntries: true });
     }
-    case 'tsv': return renderTsv(value);
-    case 'table': return renderTable(value, options.query ? undefined : options.table, !options.query);
+    case 'tsv':
+      return renderTsv(value);
+    case 'table':
+      return renderTable(value, options.query ? undefined : options.table, !options.query);
   }
 }

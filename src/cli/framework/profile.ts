@@ -27,7 +27,11 @@ export interface Profile {
 }
 
 /** One cached access token per audience (az keeps these in `msal_token_cache.json`). */
-export interface CachedToken { accessToken: string; expiresOn: number; tokenType: string }
+export interface CachedToken {
+  accessToken: string;
+  expiresOn: number;
+  tokenType: string;
+}
 export type TokenCache = Record<string, CachedToken>;
 
 /** `KEYLESS_CONFIG_DIR`, else `~/.keyless` (as `AZURE_CONFIG_DIR`, else `~/.azure`). */
@@ -40,11 +44,15 @@ const tokenFile = () => join(configDir(), 'tokens.json');
 
 async function readJson<T>(path: string): Promise<T | undefined> {
   let text: string;
-  try { text = await readFile(path, 'utf8'); } catch (e) {
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new CliError(`Cannot read ${path}: ${(e as Error).message}`);
   }
-  try { return JSON.parse(text) as T; } catch {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
     throw new CliError(`${path} is not valid JSON; run 'keyless login' again.`);
   }
 }

@@ -34,13 +34,17 @@ export function renderTable(result: unknown, transform: TableTransform | undefin
   if (result === null || result === undefined) return '';
   const shaped = transform ? transform(result) : result;
   const items = Array.isArray(shaped) ? shaped : [shaped];
-  const rows = items.map((i) => (transform ? i as Record<string, unknown> : autoRow(i, sortKeys)));
+  const rows = items.map((i) => (transform ? (i as Record<string, unknown>) : autoRow(i, sortKeys)));
   if (rows.length === 0) return '';
   const headers: string[] = [];
   for (const r of rows) for (const k of Object.keys(r)) if (!headers.includes(k)) headers.push(k);
   if (headers.length === 0) return '';
   const cells = rows.map((r) => headers.map((h) => pyStr(r[h])));
   const widths = headers.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c]!.length)));
-  const line = (values: string[]) => values.map((v, c) => v.padEnd(widths[c]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, c) => v.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n') + '\n';
 }

@@ -20,7 +20,10 @@ function scopeOf(resource: string): string {
 export async function requestToken(server: Profile['server'], credential: Profile['credential'], resource: string): Promise<CachedToken> {
   const url = new URL(`/${encodeURIComponent(credential.tenantId)}/oauth2/v2.0/token`, server.authorityHost);
   const body = new URLSearchParams({
-    grant_type: 'client_credentials', client_id: credential.clientId, client_secret: credential.clientSecret, scope: scopeOf(resource),
+    grant_type: 'client_credentials',
+    client_id: credential.clientId,
+    client_secret: credential.clientSecret,
+    scope: scopeOf(resource),
   }).toString();
   const res = await send({ method: 'POST', url, body, secret: true, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   const answer = res.json as { access_token?: string; expires_in?: number; token_type?: string; error?: string; error_description?: string } | undefined;
@@ -31,7 +34,11 @@ export async function requestToken(server: Profile['server'], credential: Profil
     }
     throw new CliError(`The token authority at ${url.origin} answered HTTP ${res.status}.`);
   }
-  return { accessToken: answer.access_token, expiresOn: Math.floor(Date.now() / 1000) + Number(answer.expires_in ?? 3599), tokenType: answer.token_type ?? 'Bearer' };
+  return {
+    accessToken: answer.access_token,
+    expiresOn: Math.floor(Date.now() / 1000) + Number(answer.expires_in ?? 3599),
+    tokenType: answer.token_type ?? 'Bearer',
+  };
 }
 
 /** A token for `resource` from the cache, or a new one (then cached). */

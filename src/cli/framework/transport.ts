@@ -35,7 +35,9 @@ let agentCa: string | undefined;
 export function useCa(caFile: string | undefined): void {
   let ca: string | undefined;
   if (caFile) {
-    try { ca = readFileSync(caFile, 'utf8'); } catch (e) {
+    try {
+      ca = readFileSync(caFile, 'utf8');
+    } catch (e) {
       throw new CliError(`Cannot read the CA certificate ${caFile}: ${(e as Error).message}. Run 'keyless login' again.`);
     }
   }
@@ -78,7 +80,11 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         let json: unknown;
-        try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+        try {
+          json = text ? JSON.parse(text) : undefined;
+        } catch {
+          json = undefined;
+        }
         if (log.debugEnabled) {
           log.debug(`keyless.http: Response status: ${res.statusCode} (${Date.now() - started} ms)`);
           log.debug('keyless.http: Response headers:');

@@ -36,13 +36,21 @@ export function newEtag(): string {
   return `0x8D${randomBytes(7).toString('hex').toUpperCase().slice(0, 13)}`;
 }
 
-const stripQuotes = (t: string) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+const stripQuotes = (t: string) =>
+  t
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
 
 /**
  * Checks conditions against the current state (undefined: absent). Reads get `not-modified` where
  * HTTP answers 304; writes and failed reads throw ConditionNotMet (412).
  */
-export function evaluateConditions(current: { etag: string; lastModified: string } | undefined, c: Conditions | undefined, read: boolean): 'ok' | 'not-modified' {
+export function evaluateConditions(
+  current: { etag: string; lastModified: string } | undefined,
+  c: Conditions | undefined,
+  read: boolean,
+): 'ok' | 'not-modified' {
   if (!c) return 'ok';
   const etag = current?.etag;
   if (c.ifMatch !== undefined) {
@@ -86,11 +94,28 @@ export function createBlobService(deps: { store: BlobStore; clock: Clock }) {
     return found;
   }
 
-  function newBlob(account: string, containerName: string, name: string, size: number, headers: BlobHttpHeaders, metadata: Record<string, string>, existing?: BlobRecord): BlobRecord {
+  function newBlob(
+    account: string,
+    containerName: string,
+    name: string,
+    size: number,
+    headers: BlobHttpHeaders,
+    metadata: Record<string, string>,
+    existing?: BlobRecord,
+  ): BlobRecord {
     const t = now();
     return {
-      account, container: containerName, name, resourceType: 'file', size, metadata: checkMetadata(metadata), committedBlocks: [],
-      ...headers, etag: newEtag(), lastModified: t, createdAt: existing?.createdAt ?? t,
+      account,
+      container: containerName,
+      name,
+      resourceType: 'file',
+      size,
+      metadata: checkMetadata(metadata),
+      committedBlocks: [],
+      ...headers,
+      etag: newEtag(),
+      lastModified: t,
+      createdAt: existing?.createdAt ?? t,
     };
   }
 
@@ -111,7 +136,14 @@ export function createBlobService(deps: { store: BlobStore; clock: Clock }) {
     // ---- containers / file systems ----
     async createContainer(account: string, name: string, metadata: Record<string, string>, dfs = false): Promise<ContainerRecord> {
       const t = now();
-      const record: ContainerRecord = { account, name: checkContainerName(name), metadata: checkMetadata(metadata), etag: newEtag(), lastModified: t, createdAt: t };
+      const record: ContainerRecord = {
+        account,
+        name: checkContainerName(name),
+        metadata: checkMetadata(metadata),
+        etag: newEtag(),
+        lastModified: t,
+        createdAt: t,
+      };
       try {
         await store.blobs.insertContainer(record);
       } catch (e) {
@@ -150,7 +182,15 @@ export function createBlobService(deps: { store: BlobStore; clock: Clock }) {
       const content = await store.blobs.readContent(account, found.container, found.name, slice);
       return { blob: found, content, range: slice, notModified: false as const };
     },
-    async putBlob(account: string, containerName: string, name: string, content: Buffer, headers: BlobHttpHeaders, metadata: Record<string, string>, conditions?: Conditions): Promise<BlobRecord> {
+    async putBlob(
+      account: string,
+      containerName: string,
+      name: string,
+      content: Buffer,
+      headers: BlobHttpHeaders,
+      metadata: Record<string, string>,
+      conditions?: Conditions,
+    ): Promise<BlobRecord> {
       await container(account, containerName);
       checkBlobName(name);
       if (content.length > MAX_BLOB_BYTES) throw new BlobError('RequestBodyTooLarge', `A Keyless blob holds at most ${MAX_BLOB_BYTES} bytes.`);
@@ -164,13 +204,22 @@ export function createBlobService(deps: { store: BlobStore; clock: Clock }) {
         return record;
       });
     },
-    async setBlobProperties(account: string, containerName: string, name: string, change: { headers?: BlobHttpHeaders; metadata?: Record<string, string> }, conditions?: Conditions): Promise<BlobRecord> {
+    async setBlobProperties(
+      account: string,
+      containerName: string,
+      name: string,
+      change: { headers?: BlobHttpHeaders; metadata?: Record<string, string> },
+      conditions?: Conditions,
+    ): Promise<BlobRecord> {
       return store.transaction(async (tx) => {
         const found = await blob(account, containerName, name);
         evaluateConditions(found, conditions, false);
         const updated: BlobRecord = {
-          ...found, ...(change.headers ?? {}), metadata: change.metadata ? checkMetadata(change.metadata) : found.metadata,
-          etag: newEtag(), lastModified: now(),
+          ...found,
+          ...(change.headers ?? {}),
+          metadata: change.metadata ? checkMetadata(change.metadata) : found.metadata,
+          etag: newEtag(),
+          lastModified: now(),
         };
         await tx.blobs.updateBlob(updated);
         return updated;
@@ -198,14 +247,27 @@ export function createBlobService(deps: { store: BlobStore; clock: Clock }) {
       if (staged.length >= MAX_BLOCKS * 2) throw new BlobError('InvalidBlockList', `A blob may have at most ${MAX_BLOCKS * 2} uncommitted blocks.`);
       await store.blobs.putBlock(account, containerName, name, blockId, content);
     },
-    async putBlockList(account: string, containerName: string, name: string, list: readonly BlockListEntry[], headers: BlobHttpHeaders, metadata: Record<string, string>, conditions?: Conditions): Promise<BlobRecord> {
+    async putBlockList(
+      account: string,
+      containerName: string,
+      name: string,
+      list: readonly BlockListEntry[],
+      headers: BlobHttpHeaders,
+      metadata: Record<string, string>,
+      conditions?: Conditions,
+    ): Promise<BlobRecord> {
       await container(account, containerName);
       checkBlobName(name);
       if (list.length > MAX_BLOCKS) throw new BlobError('InvalidBlockList', `A blob may have at most ${MAX_BLOCKS} blocks.`);
       return store.transaction(async (tx) => {
         const existing = await tx.blobs.getBlob(account, containerName, name);
         evaluateConditions(existing, conditions, false);
-        const staged = await tx.blobs.readBlocks(account, containerName, name, list.map((b) => b.id));
+        const staged = await tx.blobs.readBlocks(
+          account,
+          containerName,
+          name,
+          list.map((b) => b.id),
+        );
         const committed = new Map((existing?.committedBlocks ?? []).map((b) => [b.id, b]));
         // Blocks committed earlier are not kept apart from the content: they can be reused only
         // when they are still staged (the SDKs always commit freshly staged blocks).
@@ -215,7 +277,8 @@ export function createBlobService(deps: { store: BlobStore; clock: Clock }) {
           checkBlockId(entry.id);
           const data = entry.kind === 'Committed' ? undefined : staged.get(entry.id);
           if (!data) {
-            const why = entry.kind === 'Committed' && committed.has(entry.id) ? 're-committing a committed block is not supported by Keyless' : 'it was not staged';
+            const why =
+              entry.kind === 'Committed' && committed.has(entry.id) ? 're-committing a committed block is not supported by Keyless' : 'it was not staged';
             throw new BlobError('InvalidBlockList', `Block '${entry.id}' cannot be committed: ${why}.`);
           }
           parts.push(data);
@@ -234,11 +297,23 @@ export function createBlobService(deps: { store: BlobStore; clock: Clock }) {
       const found = await store.blobs.getBlob(account, containerName, checkBlobName(name));
       const staged = which === 'committed' ? [] : await store.blobs.listBlocks(account, containerName, name);
       if (!found && staged.length === 0) throw new BlobError('BlobNotFound');
-      return { blob: found, committed: which === 'uncommitted' ? [] : found?.committedBlocks ?? [], uncommitted: staged.filter((b) => !b.id.startsWith('dfs:')) };
+      return {
+        blob: found,
+        committed: which === 'uncommitted' ? [] : (found?.committedBlocks ?? []),
+        uncommitted: staged.filter((b) => !b.id.startsWith('dfs:')),
+      };
     },
 
     // ---- Data Lake paths ----
-    async createPath(account: string, fs: string, path: string, kind: 'file' | 'directory', headers: BlobHttpHeaders, metadata: Record<string, string>, conditions?: Conditions): Promise<BlobRecord> {
+    async createPath(
+      account: string,
+      fs: string,
+      path: string,
+      kind: 'file' | 'directory',
+      headers: BlobHttpHeaders,
+      metadata: Record<string, string>,
+      conditions?: Conditions,
+    ): Promise<BlobRecord> {
       await container(account, fs, true);
       checkPathName(path);
       return store.transaction(async (tx) => {
@@ -259,12 +334,24 @@ export function createBlobService(deps: { store: BlobStore; clock: Clock }) {
       if (position + content.length > MAX_BLOB_BYTES) throw new BlobError('RequestBodyTooLarge', `A Keyless file holds at most ${MAX_BLOB_BYTES} bytes.`);
       await store.blobs.putBlock(account, fs, path, `dfs:${String(position).padStart(16, '0')}`, content);
     },
-    async flushData(account: string, fs: string, path: string, position: number, headers: BlobHttpHeaders | undefined, conditions?: Conditions): Promise<BlobRecord> {
+    async flushData(
+      account: string,
+      fs: string,
+      path: string,
+      position: number,
+      headers: BlobHttpHeaders | undefined,
+      conditions?: Conditions,
+    ): Promise<BlobRecord> {
       return store.transaction(async (tx) => {
         const found = await blob(account, fs, checkPathName(path), true);
         evaluateConditions(found, conditions, false);
         const staged = (await tx.blobs.listBlocks(account, fs, path)).filter((b) => b.id.startsWith('dfs:')).sort((a, b) => a.id.localeCompare(b.id));
-        const data = await tx.blobs.readBlocks(account, fs, path, staged.map((b) => b.id));
+        const data = await tx.blobs.readBlocks(
+          account,
+          fs,
+          path,
+          staged.map((b) => b.id),
+        );
         let offset = found.size;
         const parts = [await tx.blobs.readContent(account, fs, path)];
         for (const block of staged) {
@@ -282,7 +369,13 @@ export function createBlobService(deps: { store: BlobStore; clock: Clock }) {
         return record;
       });
     },
-    async listPaths(account: string, fs: string, directory: string | undefined, recursive: boolean, request: { after?: string; limit: number }): Promise<Page<BlobRecord>> {
+    async listPaths(
+      account: string,
+      fs: string,
+      directory: string | undefined,
+      recursive: boolean,
+      request: { after?: string; limit: number },
+    ): Promise<Page<BlobRecord>> {
       await container(account, fs, true);
       if (directory) {
         const dir = await store.blobs.getBlob(account, fs, checkPathName(directory));

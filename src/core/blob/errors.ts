@@ -18,7 +18,7 @@ export const BLOB_ERROR_CODES = {
   InvalidXmlDocument: [400, 'XML specified is not syntactically valid.'],
   InvalidHeaderValue: [400, 'The value for one of the HTTP headers is not in the correct format.'],
   InvalidQueryParameterValue: [400, 'Value for one of the query parameters specified in the request URI is invalid.'],
-  MissingRequiredHeader: [400, 'An HTTP header that\'s mandatory for this request is not specified.'],
+  MissingRequiredHeader: [400, "An HTTP header that's mandatory for this request is not specified."],
   Md5Mismatch: [400, 'The MD5 value specified in the request did not match with the MD5 value calculated by the server.'],
   RequestBodyTooLarge: [413, 'The request body is too large and exceeds the maximum permissible limit.'],
   UnsupportedOperation: [400, 'The requested operation is not supported by Keyless.'],
@@ -28,11 +28,17 @@ export const BLOB_ERROR_CODES = {
   PathNotFound: [404, 'The specified path does not exist.'],
   PathAlreadyExists: [409, 'The specified path already exists.'],
   DirectoryNotEmpty: [409, 'The recursive query parameter value must be true to delete a non-empty directory.'],
-  InvalidFlushPosition: [400, 'The uploaded data is not contiguous or the position query parameter value is not equal to the length of the file after appending the uploaded data.'],
+  InvalidFlushPosition: [
+    400,
+    'The uploaded data is not contiguous or the position query parameter value is not equal to the length of the file after appending the uploaded data.',
+  ],
   // Authentication and authorization
   NoAuthenticationInformation: [401, 'Server failed to authenticate the request. Please refer to the information in the www-authenticate header.'],
   InvalidAuthenticationInfo: [401, 'Server failed to authenticate the request. Please refer to the information in the www-authenticate header.'],
-  AuthenticationFailed: [403, 'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.'],
+  AuthenticationFailed: [
+    403,
+    'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.',
+  ],
   AuthorizationPermissionMismatch: [403, 'This request is not authorized to perform this operation using this permission.'],
   KeyBasedAuthenticationNotPermitted: [403, 'Key based authentication is not permitted on this storage account.'],
 } as const satisfies Record<string, readonly [number, string]>;

@@ -14,7 +14,11 @@ const METADATA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function checkContainerName(name: string): string {
   if (SPECIAL_CONTAINERS.has(name)) return name;
   if (name.length < 3 || name.length > 63) throw new BlobError('OutOfRangeInput', `The container name '${name.slice(0, 80)}' must be 3 to 63 characters long.`);
-  if (!CONTAINER.test(name)) throw new BlobError('InvalidResourceName', `The container name '${name}' may contain only lower-case letters, digits and single hyphens, and must start and end with a letter or digit.`);
+  if (!CONTAINER.test(name))
+    throw new BlobError(
+      'InvalidResourceName',
+      `The container name '${name}' may contain only lower-case letters, digits and single hyphens, and must start and end with a letter or digit.`,
+    );
   return name;
 }
 

@@ -77,17 +77,19 @@ export function metadataObject(input: CloudInput): Record<string, unknown> {
 /** api-versions 2019-05-01 and later: an array holding one cloud. */
 export function metadataArray(input: CloudInput): Record<string, unknown>[] {
   const e = cloudEndpoints(input);
-  return [{
-    name: CLOUD_NAME,
-    portal: e.portal,
-    authentication: { loginEndpoint: e.loginEndpoint, audiences: e.audiences, tenant: ADFS_SEGMENT, identityProvider: 'ADFS' },
-    resourceManager: e.resourceManager,
-    graph: e.graph,
-    graphAudience: e.graph,
-    microsoftGraphResourceId: e.graph,
-    gallery: e.portal,
-    suffixes: { ...input.suffixes },
-  }];
+  return [
+    {
+      name: CLOUD_NAME,
+      portal: e.portal,
+      authentication: { loginEndpoint: e.loginEndpoint, audiences: e.audiences, tenant: ADFS_SEGMENT, identityProvider: 'ADFS' },
+      resourceManager: e.resourceManager,
+      graph: e.graph,
+      graphAudience: e.graph,
+      microsoftGraphResourceId: e.graph,
+      gallery: e.portal,
+      suffixes: { ...input.suffixes },
+    },
+  ];
 }
 
 /**
@@ -100,7 +102,12 @@ export function azCloudConfig(input: CloudInput): { endpoints: Record<string, st
   const suffixes: Record<string, string> = {};
   const s = input.suffixes ?? {};
   // Metadata key → az CloudSuffixes attribute (camelCase), for the suffixes az knows.
-  const AZ_SUFFIX_NAMES: Record<string, string> = { storage: 'storageEndpoint', keyVaultDns: 'keyvaultDns', acrLoginServer: 'acrLoginServerEndpoint', mhsmDns: 'mhsmDns' };
+  const AZ_SUFFIX_NAMES: Record<string, string> = {
+    storage: 'storageEndpoint',
+    keyVaultDns: 'keyvaultDns',
+    acrLoginServer: 'acrLoginServerEndpoint',
+    mhsmDns: 'mhsmDns',
+  };
   for (const [key, value] of Object.entries(s)) {
     const name = AZ_SUFFIX_NAMES[key];
     if (!name) continue;

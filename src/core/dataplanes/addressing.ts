@@ -89,7 +89,17 @@ function stripPort(host: string): string {
  * could not be reached path-style, so the storage provider refuses them.
  */
 export const RESERVED_ACCOUNT_NAMES: ReadonlySet<string> = new Set([
-  'subscriptions', 'providers', 'tenants', 'discovery', 'common', 'organizations', 'consumers', 'keyless', 'metadata', 'oauth2', 'msi',
+  'subscriptions',
+  'providers',
+  'tenants',
+  'discovery',
+  'common',
+  'organizations',
+  'consumers',
+  'keyless',
+  'metadata',
+  'oauth2',
+  'msi',
   // The Kusto data plane's path-style clusters (`/kusto/{cluster}`, docs/adr/0015-kusto.md).
   'kusto',
 ]);

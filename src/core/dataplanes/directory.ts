@@ -54,7 +54,10 @@ const CACHE_MS = 1000;
 export function storageAccountView(r: ResourceRecord, tenantId: string): StorageAccountView {
   const p = r.properties;
   return {
-    id: r.id, name: r.name, subscriptionId: r.subscriptionId, tenantId,
+    id: r.id,
+    name: r.name,
+    subscriptionId: r.subscriptionId,
+    tenantId,
     isHnsEnabled: p['isHnsEnabled'] === true,
     allowSharedKeyAccess: p['allowSharedKeyAccess'] !== false,
   };
@@ -62,9 +65,12 @@ export function storageAccountView(r: ResourceRecord, tenantId: string): Storage
 
 export function vaultView(r: ResourceRecord): VaultView {
   const p = r.properties;
-  const policies = Array.isArray(p['accessPolicies']) ? p['accessPolicies'] as VaultAccessPolicy[] : [];
+  const policies = Array.isArray(p['accessPolicies']) ? (p['accessPolicies'] as VaultAccessPolicy[]) : [];
   return {
-    id: r.id, name: r.name, subscriptionId: r.subscriptionId, location: r.location,
+    id: r.id,
+    name: r.name,
+    subscriptionId: r.subscriptionId,
+    location: r.location,
     tenantId: String(p['tenantId'] ?? ''),
     enableRbacAuthorization: p['enableRbacAuthorization'] === true,
     accessPolicies: policies,
@@ -89,15 +95,17 @@ export function createDataPlaneDirectory(deps: { store: Pick<Store, 'resources' 
     return found.find((r) => r.provisioningState !== 'Deleting');
   }
   return {
-    findStorageAccount: (name) => cached(`s:${name.toLowerCase()}`, async () => {
-      const r = await findOne(STORAGE_ACCOUNT_TYPE, name);
-      if (!r) return undefined;
-      const subscription = await deps.store.subscriptions.get(r.subscriptionId);
-      return subscription ? storageAccountView(r, subscription.tenantId) : undefined;
-    }),
-    findVault: (name) => cached(`v:${name.toLowerCase()}`, async () => {
-      const r = await findOne(VAULT_TYPE, name);
-      return r ? vaultView(r) : undefined;
-    }),
+    findStorageAccount: (name) =>
+      cached(`s:${name.toLowerCase()}`, async () => {
+        const r = await findOne(STORAGE_ACCOUNT_TYPE, name);
+        if (!r) return undefined;
+        const subscription = await deps.store.subscriptions.get(r.subscriptionId);
+        return subscription ? storageAccountView(r, subscription.tenantId) : undefined;
+      }),
+    findVault: (name) =>
+      cached(`v:${name.toLowerCase()}`, async () => {
+        const r = await findOne(VAULT_TYPE, name);
+        return r ? vaultView(r) : undefined;
+      }),
   };
 }

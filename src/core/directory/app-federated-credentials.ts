@@ -12,7 +12,11 @@ import { isoTime, type Clock } from '../clock.js';
 import { isGuid, type IdGenerator } from '../ids.js';
 import type { Repositories, Store } from '../ports.js';
 import {
-  checkAmongSiblings, checkFederatedCredentialName, readFederatedCredential, type FederatedCredential, type Invalid,
+  checkAmongSiblings,
+  checkFederatedCredentialName,
+  readFederatedCredential,
+  type FederatedCredential,
+  type Invalid,
 } from '../workload-identity/federated-credentials.js';
 import { DirectoryError, insufficientPrivileges, type ApplicationRecord, type DirectoryCaller } from './applications.js';
 
@@ -54,30 +58,47 @@ export function createAppFederatedCredentialService(deps: AppFederatedCredential
 
   async function appOf(tx: Pick<Repositories, 'applications'>, caller: DirectoryCaller, id: string): Promise<ApplicationRecord> {
     const app = isGuid(id) ? await tx.applications.get(caller.tenantId, id) : undefined;
-    if (!app) throw new DirectoryError('not-found', 'Request_ResourceNotFound', `Resource '${id.slice(0, 100)}' does not exist or one of its queried reference-property objects are not present.`);
+    if (!app)
+      throw new DirectoryError(
+        'not-found',
+        'Request_ResourceNotFound',
+        `Resource '${id.slice(0, 100)}' does not exist or one of its queried reference-property objects are not present.`,
+      );
     return app;
   }
 
   function find(records: readonly AppFederatedCredentialRecord[], idOrName: string): AppFederatedCredentialRecord {
     const found = records.find((r) => r.id.toLowerCase() === idOrName.toLowerCase()) ?? records.find((r) => r.name.toLowerCase() === idOrName.toLowerCase());
-    if (!found) throw new DirectoryError('not-found', 'Request_ResourceNotFound', `Resource '${idOrName.slice(0, 130)}' does not exist or one of its queried reference-property objects are not present.`);
+    if (!found)
+      throw new DirectoryError(
+        'not-found',
+        'Request_ResourceNotFound',
+        `Resource '${idOrName.slice(0, 130)}' does not exist or one of its queried reference-property objects are not present.`,
+      );
     return found;
   }
 
   function description(value: unknown): string | null {
     if (value === undefined || value === null) return null;
-    if (typeof value !== 'string' || value.length > MAX_DESCRIPTION) throw badRequest(`'description' must be a string of at most ${MAX_DESCRIPTION} characters.`);
+    if (typeof value !== 'string' || value.length > MAX_DESCRIPTION)
+      throw badRequest(`'description' must be a string of at most ${MAX_DESCRIPTION} characters.`);
     return value;
   }
 
   /** Runs a write under the application's row lock (see the header). */
-  function write<T>(caller: DirectoryCaller, appId: string, work: (tx: Repositories, app: ApplicationRecord, others: AppFederatedCredentialRecord[]) => Promise<T>): Promise<T> {
+  function write<T>(
+    caller: DirectoryCaller,
+    appId: string,
+    work: (tx: Repositories, app: ApplicationRecord, others: AppFederatedCredentialRecord[]) => Promise<T>,
+  ): Promise<T> {
     requireAdmin(caller);
-    return deps.store.transaction(async (tx) => {
-      const app = await appOf(tx, caller, appId);
-      await tx.applications.update(app);
-      return work(tx, app, await tx.appFederatedCredentials.listByApp(app.tenantId, app.objectId));
-    }).finally(() => deps.onChange?.());
+    return deps.store
+      .transaction(async (tx) => {
+        const app = await appOf(tx, caller, appId);
+        await tx.applications.update(app);
+        return work(tx, app, await tx.appFederatedCredentials.listByApp(app.tenantId, app.objectId));
+      })
+      .finally(() => deps.onChange?.());
   }
 
   return {
@@ -98,10 +119,17 @@ export function createAppFederatedCredentialService(deps: AppFederatedCredential
       const fields = readFederatedCredential(body, badRequest);
       const text = description(body.description);
       return write(caller, appId, async (tx, app, others) => {
-        if (others.some((o) => o.name.toLowerCase() === name.toLowerCase())) throw badRequest(`A federated identity credential named '${name}' already exists on this application.`);
+        if (others.some((o) => o.name.toLowerCase() === name.toLowerCase()))
+          throw badRequest(`A federated identity credential named '${name}' already exists on this application.`);
         checkAmongSiblings({ name, ...fields }, others, badRequest, 'application');
         const record: AppFederatedCredentialRecord = {
-          id: deps.ids.newGuid(), tenantId: app.tenantId, appObjectId: app.objectId, name, ...fields, description: text, createdAt: isoTime(deps.clock.now()),
+          id: deps.ids.newGuid(),
+          tenantId: app.tenantId,
+          appObjectId: app.objectId,
+          name,
+          ...fields,
+          description: text,
+          createdAt: isoTime(deps.clock.now()),
         };
         await tx.appFederatedCredentials.insert(record);
         return record;
@@ -112,7 +140,8 @@ export function createAppFederatedCredentialService(deps: AppFederatedCredential
     update(caller: DirectoryCaller, appId: string, idOrName: string, body: Record<string, unknown>): Promise<void> {
       return write(caller, appId, async (tx, _app, all) => {
         const current = find(all, idOrName);
-        if (body.name !== undefined && body.name !== current.name) throw badRequest("Property 'name' cannot be changed: it is immutable once the credential is created.");
+        if (body.name !== undefined && body.name !== current.name)
+          throw badRequest("Property 'name' cannot be changed: it is immutable once the credential is created.");
         const merged = { issuer: body.issuer ?? current.issuer, subject: body.subject ?? current.subject, audiences: body.audiences ?? current.audiences };
         const fields = readFederatedCredential(merged, badRequest);
         const others = all.filter((o) => o.id !== current.id);

@@ -41,7 +41,11 @@ export interface ApplicationRepository {
 export type DirectoryErrorKind = 'invalid' | 'forbidden' | 'not-found' | 'conflict';
 
 export class DirectoryError extends Error {
-  constructor(readonly kind: DirectoryErrorKind, readonly code: string, message: string) {
+  constructor(
+    readonly kind: DirectoryErrorKind,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'DirectoryError';
   }
@@ -50,9 +54,15 @@ export class DirectoryError extends Error {
 export const isDirectoryError = (e: unknown): e is DirectoryError => e instanceof DirectoryError;
 
 /** Graph's answer when the caller lacks a directory permission (az looks for "insufficient privileges"). */
-export const insufficientPrivileges = () => new DirectoryError('forbidden', 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+export const insufficientPrivileges = () =>
+  new DirectoryError('forbidden', 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
 
-const notFound = (id: string) => new DirectoryError('not-found', 'Request_ResourceNotFound', `Resource '${id.slice(0, 100)}' does not exist or one of its queried reference-property objects are not present.`);
+const notFound = (id: string) =>
+  new DirectoryError(
+    'not-found',
+    'Request_ResourceNotFound',
+    `Resource '${id.slice(0, 100)}' does not exist or one of its queried reference-property objects are not present.`,
+  );
 const badRequest = (message: string) => new DirectoryError('invalid', 'Request_BadRequest', message);
 
 /** Who asks: the caller's object id and tenant, from its verified Graph token. */
@@ -139,8 +149,11 @@ export function createApplicationService(deps: ApplicationServiceDeps) {
     async createApplication(caller: DirectoryCaller, body: { displayName?: unknown }): Promise<ApplicationRecord> {
       requireAdmin(caller);
       const app: ApplicationRecord = {
-        objectId: deps.ids.newGuid(), appId: deps.ids.newGuid(), tenantId: caller.tenantId,
-        displayName: displayNameOf(body.displayName, true)!, createdAt: isoTime(deps.clock.now()),
+        objectId: deps.ids.newGuid(),
+        appId: deps.ids.newGuid(),
+        tenantId: caller.tenantId,
+        displayName: displayNameOf(body.displayName, true)!,
+        createdAt: isoTime(deps.clock.now()),
       };
       await repo.insert(app);
       changed();
@@ -181,11 +194,17 @@ export function createApplicationService(deps: ApplicationServiceDeps) {
       const end = input.endDateTime === undefined ? addYears(start, DEFAULT_PASSWORD_YEARS) : parseDate(input.endDateTime, 'endDateTime');
       if (end <= start) throw badRequest('endDateTime must be later than startDateTime.');
       if (end <= now) throw badRequest('endDateTime must be in the future.');
-      const displayName = input.displayName === undefined || input.displayName === null ? null : displayNameOf(input.displayName, false) ?? null;
+      const displayName = input.displayName === undefined || input.displayName === null ? null : (displayNameOf(input.displayName, false) ?? null);
       const secret = deps.secrets.generate();
       const record: ClientSecretRecord = {
-        id: deps.ids.newGuid(), tenantId: app.tenantId, appId: app.appId, hash: deps.secrets.hash(secret), hint: secret.slice(0, 3),
-        displayName: displayName ?? '', createdAt: isoTime(start), expiresAt: isoTime(end),
+        id: deps.ids.newGuid(),
+        tenantId: app.tenantId,
+        appId: app.appId,
+        hash: deps.secrets.hash(secret),
+        hint: secret.slice(0, 3),
+        displayName: displayName ?? '',
+        createdAt: isoTime(start),
+        expiresAt: isoTime(end),
       };
       await deps.store.clientSecrets.insert(record);
       changed();
@@ -212,16 +231,26 @@ export function createApplicationService(deps: ApplicationServiceDeps) {
     async createServicePrincipal(caller: DirectoryCaller, body: { appId?: unknown }): Promise<ServicePrincipal> {
       requireAdmin(caller);
       const appId = body.appId;
-      if (typeof appId !== 'string' || !isGuid(appId)) throw badRequest("Property 'appId' must be the application (client) id of an application of this directory.");
+      if (typeof appId !== 'string' || !isGuid(appId))
+        throw badRequest("Property 'appId' must be the application (client) id of an application of this directory.");
       const app = await repo.getByAppId(caller.tenantId, appId);
       // Graph's words, which az matches (' does not reference ').
       if (!app) throw badRequest(`The appId '${appId}' of the service principal does not reference a valid application object.`);
       if (await deps.store.principals.getByAppId(caller.tenantId, appId)) {
-        throw new DirectoryError('conflict', 'Request_MultipleObjectsWithSameKeyValue', 'The service principal cannot be created, updated, or restored because the service principal name ' + appId + ' is already in use.');
+        throw new DirectoryError(
+          'conflict',
+          'Request_MultipleObjectsWithSameKeyValue',
+          'The service principal cannot be created, updated, or restored because the service principal name ' + appId + ' is already in use.',
+        );
       }
       const principal: ServicePrincipal = {
-        objectId: deps.ids.newGuid(), appId, tenantId: caller.tenantId, displayName: app.displayName,
-        kind: 'Application', resourceId: null, createdAt: isoTime(deps.clock.now()),
+        objectId: deps.ids.newGuid(),
+        appId,
+        tenantId: caller.tenantId,
+        displayName: app.displayName,
+        kind: 'Application',
+        resourceId: null,
+        createdAt: isoTime(deps.clock.now()),
       };
       await deps.store.principals.insert(principal);
       changed();
@@ -249,8 +278,11 @@ export type ApplicationService = ReturnType<typeof createApplicationService>;
 
 export function toPasswordCredential(r: ClientSecretRecord): PasswordCredential {
   return {
-    keyId: r.id, displayName: r.displayName === '' ? null : r.displayName, hint: r.hint,
-    startDateTime: r.createdAt, endDateTime: r.expiresAt ?? '9999-12-31T23:59:59Z',
+    keyId: r.id,
+    displayName: r.displayName === '' ? null : r.displayName,
+    hint: r.hint,
+    startDateTime: r.createdAt,
+    endDateTime: r.expiresAt ?? '9999-12-31T23:59:59Z',
   };
 }
 

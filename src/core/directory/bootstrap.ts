@@ -53,11 +53,20 @@ async function insertBootstrapRecords(tx: Repositories, id: BootstrapIdentity, c
   const now = isoTime(clock.now());
   const tenant: Tenant = { id: id.tenantId, displayName: 'Keyless Directory', defaultDomain: 'keyless.local', createdAt: now };
   const subscription: Subscription = {
-    id: id.subscriptionId, tenantId: id.tenantId, displayName: DEFAULT_SUBSCRIPTION_NAME, state: 'Enabled', createdAt: now,
+    id: id.subscriptionId,
+    tenantId: id.tenantId,
+    displayName: DEFAULT_SUBSCRIPTION_NAME,
+    state: 'Enabled',
+    createdAt: now,
   };
   const admin: ServicePrincipal = {
-    objectId: id.objectId, appId: id.clientId, tenantId: id.tenantId, displayName: ADMIN_DISPLAY_NAME,
-    kind: 'Application', resourceId: null, createdAt: now,
+    objectId: id.objectId,
+    appId: id.clientId,
+    tenantId: id.tenantId,
+    displayName: ADMIN_DISPLAY_NAME,
+    kind: 'Application',
+    resourceId: null,
+    createdAt: now,
   };
   await tx.tenants.insert(tenant);
   await tx.subscriptions.insert(subscription);
@@ -79,8 +88,14 @@ export async function addClientSecret(
   const secret = deps.secrets.generate();
   const id = deps.ids.newGuid();
   await deps.store.clientSecrets.insert({
-    id, tenantId: app.tenantId, appId: app.appId, hash: deps.secrets.hash(secret), hint: secret.slice(0, 3),
-    displayName, createdAt: isoTime(deps.clock.now()), expiresAt: null,
+    id,
+    tenantId: app.tenantId,
+    appId: app.appId,
+    hash: deps.secrets.hash(secret),
+    hint: secret.slice(0, 3),
+    displayName,
+    createdAt: isoTime(deps.clock.now()),
+    expiresAt: null,
   });
   return { id, secret };
 }

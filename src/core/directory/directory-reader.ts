@@ -34,10 +34,8 @@ export function servicePrincipalNames(principal: ServicePrincipal): string[] {
 }
 
 export function createDirectoryReader(principals: Pick<PrincipalRepository, 'getByObjectId' | 'getByAppId' | 'getByResourceId'>): DirectoryReader {
-  const getByObjectId = (tenantId: string, objectId: string) =>
-    (isGuid(objectId) ? principals.getByObjectId(tenantId, objectId) : Promise.resolve(undefined));
-  const getByAppId = (tenantId: string, appId: string) =>
-    (isGuid(appId) ? principals.getByAppId(tenantId, appId) : Promise.resolve(undefined));
+  const getByObjectId = (tenantId: string, objectId: string) => (isGuid(objectId) ? principals.getByObjectId(tenantId, objectId) : Promise.resolve(undefined));
+  const getByAppId = (tenantId: string, appId: string) => (isGuid(appId) ? principals.getByAppId(tenantId, appId) : Promise.resolve(undefined));
   return {
     getByObjectId,
     getByAppId,

@@ -35,10 +35,17 @@ function memo<T>(clock: Clock, ttlMs: number, keep: (value: T) => boolean) {
       const value = load();
       entries.set(key, { value, expires: now + ttlMs });
       // Failures and unkept results (e.g. "not found") are not remembered.
-      value.then((v) => { if (!keep(v)) entries.delete(key); }, () => entries.delete(key));
+      value.then(
+        (v) => {
+          if (!keep(v)) entries.delete(key);
+        },
+        () => entries.delete(key),
+      );
       return value;
     },
-    clear() { entries.clear(); },
+    clear() {
+      entries.clear();
+    },
   };
 }
 

@@ -68,32 +68,49 @@ export function createHostAttestation(deps: HostAttestationDeps): HostAttestatio
     async issueJoinToken(resourceId, tenantId) {
       const resource = await repos.resources.get(resourceId);
       if (!resource || !deps.hostTypes.isHost(resource.type)) {
-        throw new DomainError('ResourceNotFound', `The host resource '${resourceId}' was not found. Join tokens are issued for: ${deps.hostTypes.types.join(', ')}.`);
+        throw new DomainError(
+          'ResourceNotFound',
+          `The host resource '${resourceId}' was not found. Join tokens are issued for: ${deps.hostTypes.types.join(', ')}.`,
+        );
       }
       const now = clock.now();
       const credential = newCredential(JOIN_TOKEN_PREFIX);
       const expiresOn = isoTime(now + lifetimeMs);
       await repos.hostCredentials.deleteExpiredJoinTokens(isoTime(now));
       await repos.hostCredentials.insertJoinToken({
-        id: credential.id, resourceId: resource.id, resourceCreatedAt: resource.createdAt, tenantId,
-        hash: hasher.hash(credential.secret), createdAt: isoTime(now), expiresAt: expiresOn, usedAt: null,
+        id: credential.id,
+        resourceId: resource.id,
+        resourceCreatedAt: resource.createdAt,
+        tenantId,
+        hash: hasher.hash(credential.secret),
+        createdAt: isoTime(now),
+        expiresAt: expiresOn,
+        usedAt: null,
       });
       return { joinToken: credential.text, expiresOn, resource };
     },
 
     async exchangeJoinToken(joinToken) {
-      const refused = new HostError('JoinTokenRefused', 'The join token is not valid: it is malformed, unknown, expired or already used. Ask for a new one with the keylessAgentJoin action on the host resource.');
+      const refused = new HostError(
+        'JoinTokenRefused',
+        'The join token is not valid: it is malformed, unknown, expired or already used. Ask for a new one with the keylessAgentJoin action on the host resource.',
+      );
       const parsed = parseCredential(JOIN_TOKEN_PREFIX, joinToken);
       if (!parsed) throw refused;
       const record = await repos.hostCredentials.getJoinToken(parsed.id);
       if (!hasher.verify(parsed.secret, record?.hash ?? DUMMY_HASH) || !record) throw refused;
       const now = isoTime(clock.now());
-      if (!await repos.hostCredentials.consumeJoinToken(record.id, now)) throw refused;
-      if (!await currentResource(record)) throw refused;
+      if (!(await repos.hostCredentials.consumeJoinToken(record.id, now))) throw refused;
+      if (!(await currentResource(record))) throw refused;
       const key = newCredential(HOST_KEY_PREFIX);
       await repos.hostCredentials.insertHostKey({
-        id: key.id, resourceId: record.resourceId, resourceCreatedAt: record.resourceCreatedAt, tenantId: record.tenantId,
-        hash: hasher.hash(key.secret), joinTokenId: record.id, createdAt: now,
+        id: key.id,
+        resourceId: record.resourceId,
+        resourceCreatedAt: record.resourceCreatedAt,
+        tenantId: record.tenantId,
+        hash: hasher.hash(key.secret),
+        joinTokenId: record.id,
+        createdAt: now,
       });
       return { hostKey: key.text, resourceId: record.resourceId, tenantId: record.tenantId };
     },

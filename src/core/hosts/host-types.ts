@@ -31,7 +31,10 @@ export interface HostTypes {
   readonly types: readonly string[];
   isHost(resourceType: string): boolean;
   /** The identities workloads on `host` may use now, each with its principal (deleted identities drop out). */
-  usable(host: ResourceRecord, repos: { principals: Pick<PrincipalRepository, 'getByResourceId'>; resources: Pick<ResourceRepository, 'get'> }): Promise<HeldIdentity[]>;
+  usable(
+    host: ResourceRecord,
+    repos: { principals: Pick<PrincipalRepository, 'getByResourceId'>; resources: Pick<ResourceRepository, 'get'> },
+  ): Promise<HeldIdentity[]>;
 }
 
 /** Every identity of the resource's identity block. */
@@ -57,7 +60,11 @@ export function createHostTypes(declarations: readonly HostTypeDeclaration[]): H
  * The principals behind `usable`. A user-assigned identity counts only while its own principal exists
  * (a deleted identity stops at once even if a resource still names it).
  */
-async function resolveUsable(host: ResourceRecord, usable: UsableIdentities, principals: Pick<PrincipalRepository, 'getByResourceId'>): Promise<HeldIdentity[]> {
+async function resolveUsable(
+  host: ResourceRecord,
+  usable: UsableIdentities,
+  principals: Pick<PrincipalRepository, 'getByResourceId'>,
+): Promise<HeldIdentity[]> {
   const held: HeldIdentity[] = [];
   if (usable.systemAssigned) {
     const principal = await principals.getByResourceId(host.id);
@@ -65,7 +72,8 @@ async function resolveUsable(host: ResourceRecord, usable: UsableIdentities, pri
   }
   for (const id of usable.userAssigned) {
     const principal = await principals.getByResourceId(id);
-    if (principal && principal.resourceId?.toLowerCase() !== host.id.toLowerCase()) held.push({ system: false, principal, resourceId: principal.resourceId ?? id });
+    if (principal && principal.resourceId?.toLowerCase() !== host.id.toLowerCase())
+      held.push({ system: false, principal, resourceId: principal.resourceId ?? id });
   }
   return held;
 }

@@ -34,17 +34,22 @@ export interface IdentityChangeNotifier {
 export function createIdentityChangeNotifier(): IdentityChangeNotifier {
   const listeners = new Set<() => void>();
   return {
-    notify() { for (const listener of [...listeners]) listener(); },
+    notify() {
+      for (const listener of [...listeners]) listener();
+    },
     subscribe(listener) {
       listeners.add(listener);
-      return () => { listeners.delete(listener); };
+      return () => {
+        listeners.delete(listener);
+      };
     },
   };
 }
 
 /** The snapshot of a set of held identities: sorted, with a version that is a hash of the set. */
 export function snapshotOf(held: readonly HeldIdentity[]): WatchedSnapshot {
-  const identities = held.map((h) => ({ clientId: h.principal.appId, objectId: h.principal.objectId, resourceId: h.resourceId, system: h.system }))
+  const identities = held
+    .map((h) => ({ clientId: h.principal.appId, objectId: h.principal.objectId, resourceId: h.resourceId, system: h.system }))
     .sort((a, b) => a.objectId.localeCompare(b.objectId));
   const text = identities.map((i) => `${i.objectId.toLowerCase()}|${i.clientId.toLowerCase()}|${i.resourceId.toLowerCase()}|${i.system}`).join('\n');
   return { version: createHash('sha256').update(text).digest('base64url').slice(0, 22), identities };
@@ -100,7 +105,12 @@ export function createIdentityWatch(deps: IdentityWatchDeps): IdentityWatch {
 /** Waits `ms`, or less when the notifier fires or the signal aborts. */
 function nextTick(ms: number, notifier: IdentityChangeNotifier, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((done) => {
-    const finish = () => { clearTimeout(timer); unsubscribe(); signal?.removeEventListener('abort', finish); done(); };
+    const finish = () => {
+      clearTimeout(timer);
+      unsubscribe();
+      signal?.removeEventListener('abort', finish);
+      done();
+    };
     const timer = setTimeout(finish, ms);
     const unsubscribe = notifier.subscribe(finish);
     signal?.addEventListener('abort', finish, { once: true });

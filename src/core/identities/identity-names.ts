@@ -14,9 +14,11 @@ const IDENTITY_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/;
 /** Throws `InvalidResourceName` unless `name` is a valid user-assigned identity name. */
 export function assertUserAssignedIdentityName(name: string): void {
   if (!IDENTITY_NAME.test(name)) {
-    throw new DomainError('InvalidResourceName',
+    throw new DomainError(
+      'InvalidResourceName',
       `Resource name '${name}' is invalid. The name of a user assigned identity must be 3 to 128 characters long, start with a letter or number, and contain only letters, numbers, hyphens and underscores.`,
-      { target: 'resourceName' });
+      { target: 'resourceName' },
+    );
   }
 }
 

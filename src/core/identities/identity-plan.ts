@@ -71,9 +71,11 @@ function readEntries(request: ManagedServiceIdentityRequest, mode: IdentityWrite
     // In a PUT the whole set is given: a null entry simply is not part of it.
     if (value === null && mode === 'replace') continue;
     if (value !== null && !parseUserAssignedIdentityId(id)) {
-      throw new DomainError('InvalidParameter',
+      throw new DomainError(
+        'InvalidParameter',
         `'${id}' in '${TARGET}' is not a valid user assigned identity resource id. Expected '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}'.`,
-        { target: TARGET });
+        { target: TARGET },
+      );
     }
     const existing = findKey(entries.keys(), id);
     if (existing !== undefined) entries.delete(existing);
@@ -94,22 +96,35 @@ function requestedFlags(request: ManagedServiceIdentityRequest, rules: IdentityR
 function checkRules(rules: IdentityRules, plan: IdentityPlan, flags: IdentityTypeFlags): void {
   const count = Object.keys(plan.kept).length + plan.attach.length;
   if (flags.userAssigned && count === 0) {
-    throw new DomainError('InvalidParameter',
-      `'${TARGET}' must name at least one user assigned identity when 'identity.type' is '${renderIdentityType(flags, rules.typeSpelling)}'.`, { target: TARGET });
+    throw new DomainError(
+      'InvalidParameter',
+      `'${TARGET}' must name at least one user assigned identity when 'identity.type' is '${renderIdentityType(flags, rules.typeSpelling)}'.`,
+      { target: TARGET },
+    );
   }
   if (plan.systemAssigned && !rules.allowSystemAssigned) {
-    throw new DomainError('InvalidParameter', "This resource type does not support a system assigned identity; use 'UserAssigned'.", { target: 'identity.type' });
+    throw new DomainError('InvalidParameter', "This resource type does not support a system assigned identity; use 'UserAssigned'.", {
+      target: 'identity.type',
+    });
   }
   if (count > 0 && !rules.allowUserAssigned) {
-    throw new DomainError('InvalidParameter', "This resource type does not support user assigned identities; use 'SystemAssigned'.", { target: 'identity.type' });
+    throw new DomainError('InvalidParameter', "This resource type does not support user assigned identities; use 'SystemAssigned'.", {
+      target: 'identity.type',
+    });
   }
   if (rules.exclusive && plan.systemAssigned && count > 0) {
-    throw new DomainError('InvalidParameter',
-      "'identity.type' must be either 'SystemAssigned' or 'UserAssigned': this resource type cannot hold a system assigned identity and user assigned identities at once.", { target: 'identity.type' });
+    throw new DomainError(
+      'InvalidParameter',
+      "'identity.type' must be either 'SystemAssigned' or 'UserAssigned': this resource type cannot hold a system assigned identity and user assigned identities at once.",
+      { target: 'identity.type' },
+    );
   }
   if (rules.maxUserAssigned !== undefined && count > rules.maxUserAssigned) {
-    throw new DomainError('InvalidParameter',
-      `This resource type allows at most ${rules.maxUserAssigned} user assigned ${rules.maxUserAssigned === 1 ? 'identity' : 'identities'}; ${count} were given.`, { target: TARGET });
+    throw new DomainError(
+      'InvalidParameter',
+      `This resource type allows at most ${rules.maxUserAssigned} user assigned ${rules.maxUserAssigned === 1 ? 'identity' : 'identities'}; ${count} were given.`,
+      { target: TARGET },
+    );
   }
 }
 
@@ -118,7 +133,12 @@ function checkRules(rules: IdentityRules, plan: IdentityPlan, flags: IdentityTyp
  * `request` (undefined/null: PUT without identity holds none; PATCH without identity changes nothing).
  * Throws `InvalidParameter` for a malformed request or one the rules refuse.
  */
-export function planIdentity(rules: IdentityRules, current: StoredResourceIdentity, request: ManagedServiceIdentityRequest | null | undefined, mode: IdentityWriteMode): IdentityPlan {
+export function planIdentity(
+  rules: IdentityRules,
+  current: StoredResourceIdentity,
+  request: ManagedServiceIdentityRequest | null | undefined,
+  mode: IdentityWriteMode,
+): IdentityPlan {
   if (request === undefined || request === null) {
     if (mode === 'merge') return { systemAssigned: current.systemAssigned, kept: { ...current.userAssignedIdentities }, attach: [] };
     return { systemAssigned: false, kept: {}, attach: [] };
@@ -128,8 +148,11 @@ export function planIdentity(rules: IdentityRules, current: StoredResourceIdenti
   const entries = readEntries(request, mode);
   const userAssignedWanted = flags?.userAssigned ?? true;
   if (!userAssignedWanted && [...entries.values()].some((attach) => attach)) {
-    throw new DomainError('InvalidParameter',
-      `'${TARGET}' can only be given when 'identity.type' includes 'UserAssigned'; it is '${renderIdentityType(flags!, rules.typeSpelling)}'.`, { target: TARGET });
+    throw new DomainError(
+      'InvalidParameter',
+      `'${TARGET}' can only be given when 'identity.type' includes 'UserAssigned'; it is '${renderIdentityType(flags!, rules.typeSpelling)}'.`,
+      { target: TARGET },
+    );
   }
 
   // Start from what is held (PATCH) or from nothing (PUT), then apply the entries.
@@ -148,7 +171,10 @@ export function planIdentity(rules: IdentityRules, current: StoredResourceIdenti
     else attach.push(id);
   }
   const plan: IdentityPlan = { systemAssigned: flags?.systemAssigned ?? current.systemAssigned, kept, attach };
-  const resulting: IdentityTypeFlags = { systemAssigned: plan.systemAssigned, userAssigned: flags?.userAssigned ?? (Object.keys(kept).length + attach.length > 0) };
+  const resulting: IdentityTypeFlags = {
+    systemAssigned: plan.systemAssigned,
+    userAssigned: flags?.userAssigned ?? Object.keys(kept).length + attach.length > 0,
+  };
   checkRules(rules, plan, resulting);
   return plan;
 }

@@ -31,9 +31,14 @@ export function allowedIdentityTypes(spelling: IdentityTypeSpelling): string[] {
  * `SystemAssigned, UserAssigned` (case-insensitive, either order). Throws `InvalidParameter` otherwise.
  */
 export function parseIdentityType(value: unknown, spelling: IdentityTypeSpelling): IdentityTypeFlags {
-  const invalid = () => new DomainError('InvalidParameter',
-    `The value '${String(value)}' of 'identity.type' is not valid. Allowed values: ${allowedIdentityTypes(spelling).map((t) => `'${t}'`).join(', ')}.`,
-    { target: 'identity.type' });
+  const invalid = () =>
+    new DomainError(
+      'InvalidParameter',
+      `The value '${String(value)}' of 'identity.type' is not valid. Allowed values: ${allowedIdentityTypes(spelling)
+        .map((t) => `'${t}'`)
+        .join(', ')}.`,
+      { target: 'identity.type' },
+    );
   if (typeof value !== 'string') throw invalid();
   const parts = value.split(',').map((p) => PARTS[p.trim().toLowerCase()]);
   if (parts.length === 0 || parts.length > 2 || parts.some((p) => p === undefined)) throw invalid();

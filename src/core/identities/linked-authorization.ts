@@ -35,10 +35,12 @@ export interface LinkingWrite {
 export type AuthorizeLinks = (caller: VerifiedCaller, identityIds: readonly string[], write: LinkingWrite) => Promise<void>;
 
 export function linkedAuthorizationFailed(objectId: string, write: LinkingWrite, refused: readonly string[]): DomainError {
-  return new DomainError('LinkedAuthorizationFailed',
-    `The client '${objectId}' with object id '${objectId}' has permission to perform action '${write.action}' on scope '${write.scope}'; `
-    + `however, it does not have permission to perform action '${ASSIGN_IDENTITY_ACTION}' on the linked scope(s) '${refused.join(',')}' `
-    + 'or the linked scope(s) are invalid.');
+  return new DomainError(
+    'LinkedAuthorizationFailed',
+    `The client '${objectId}' with object id '${objectId}' has permission to perform action '${write.action}' on scope '${write.scope}'; ` +
+      `however, it does not have permission to perform action '${ASSIGN_IDENTITY_ACTION}' on the linked scope(s) '${refused.join(',')}' ` +
+      'or the linked scope(s) are invalid.',
+  );
 }
 
 /** The rule over an RBAC permission check. */

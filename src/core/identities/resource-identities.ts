@@ -80,9 +80,11 @@ export interface ResourceIdentities {
 
 /** The 400 Azure gives when an attached identity cannot be used (absent, or of another tenant). */
 function identityNotFound(host: IdentityHost, id: string, target = 'identity.userAssignedIdentities'): DomainError {
-  return new DomainError('FailedIdentityOperation',
+  return new DomainError(
+    'FailedIdentityOperation',
     `Identity operation for resource '${host.id}' failed: the user assigned identity '${id}' was not found. Create it first, or check the resource id.`,
-    { target });
+    { target },
+  );
 }
 
 /**
@@ -91,20 +93,26 @@ function identityNotFound(host: IdentityHost, id: string, target = 'identity.use
  * and wording here are Keyless's [mem].
  */
 function regionalMismatch(host: IdentityHost, id: string, identityLocation: string): DomainError {
-  return new DomainError('FailedIdentityOperation',
-    `Identity operation for resource '${host.id}' failed: the user assigned identity '${id}' has isolationScope 'Regional' and is in '${identityLocation}'; `
-    + `it can only be assigned to resources in '${identityLocation}', not '${host.location}'.`,
-    { target: 'identity.userAssignedIdentities' });
+  return new DomainError(
+    'FailedIdentityOperation',
+    `Identity operation for resource '${host.id}' failed: the user assigned identity '${id}' has isolationScope 'Regional' and is in '${identityLocation}'; ` +
+      `it can only be assigned to resources in '${identityLocation}', not '${host.location}'.`,
+    { target: 'identity.userAssignedIdentities' },
+  );
 }
 
 const lower = (s: string) => s.toLowerCase();
 
 export function createResourceIdentities(deps: ResourceIdentitiesDeps): ResourceIdentities {
   /** The user-assigned identity `id` as the tenant of `host` sees it, with its region rule applied. */
-  async function resolveUserAssigned(tx: Repositories, host: IdentityHost, id: string, target?: string): Promise<{ stored: StoredUserAssignedIdentity; resource: ResourceRecord }> {
+  async function resolveUserAssigned(
+    tx: Repositories,
+    host: IdentityHost,
+    id: string,
+    target?: string,
+  ): Promise<{ stored: StoredUserAssignedIdentity; resource: ResourceRecord }> {
     const resource = await tx.resources.get(id);
-    const principal = resource && lower(resource.type) === lower(USER_ASSIGNED_IDENTITY_TYPE)
-      ? await tx.principals.getByResourceId(id) : undefined;
+    const principal = resource && lower(resource.type) === lower(USER_ASSIGNED_IDENTITY_TYPE) ? await tx.principals.getByResourceId(id) : undefined;
     if (!resource || !principal || lower(principal.tenantId) !== lower(host.tenantId)) throw identityNotFound(host, id, target);
     if (resource.properties['isolationScope'] === 'Regional' && host.location && resource.location !== host.location) {
       throw regionalMismatch(host, id, resource.location);
@@ -128,8 +136,13 @@ export function createResourceIdentities(deps: ResourceIdentitiesDeps): Resource
     }
     if (existing && resourceKey(existing.resourceId ?? '') === resourceKey(host.id)) return existing;
     const principal: ServicePrincipal = {
-      objectId: deps.ids.newGuid(), appId: deps.ids.newGuid(), tenantId: host.tenantId, displayName: host.name,
-      kind: 'ManagedIdentity', resourceId: host.id, createdAt: isoTime(deps.clock.now()),
+      objectId: deps.ids.newGuid(),
+      appId: deps.ids.newGuid(),
+      tenantId: host.tenantId,
+      displayName: host.name,
+      kind: 'ManagedIdentity',
+      resourceId: host.id,
+      createdAt: isoTime(deps.clock.now()),
     };
     await tx.principals.insert(principal);
     return principal;
@@ -170,8 +183,11 @@ export function createResourceIdentities(deps: ResourceIdentitiesDeps): Resource
           }
           const id = rule.by === 'objectId' ? await resolveByObjectId(tx, input.host, value, target) : value;
           if (rule.mustBeAttached && !attached.has(resourceKey(id))) {
-            throw new DomainError('InvalidParameter',
-              `The user assigned identity '${value}' named in '${target}' must also be listed in 'identity.userAssignedIdentities'.`, { target });
+            throw new DomainError(
+              'InvalidParameter',
+              `The user assigned identity '${value}' named in '${target}' must also be listed in 'identity.userAssignedIdentities'.`,
+              { target },
+            );
           }
           if (!before.has(lower(value))) fresh.push(id);
         }

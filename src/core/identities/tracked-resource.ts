@@ -28,7 +28,11 @@ export function normalizeResourceLocation(location: unknown): string {
   }
   const normalized = String(location).replace(/\s+/g, '').toLowerCase();
   if (typeof location !== 'string' || !/^[a-z0-9]{1,64}$/.test(normalized)) {
-    throw new DomainError('InvalidParameter', `The provided location '${String(location)}' is not valid. A location is a region name made of letters and digits, such as 'westus2'.`, { target: 'location' });
+    throw new DomainError(
+      'InvalidParameter',
+      `The provided location '${String(location)}' is not valid. A location is a region name made of letters and digits, such as 'westus2'.`,
+      { target: 'location' },
+    );
   }
   return normalized;
 }
@@ -36,16 +40,20 @@ export function normalizeResourceLocation(location: unknown): string {
 /** ARM refuses to move a resource by PUT: the location must be the one it was created in. */
 export function assertSameLocation(resource: ResourceRecord, location: string, typeLabel: string): void {
   if (resource.location !== location) {
-    throw new DomainError('InvalidResourceLocation',
+    throw new DomainError(
+      'InvalidResourceLocation',
       `The resource '${typeLabel}/${resource.name}' already exists in location '${resource.location}' in resource group '${resource.resourceGroup}'. A resource with the same name cannot be created in location '${location}'. Please select a new resource name.`,
-      { target: 'location' });
+      { target: 'location' },
+    );
   }
 }
 
 /** ARM's 404 for a resource that does not exist in its group. */
 export function resourceNotFound(type: string, name: string, resourceGroup: string): DomainError {
-  return new DomainError('ResourceNotFound',
-    `The Resource '${type}/${name}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+  return new DomainError(
+    'ResourceNotFound',
+    `The Resource '${type}/${name}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+  );
 }
 
 /** Options of a list of one resource type. */
@@ -63,8 +71,18 @@ export async function listResourcesOfType(
 ): Promise<Page<ResourceRecord>> {
   const size = checkPageSize(query.top);
   if (scope.resourceGroup === undefined) {
-    return readFilteredPage((page) => repos.resources.listBySubscription(scope.subscriptionId, page, type), () => true, size, query.after);
+    return readFilteredPage(
+      (page) => repos.resources.listBySubscription(scope.subscriptionId, page, type),
+      () => true,
+      size,
+      query.after,
+    );
   }
   const group = await loadResourceGroup(repos, scope.subscriptionId, scope.resourceGroup);
-  return readFilteredPage((page) => repos.resources.listByGroup(scope.subscriptionId, group.name, page, type), () => true, size, query.after);
+  return readFilteredPage(
+    (page) => repos.resources.listByGroup(scope.subscriptionId, group.name, page, type),
+    () => true,
+    size,
+    query.after,
+  );
 }

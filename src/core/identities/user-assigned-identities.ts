@@ -37,15 +37,18 @@ function parseIsolationScope(value: unknown): IsolationScope {
     if (value.toLowerCase() === 'none') return 'None';
     if (value.toLowerCase() === 'regional') return 'Regional';
   }
-  throw new DomainError('InvalidParameter', `The value '${String(value)}' of 'properties.isolationScope' is not valid. Allowed values: 'None', 'Regional'.`,
-    { target: 'properties.isolationScope' });
+  throw new DomainError('InvalidParameter', `The value '${String(value)}' of 'properties.isolationScope' is not valid. Allowed values: 'None', 'Regional'.`, {
+    target: 'properties.isolationScope',
+  });
 }
 
 /** The identity properties of a stored user-assigned identity. */
 export function userAssignedIdentityProperties(resource: ResourceRecord): UserAssignedIdentityProperties {
   const p = resource.properties;
   return {
-    tenantId: String(p['tenantId']), principalId: String(p['principalId']), clientId: String(p['clientId']),
+    tenantId: String(p['tenantId']),
+    principalId: String(p['principalId']),
+    clientId: String(p['clientId']),
     isolationScope: p['isolationScope'] === 'Regional' ? 'Regional' : 'None',
   };
 }
@@ -63,9 +66,10 @@ export const USER_ASSIGNED_IDENTITY_SPEC: TrackedTypeSpec = {
     readOnly: IDENTITY_FIELDS,
     write(properties, { existing }) {
       const requested = properties['isolationScope'];
-      const isolationScope = requested === undefined || requested === null
-        ? (existing?.properties['isolationScope'] as IsolationScope | undefined) ?? 'None'
-        : parseIsolationScope(requested);
+      const isolationScope =
+        requested === undefined || requested === null
+          ? ((existing?.properties['isolationScope'] as IsolationScope | undefined) ?? 'None')
+          : parseIsolationScope(requested);
       const kept = existing ? Object.fromEntries(IDENTITY_FIELDS.map((f) => [f, existing.properties[f]])) : {};
       return { ...kept, isolationScope };
     },
@@ -73,8 +77,13 @@ export const USER_ASSIGNED_IDENTITY_SPEC: TrackedTypeSpec = {
   hooks: {
     async onCreate({ tx, resource, target, ids, clock }) {
       const principal: ServicePrincipal = {
-        objectId: ids.newGuid(), appId: ids.newGuid(), tenantId: target.tenantId, displayName: resource.name,
-        kind: 'ManagedIdentity', resourceId: resource.id, createdAt: isoTime(clock.now()),
+        objectId: ids.newGuid(),
+        appId: ids.newGuid(),
+        tenantId: target.tenantId,
+        displayName: resource.name,
+        kind: 'ManagedIdentity',
+        resourceId: resource.id,
+        createdAt: isoTime(clock.now()),
       };
       await tx.principals.insert(principal);
       return {
@@ -87,11 +96,15 @@ export const USER_ASSIGNED_IDENTITY_SPEC: TrackedTypeSpec = {
 
 /** SystemAssignedIdentities_GetByScope: the system-assigned identity of the resource at `scope`, in the caller's tenant. */
 export async function findSystemAssignedIdentity(
-  repos: Pick<Repositories, 'subscriptions' | 'resources' | 'principals'>, scope: string, callerTenantId: string,
+  repos: Pick<Repositories, 'subscriptions' | 'resources' | 'principals'>,
+  scope: string,
+  callerTenantId: string,
 ): Promise<SystemAssignedIdentityView> {
   const parts = parseResourceId(scope);
-  const absent = new DomainError('ResourceNotFound',
-    `The resource '${scope}' does not exist or has no system assigned identity. Enable one by setting 'identity.type' to 'SystemAssigned' on the resource.`);
+  const absent = new DomainError(
+    'ResourceNotFound',
+    `The resource '${scope}' does not exist or has no system assigned identity. Enable one by setting 'identity.type' to 'SystemAssigned' on the resource.`,
+  );
   if (!parts?.subscriptionId || !parts.namespace) throw absent;
   const subscription = await repos.subscriptions.get(parts.subscriptionId);
   if (!subscription || subscription.tenantId.toLowerCase() !== callerTenantId.toLowerCase()) {

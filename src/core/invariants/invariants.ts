@@ -8,10 +8,32 @@ import { resourceKey } from '../resource-id.js';
 import { readStoredIdentity } from '../identities/stored-identity.js';
 import { BUILT_IN_ROLES } from '../rbac/built-in-roles.js';
 
-export interface SnapshotPrincipal { tenantId: string; objectId: string; appId: string; kind: string; resourceId: string | null }
-export interface SnapshotResource { id: string; subscriptionId: string; resourceGroup: string; type: string; identity: Record<string, unknown> | null; properties: Record<string, unknown> }
-export interface SnapshotGroup { subscriptionId: string; name: string; managedBy: string | null }
-export interface SnapshotAssignment { name: string; scope: string; roleDefinitionName: string; principalId: string }
+export interface SnapshotPrincipal {
+  tenantId: string;
+  objectId: string;
+  appId: string;
+  kind: string;
+  resourceId: string | null;
+}
+export interface SnapshotResource {
+  id: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  type: string;
+  identity: Record<string, unknown> | null;
+  properties: Record<string, unknown>;
+}
+export interface SnapshotGroup {
+  subscriptionId: string;
+  name: string;
+  managedBy: string | null;
+}
+export interface SnapshotAssignment {
+  name: string;
+  scope: string;
+  roleDefinitionName: string;
+  principalId: string;
+}
 
 /** Everything the invariants look at, read in one pass. */
 export interface InvariantSnapshot {
@@ -62,29 +84,49 @@ export function findViolations(snapshot: InvariantSnapshot): Violation[] {
     if (stored.systemAssigned) {
       const principal = stored.principalId ? principalsByObject.get(stored.principalId.toLowerCase()) : undefined;
       if (!principal) {
-        out.push({ kind: 'resource-without-principal', subject: resource.id, detail: `its system-assigned identity names principal '${stored.principalId ?? '(none)'}', which does not exist` });
+        out.push({
+          kind: 'resource-without-principal',
+          subject: resource.id,
+          detail: `its system-assigned identity names principal '${stored.principalId ?? '(none)'}', which does not exist`,
+        });
       } else if (principal.resourceId === null || resourceKey(principal.resourceId) !== resourceKey(resource.id)) {
-        out.push({ kind: 'principal-resource-mismatch', subject: resource.id, detail: `its system-assigned principal '${principal.objectId}' belongs to '${principal.resourceId ?? '(no resource)'}'` });
+        out.push({
+          kind: 'principal-resource-mismatch',
+          subject: resource.id,
+          detail: `its system-assigned principal '${principal.objectId}' belongs to '${principal.resourceId ?? '(no resource)'}'`,
+        });
       }
     }
     // An AKS cluster and the node resource group it manages live and die together.
     const nodeGroup = resource.properties['nodeResourceGroup'];
-    if (resource.type.toLowerCase() === MANAGED_CLUSTER_TYPE && typeof nodeGroup === 'string' && nodeGroup !== ''
-      && !groups.has(`${resource.subscriptionId}/${nodeGroup}`.toLowerCase())) {
+    if (
+      resource.type.toLowerCase() === MANAGED_CLUSTER_TYPE &&
+      typeof nodeGroup === 'string' &&
+      nodeGroup !== '' &&
+      !groups.has(`${resource.subscriptionId}/${nodeGroup}`.toLowerCase())
+    ) {
       out.push({ kind: 'cluster-without-node-group', subject: resource.id, detail: `its node resource group '${nodeGroup}' does not exist` });
     }
     if (resource.type.toLowerCase() === USER_ASSIGNED_TYPE) {
       const principalId = typeof resource.properties['principalId'] === 'string' ? resource.properties['principalId'] : undefined;
       const principal = principalId ? principalsByObject.get(principalId.toLowerCase()) : undefined;
       if (!principal || principal.resourceId === null || resourceKey(principal.resourceId) !== resourceKey(resource.id)) {
-        out.push({ kind: 'identity-without-principal', subject: resource.id, detail: `the user-assigned identity's principal '${principalId ?? '(none)'}' does not exist or belongs elsewhere` });
+        out.push({
+          kind: 'identity-without-principal',
+          subject: resource.id,
+          detail: `the user-assigned identity's principal '${principalId ?? '(none)'}' does not exist or belongs elsewhere`,
+        });
       }
     }
   }
 
   for (const group of snapshot.resourceGroups) {
     if (group.managedBy && group.managedBy.toLowerCase().includes(MANAGED_CLUSTER_SEGMENT) && !resourcesByKey.has(resourceKey(group.managedBy))) {
-      out.push({ kind: 'node-group-without-cluster', subject: `/subscriptions/${group.subscriptionId}/resourceGroups/${group.name}`, detail: `the AKS cluster '${group.managedBy}' that manages this node resource group does not exist` });
+      out.push({
+        kind: 'node-group-without-cluster',
+        subject: `/subscriptions/${group.subscriptionId}/resourceGroups/${group.name}`,
+        detail: `the AKS cluster '${group.managedBy}' that manages this node resource group does not exist`,
+      });
     }
   }
 
@@ -92,23 +134,41 @@ export function findViolations(snapshot: InvariantSnapshot): Violation[] {
     if (principal.kind !== 'ManagedIdentity') continue;
     const resource = principal.resourceId ? resourcesByKey.get(resourceKey(principal.resourceId)) : undefined;
     if (!resource) {
-      out.push({ kind: 'principal-without-resource', subject: principal.objectId, detail: `the managed-identity principal's resource '${principal.resourceId ?? '(none)'}' does not exist` });
+      out.push({
+        kind: 'principal-without-resource',
+        subject: principal.objectId,
+        detail: `the managed-identity principal's resource '${principal.resourceId ?? '(none)'}' does not exist`,
+      });
       continue;
     }
     // The resource must still hold it: as its system-assigned identity, or as the user-assigned identity itself.
     const stored = readStoredIdentity(resource.identity);
-    const held = resource.type.toLowerCase() === USER_ASSIGNED_TYPE
-      ? String(resource.properties['principalId'] ?? '').toLowerCase() === principal.objectId.toLowerCase()
-      : stored.systemAssigned && (stored.principalId ?? '').toLowerCase() === principal.objectId.toLowerCase();
-    if (!held) out.push({ kind: 'principal-without-resource', subject: principal.objectId, detail: `the resource '${resource.id}' no longer holds this managed-identity principal` });
+    const held =
+      resource.type.toLowerCase() === USER_ASSIGNED_TYPE
+        ? String(resource.properties['principalId'] ?? '').toLowerCase() === principal.objectId.toLowerCase()
+        : stored.systemAssigned && (stored.principalId ?? '').toLowerCase() === principal.objectId.toLowerCase();
+    if (!held)
+      out.push({
+        kind: 'principal-without-resource',
+        subject: principal.objectId,
+        detail: `the resource '${resource.id}' no longer holds this managed-identity principal`,
+      });
   }
 
   for (const assignment of snapshot.roleAssignments) {
     if (!principalsByObject.has(assignment.principalId.toLowerCase())) {
-      out.push({ kind: 'assignment-to-missing-principal', subject: assignment.name, detail: `the role assignment at '${assignment.scope}' is for principal '${assignment.principalId}', which does not exist` });
+      out.push({
+        kind: 'assignment-to-missing-principal',
+        subject: assignment.name,
+        detail: `the role assignment at '${assignment.scope}' is for principal '${assignment.principalId}', which does not exist`,
+      });
     }
     if (!roles.has(assignment.roleDefinitionName.toLowerCase())) {
-      out.push({ kind: 'assignment-to-missing-role', subject: assignment.name, detail: `the role assignment at '${assignment.scope}' uses role definition '${assignment.roleDefinitionName}', which does not exist` });
+      out.push({
+        kind: 'assignment-to-missing-role',
+        subject: assignment.name,
+        detail: `the role assignment at '${assignment.scope}' uses role definition '${assignment.roleDefinitionName}', which does not exist`,
+      });
     }
   }
   return out;

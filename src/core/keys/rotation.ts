@@ -83,9 +83,7 @@ export function planKeyRotation(keys: readonly SigningKeyRecord[], now: number, 
   const latest = signers.length > 0 ? time(signers[signers.length - 1]!.activatesAt) : undefined;
   const current = latest === undefined ? undefined : signers.find((k) => time(k.activatesAt) === latest);
   const next = published.find((k) => time(k.activatesAt) > now);
-  const previous = current
-    ? [...published].reverse().find((k) => time(k.activatesAt) < time(current.activatesAt))
-    : undefined;
+  const previous = current ? [...published].reverse().find((k) => time(k.activatesAt) < time(current.activatesAt)) : undefined;
 
   const create: KeyWindow[] = [];
   const slot = slotStart(now, policy);

@@ -7,7 +7,17 @@
  * JsonWebKeySignatureAlgorithm). The private key never leaves: only public JWK parts are returned.
  */
 import {
-  constants, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, privateEncrypt, publicDecrypt, publicEncrypt, randomBytes, type KeyObject,
+  constants,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  privateDecrypt,
+  privateEncrypt,
+  publicDecrypt,
+  publicEncrypt,
+  randomBytes,
+  type KeyObject,
 } from 'node:crypto';
 import { badParameter, KeyVaultError } from './errors.js';
 
@@ -104,7 +114,7 @@ export function encrypt(privatePem: string, alg: string, value: unknown): Buffer
 export function decrypt(privatePem: string, alg: string, value: unknown): Buffer {
   const key = createPrivateKey(privatePem);
   requireRsa(key);
-  if (alg === 'RSA1_5') throw badParameter("Keyless does not decrypt RSA1_5 (PKCS#1 v1.5 decryption is a padding oracle): use RSA-OAEP or RSA-OAEP-256.");
+  if (alg === 'RSA1_5') throw badParameter('Keyless does not decrypt RSA1_5 (PKCS#1 v1.5 decryption is a padding oracle): use RSA-OAEP or RSA-OAEP-256.');
   try {
     return privateDecrypt({ key, ...oaep(alg) }, fromB64u(value, 'value'));
   } catch (e) {
@@ -122,7 +132,8 @@ const DIGESTS: Record<string, { hash: string; length: number; info: string }> = 
 function signatureAlgorithm(alg: string) {
   const m = /^(RS|PS)(256|384|512)$/.exec(alg);
   if (!m) {
-    if (/^ES(256|384|512|256K)$/.test(alg)) throw badParameter(`Keyless does not implement ${alg} signatures over a digest yet: use an RSA key with RS256 or PS256.`);
+    if (/^ES(256|384|512|256K)$/.test(alg))
+      throw badParameter(`Keyless does not implement ${alg} signatures over a digest yet: use an RSA key with RS256 or PS256.`);
     throw badParameter(`The signature algorithm '${alg.slice(0, 20)}' is not supported.`);
   }
   return { pss: m[1] === 'PS', digest: DIGESTS[m[2]!]! };

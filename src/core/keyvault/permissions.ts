@@ -6,9 +6,33 @@
 import type { VaultAccessPolicy } from '../dataplanes/directory.js';
 
 export type VaultOperation =
-  | 'setSecret' | 'getSecret' | 'listSecrets' | 'listSecretVersions' | 'updateSecret' | 'deleteSecret' | 'getDeletedSecret' | 'listDeletedSecrets' | 'recoverSecret' | 'purgeSecret'
-  | 'createKey' | 'importKey' | 'getKey' | 'listKeys' | 'listKeyVersions' | 'updateKey' | 'deleteKey' | 'getDeletedKey' | 'listDeletedKeys' | 'recoverKey' | 'purgeKey'
-  | 'encrypt' | 'decrypt' | 'wrapKey' | 'unwrapKey' | 'sign' | 'verify';
+  | 'setSecret'
+  | 'getSecret'
+  | 'listSecrets'
+  | 'listSecretVersions'
+  | 'updateSecret'
+  | 'deleteSecret'
+  | 'getDeletedSecret'
+  | 'listDeletedSecrets'
+  | 'recoverSecret'
+  | 'purgeSecret'
+  | 'createKey'
+  | 'importKey'
+  | 'getKey'
+  | 'listKeys'
+  | 'listKeyVersions'
+  | 'updateKey'
+  | 'deleteKey'
+  | 'getDeletedKey'
+  | 'listDeletedKeys'
+  | 'recoverKey'
+  | 'purgeKey'
+  | 'encrypt'
+  | 'decrypt'
+  | 'wrapKey'
+  | 'unwrapKey'
+  | 'sign'
+  | 'verify';
 
 const S = 'Microsoft.KeyVault/vaults/secrets';
 const K = 'Microsoft.KeyVault/vaults/keys';
@@ -47,10 +71,18 @@ export const VAULT_OPERATIONS: Record<VaultOperation, { dataAction: string; poli
  * True when an access policy of the vault gives the caller the permission: an entry for its tenant
  * and object id (and, for compound entries, its application id) listing the permission or `all`.
  */
-export function policyAllows(policies: readonly VaultAccessPolicy[], caller: { tenantId: string; objectId: string; appId: string }, kind: 'secrets' | 'keys', permission: string): boolean {
+export function policyAllows(
+  policies: readonly VaultAccessPolicy[],
+  caller: { tenantId: string; objectId: string; appId: string },
+  kind: 'secrets' | 'keys',
+  permission: string,
+): boolean {
   const want = permission.toLowerCase();
-  return policies.some((p) => p.tenantId?.toLowerCase() === caller.tenantId.toLowerCase()
-    && p.objectId?.toLowerCase() === caller.objectId.toLowerCase()
-    && (!p.applicationId || p.applicationId.toLowerCase() === caller.appId.toLowerCase())
-    && (p.permissions?.[kind] ?? []).some((x) => x.toLowerCase() === want || x.toLowerCase() === 'all'));
+  return policies.some(
+    (p) =>
+      p.tenantId?.toLowerCase() === caller.tenantId.toLowerCase() &&
+      p.objectId?.toLowerCase() === caller.objectId.toLowerCase() &&
+      (!p.applicationId || p.applicationId.toLowerCase() === caller.appId.toLowerCase()) &&
+      (p.permissions?.[kind] ?? []).some((x) => x.toLowerCase() === want || x.toLowerCase() === 'all'),
+  );
 }

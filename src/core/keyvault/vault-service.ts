@@ -57,7 +57,8 @@ export function createVaultService(deps: { objects: VaultObjectRepository; seali
   const { objects } = deps;
   let counter = 0;
   const seconds = () => Math.floor(deps.clock.now() / 1000);
-  const bind = (v: Pick<VaultObjectVersion, 'vault' | 'kind' | 'name' | 'version'>) => `vault-object\0${v.vault}\0${v.kind}\0${v.name.toLowerCase()}\0${v.version}\0`;
+  const bind = (v: Pick<VaultObjectVersion, 'vault' | 'kind' | 'name' | 'version'>) =>
+    `vault-object\0${v.vault}\0${v.kind}\0${v.name.toLowerCase()}\0${v.version}\0`;
   const seal = (v: Pick<VaultObjectVersion, 'vault' | 'kind' | 'name' | 'version'>, plain: string) => deps.sealing.seal(bind(v) + plain);
   const open = (v: VaultObjectVersion) => {
     const plain = deps.sealing.open(v.sealedValue);
@@ -72,15 +73,20 @@ export function createVaultService(deps: { objects: VaultObjectRepository; seali
     if (enabled !== undefined && typeof enabled !== 'boolean') throw badParameter("'attributes.enabled' must be true or false.");
     return {
       enabled: enabled ?? previous?.enabled ?? true,
-      notBefore: input?.nbf !== undefined ? optionalSeconds(input.nbf, 'nbf') : previous?.notBefore ?? null,
-      expires: input?.exp !== undefined ? optionalSeconds(input.exp, 'exp') : previous?.expires ?? null,
-      created: previous?.created ?? now, updated: now,
+      notBefore: input?.nbf !== undefined ? optionalSeconds(input.nbf, 'nbf') : (previous?.notBefore ?? null),
+      expires: input?.exp !== undefined ? optionalSeconds(input.exp, 'exp') : (previous?.expires ?? null),
+      created: previous?.created ?? now,
+      updated: now,
     };
   }
 
   async function refuseIfDeleted(ctx: VaultContext, kind: VaultObjectKind, name: string) {
     if (await objects.getDeleted(ctx.vault, kind, name)) {
-      throw new KeyVaultError('Conflict', `${kind === 'secret' ? 'Secret' : 'Key'} ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the ${kind} can only be recovered or purged.`, 'ObjectIsDeletedButRecoverable');
+      throw new KeyVaultError(
+        'Conflict',
+        `${kind === 'secret' ? 'Secret' : 'Key'} ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the ${kind} can only be recovered or purged.`,
+        'ObjectIsDeletedButRecoverable',
+      );
     }
   }
 
@@ -88,17 +94,28 @@ export function createVaultService(deps: { objects: VaultObjectRepository; seali
     checkName(kind, name);
     if (version && !VERSION.test(version)) throw notFound(kind, name, version);
     const found = version ? await objects.getVersion(ctx.vault, kind, name, version) : await objects.latest(ctx.vault, kind, name);
-    if (!found || await objects.getDeleted(ctx.vault, kind, name)) throw notFound(kind, name, version);
+    if (!found || (await objects.getDeleted(ctx.vault, kind, name))) throw notFound(kind, name, version);
     return found;
   }
 
-  async function newVersion(ctx: VaultContext, kind: VaultObjectKind, name: string, plain: string, fields: Pick<VaultObjectVersion, 'publicKey' | 'contentType' | 'tags'>, attributes: AttributesInput | undefined): Promise<VaultObjectVersion> {
+  async function newVersion(
+    ctx: VaultContext,
+    kind: VaultObjectKind,
+    name: string,
+    plain: string,
+    fields: Pick<VaultObjectVersion, 'publicKey' | 'contentType' | 'tags'>,
+    attributes: AttributesInput | undefined,
+  ): Promise<VaultObjectVersion> {
     checkName(kind, name);
     await refuseIfDeleted(ctx, kind, name);
     const base = { vault: ctx.vault, kind, name, version: randomBytes(16).toString('hex') };
     const previous = await objects.latest(ctx.vault, kind, name);
     const record: VaultObjectVersion = {
-      ...base, name: previous?.name ?? name, sealedValue: '', ...fields, attributes: attributesOf(attributes),
+      ...base,
+      name: previous?.name ?? name,
+      sealedValue: '',
+      ...fields,
+      attributes: attributesOf(attributes),
       createdSeq: deps.clock.now() * 1000 + (counter = (counter + 1) % 1000),
     };
     record.sealedValue = seal(record, plain);
@@ -109,13 +126,20 @@ export function createVaultService(deps: { objects: VaultObjectRepository; seali
   function usable(v: VaultObjectVersion, operation: string): void {
     const now = seconds();
     const a = v.attributes;
-    if (!a.enabled) throw new KeyVaultError('Forbidden', `Operation ${operation} is not allowed on a disabled ${v.kind}.`, v.kind === 'secret' ? 'SecretDisabled' : 'KeyDisabled');
-    if (a.notBefore !== null && now < a.notBefore) throw new KeyVaultError('Forbidden', `Operation ${operation} is not allowed before the ${v.kind}'s activation date.`, 'NotYetValid');
-    if (a.expires !== null && now > a.expires) throw new KeyVaultError('Forbidden', `Operation ${operation} is not allowed on an expired ${v.kind}.`, 'Expired');
+    if (!a.enabled)
+      throw new KeyVaultError(
+        'Forbidden',
+        `Operation ${operation} is not allowed on a disabled ${v.kind}.`,
+        v.kind === 'secret' ? 'SecretDisabled' : 'KeyDisabled',
+      );
+    if (a.notBefore !== null && now < a.notBefore)
+      throw new KeyVaultError('Forbidden', `Operation ${operation} is not allowed before the ${v.kind}'s activation date.`, 'NotYetValid');
+    if (a.expires !== null && now > a.expires)
+      throw new KeyVaultError('Forbidden', `Operation ${operation} is not allowed on an expired ${v.kind}.`, 'Expired');
   }
 
   function keyOps(v: VaultObjectVersion): string[] {
-    return Array.isArray(v.publicKey?.['key_ops']) ? v.publicKey!['key_ops'] as string[] : [];
+    return Array.isArray(v.publicKey?.['key_ops']) ? (v.publicKey!['key_ops'] as string[]) : [];
   }
 
   function keyFor(v: VaultObjectVersion, op: string): string {
@@ -139,28 +163,41 @@ export function createVaultService(deps: { objects: VaultObjectRepository; seali
       if (items.length === 0 && after === undefined) throw notFound(kind, name);
       return { items: items.slice(0, limit), next: items.length > limit ? items[limit - 1]!.version : undefined };
     },
-    async update(ctx: VaultContext, name: string, version: string | undefined, patch: { attributes?: AttributesInput; tags?: unknown; contentType?: unknown; keyOps?: unknown }) {
+    async update(
+      ctx: VaultContext,
+      name: string,
+      version: string | undefined,
+      patch: { attributes?: AttributesInput; tags?: unknown; contentType?: unknown; keyOps?: unknown },
+    ) {
       const found = await find(ctx, kind, name, version);
       const updated: VaultObjectVersion = {
-        ...found, attributes: attributesOf(patch.attributes, found.attributes),
+        ...found,
+        attributes: attributesOf(patch.attributes, found.attributes),
         tags: patch.tags === undefined ? found.tags : tagsOf(patch.tags),
         contentType: patch.contentType === undefined ? found.contentType : typeof patch.contentType === 'string' ? patch.contentType : null,
       };
-      if (kind === 'key' && patch.keyOps !== undefined) updated.publicKey = { ...found.publicKey, key_ops: keyOpsOf(patch.keyOps, keyTypeOf(found.publicKey?.['kty'])) };
+      if (kind === 'key' && patch.keyOps !== undefined)
+        updated.publicKey = { ...found.publicKey, key_ops: keyOpsOf(patch.keyOps, keyTypeOf(found.publicKey?.['kty'])) };
       await objects.updateVersion(updated);
       return updated;
     },
     async delete(ctx: VaultContext, name: string): Promise<DeletedVersion> {
       const found = await find(ctx, kind, name, undefined);
       const now = seconds();
-      const deleted: DeletedObject = { vault: ctx.vault, kind, name: found.name, deletedDate: now, scheduledPurgeDate: now + ctx.softDeleteRetentionInDays * 86400 };
+      const deleted: DeletedObject = {
+        vault: ctx.vault,
+        kind,
+        name: found.name,
+        deletedDate: now,
+        scheduledPurgeDate: now + ctx.softDeleteRetentionInDays * 86400,
+      };
       await objects.putDeleted(deleted);
       return { ...found, deleted };
     },
     async getDeleted(ctx: VaultContext, name: string): Promise<DeletedVersion> {
       checkName(kind, name);
       const deleted = await objects.getDeleted(ctx.vault, kind, name);
-      const latest = deleted && await objects.latest(ctx.vault, kind, name);
+      const latest = deleted && (await objects.latest(ctx.vault, kind, name));
       if (!deleted || !latest) throw deletedNotFound(kind, name);
       return { ...latest, deleted };
     },
@@ -180,7 +217,12 @@ export function createVaultService(deps: { objects: VaultObjectRepository; seali
     },
     async purge(ctx: VaultContext, name: string, purgeProtected: boolean): Promise<void> {
       await this.getDeleted(ctx, name);
-      if (purgeProtected) throw new KeyVaultError('Forbidden', `Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.`, 'PurgeProtected');
+      if (purgeProtected)
+        throw new KeyVaultError(
+          'Forbidden',
+          `Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.`,
+          'PurgeProtected',
+        );
       await objects.deleteVersions(ctx.vault, kind, name);
       await objects.removeDeleted(ctx.vault, kind, name);
     },
@@ -188,7 +230,8 @@ export function createVaultService(deps: { objects: VaultObjectRepository; seali
 
   function keyOpsOf(value: unknown, kty: 'RSA' | 'EC'): string[] {
     if (value === undefined || value === null) return DEFAULT_KEY_OPS[kty];
-    if (!Array.isArray(value) || value.some((o) => typeof o !== 'string' || !KEY_OPS.has(o))) throw badParameter(`'key_ops' must be a list of ${[...KEY_OPS].join(', ')}.`);
+    if (!Array.isArray(value) || value.some((o) => typeof o !== 'string' || !KEY_OPS.has(o)))
+      throw badParameter(`'key_ops' must be a list of ${[...KEY_OPS].join(', ')}.`);
     return [...new Set(value as string[])];
   }
 
@@ -213,29 +256,59 @@ export function createVaultService(deps: { objects: VaultObjectRepository; seali
     },
     keys: {
       ...keys,
-      async create(ctx: VaultContext, name: string, body: { kty?: unknown; key_size?: unknown; crv?: unknown; key_ops?: unknown; attributes?: AttributesInput; tags?: unknown; public_exponent?: unknown }) {
+      async create(
+        ctx: VaultContext,
+        name: string,
+        body: { kty?: unknown; key_size?: unknown; crv?: unknown; key_ops?: unknown; attributes?: AttributesInput; tags?: unknown; public_exponent?: unknown },
+      ) {
         const kty = keyTypeOf(body.kty);
         if (body.public_exponent !== undefined && body.public_exponent !== 65537) throw badParameter('Only the public exponent 65537 is supported.');
         const material: KeyMaterial = generateKey(kty, body.key_size, body.crv);
-        return newVersion(ctx, 'key', name, material.privatePem, { publicKey: { ...material.publicJwk, key_ops: keyOpsOf(body.key_ops, kty) }, contentType: null, tags: tagsOf(body.tags) }, body.attributes);
+        return newVersion(
+          ctx,
+          'key',
+          name,
+          material.privatePem,
+          { publicKey: { ...material.publicJwk, key_ops: keyOpsOf(body.key_ops, kty) }, contentType: null, tags: tagsOf(body.tags) },
+          body.attributes,
+        );
       },
       async import(ctx: VaultContext, name: string, body: { key?: unknown; attributes?: AttributesInput; tags?: unknown }) {
         if (typeof body.key !== 'object' || body.key === null) throw badParameter("The request must have a 'key' JSON Web Key.");
         const material = importKey(body.key as Record<string, unknown>);
         const ops = keyOpsOf((body.key as Record<string, unknown>)['key_ops'], material.kty);
-        return newVersion(ctx, 'key', name, material.privatePem, { publicKey: { ...material.publicJwk, key_ops: ops }, contentType: null, tags: tagsOf(body.tags) }, body.attributes);
+        return newVersion(
+          ctx,
+          'key',
+          name,
+          material.privatePem,
+          { publicKey: { ...material.publicJwk, key_ops: ops }, contentType: null, tags: tagsOf(body.tags) },
+          body.attributes,
+        );
       },
       /** encrypt / decrypt / wrapKey / unwrapKey / sign / verify. */
-      async operate(ctx: VaultContext, name: string, version: string | undefined, op: 'encrypt' | 'decrypt' | 'wrapKey' | 'unwrapKey' | 'sign' | 'verify', body: { alg?: unknown; value?: unknown; digest?: unknown }) {
+      async operate(
+        ctx: VaultContext,
+        name: string,
+        version: string | undefined,
+        op: 'encrypt' | 'decrypt' | 'wrapKey' | 'unwrapKey' | 'sign' | 'verify',
+        body: { alg?: unknown; value?: unknown; digest?: unknown },
+      ) {
         const found = await find(ctx, 'key', name, version);
         const pem = keyFor(found, op);
         if (typeof body.alg !== 'string') throw badParameter("The request must name the algorithm in 'alg'.");
         const alg = body.alg;
         switch (op) {
-          case 'encrypt': case 'wrapKey': return { version: found, value: encrypt(pem, alg, body.value) };
-          case 'decrypt': case 'unwrapKey': return { version: found, value: decrypt(pem, alg, body.value) };
-          case 'sign': return { version: found, value: sign(pem, alg, body.value) };
-          case 'verify': return { version: found, verified: verify(pem, alg, body.digest, body.value) };
+          case 'encrypt':
+          case 'wrapKey':
+            return { version: found, value: encrypt(pem, alg, body.value) };
+          case 'decrypt':
+          case 'unwrapKey':
+            return { version: found, value: decrypt(pem, alg, body.value) };
+          case 'sign':
+            return { version: found, value: sign(pem, alg, body.value) };
+          case 'verify':
+            return { version: found, verified: verify(pem, alg, body.digest, body.value) };
         }
       },
     },

@@ -4,12 +4,25 @@
  * principals, the managed-identity flow refusals, and storage access failures.
  */
 export type KustoErrorKind =
-  | 'syntax' | 'semantic' | 'bad-request' | 'database-not-found' | 'table-not-found' | 'entity-not-found'
-  | 'forbidden' | 'conflict' | 'suspended' | 'unauthenticated' | 'download-forbidden' | 'too-large';
+  | 'syntax'
+  | 'semantic'
+  | 'bad-request'
+  | 'database-not-found'
+  | 'table-not-found'
+  | 'entity-not-found'
+  | 'forbidden'
+  | 'conflict'
+  | 'suspended'
+  | 'unauthenticated'
+  | 'download-forbidden'
+  | 'too-large';
 
 export class KustoError extends Error {
   override name = 'KustoError';
-  constructor(readonly kind: KustoErrorKind, message: string) {
+  constructor(
+    readonly kind: KustoErrorKind,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -21,7 +21,20 @@ export interface Token {
 }
 
 const PUNCT = ['<|', '==', '!=', '<=', '>=', '=~', '!~', '(', ')', '[', ']', ',', ':', ';', '|', '=', '<', '>', '.', '*', '{', '}', '-'];
-const UNITS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1, tick: 0.0001, microsecond: 0.001, millisecond: 1, second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+const UNITS: Record<string, number> = {
+  d: 86_400_000,
+  h: 3_600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+  tick: 0.0001,
+  microsecond: 0.001,
+  millisecond: 1,
+  second: 1000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+};
 
 const isIdentStart = (c: string) => /[A-Za-z_$]/.test(c);
 const isIdentPart = (c: string) => /[A-Za-z0-9_$]/.test(c);
@@ -36,8 +49,14 @@ export function tokenize(source: string): Token[] {
   const n = source.length;
   while (i < n) {
     const c = source[i]!;
-    if (/\s/.test(c)) { i++; continue; }
-    if (c === '/' && source[i + 1] === '/') { while (i < n && source[i] !== '\n') i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === '/' && source[i + 1] === '/') {
+      while (i < n && source[i] !== '\n') i++;
+      continue;
+    }
     const at = i;
     // Multi-line literal ```…``` (no escapes).
     if (source.startsWith('```', i)) {
@@ -51,8 +70,17 @@ export function tokenize(source: string): Token[] {
     let j = i;
     let obfuscated = false;
     let verbatim = false;
-    if ((source[j] === 'h' || source[j] === 'H') && (source[j + 1] === "'" || source[j + 1] === '"' || (source[j + 1] === '@' && (source[j + 2] === "'" || source[j + 2] === '"')))) { obfuscated = true; j++; }
-    if (source[j] === '@' && (source[j + 1] === "'" || source[j + 1] === '"')) { verbatim = true; j++; }
+    if (
+      (source[j] === 'h' || source[j] === 'H') &&
+      (source[j + 1] === "'" || source[j + 1] === '"' || (source[j + 1] === '@' && (source[j + 2] === "'" || source[j + 2] === '"')))
+    ) {
+      obfuscated = true;
+      j++;
+    }
+    if (source[j] === '@' && (source[j + 1] === "'" || source[j + 1] === '"')) {
+      verbatim = true;
+      j++;
+    }
     if (source[j] === "'" || source[j] === '"') {
       const quote = source[j]!;
       let value = '';
@@ -62,7 +90,11 @@ export function tokenize(source: string): Token[] {
         const ch = source[k]!;
         if (ch === '\n' && !verbatim) throw syntaxError('a string literal is not closed before the end of the line', at);
         if (ch === quote) {
-          if (verbatim && source[k + 1] === quote) { value += quote; k += 2; continue; }
+          if (verbatim && source[k + 1] === quote) {
+            value += quote;
+            k += 2;
+            continue;
+          }
           k++;
           break;
         }
@@ -84,8 +116,14 @@ export function tokenize(source: string): Token[] {
     if (/[0-9]/.test(c)) {
       let k = i;
       while (k < n && /[0-9]/.test(source[k]!)) k++;
-      if (source[k] === '.' && /[0-9]/.test(source[k + 1] ?? '')) { k++; while (k < n && /[0-9]/.test(source[k]!)) k++; }
-      if ((source[k] === 'e' || source[k] === 'E') && /[0-9+-]/.test(source[k + 1] ?? '')) { k += 2; while (k < n && /[0-9]/.test(source[k]!)) k++; }
+      if (source[k] === '.' && /[0-9]/.test(source[k + 1] ?? '')) {
+        k++;
+        while (k < n && /[0-9]/.test(source[k]!)) k++;
+      }
+      if ((source[k] === 'e' || source[k] === 'E') && /[0-9+-]/.test(source[k + 1] ?? '')) {
+        k += 2;
+        while (k < n && /[0-9]/.test(source[k]!)) k++;
+      }
       const number = source.slice(i, k);
       let u = k;
       while (u < n && /[a-z]/i.test(source[u]!)) u++;
@@ -106,7 +144,10 @@ export function tokenize(source: string): Token[] {
         // Command words with dashes: `create-merge`, `set-or-append`, `continuous-export`.
         if (source[k] === '-' && isIdentStart(source[k + 1] ?? '')) {
           const word = source.slice(i, k).toLowerCase();
-          if (['create', 'alter', 'set', 'continuous', 'create-or', 'set-or'].includes(word)) { k++; continue; }
+          if (['create', 'alter', 'set', 'continuous', 'create-or', 'set-or'].includes(word)) {
+            k++;
+            continue;
+          }
         }
         break;
       }

@@ -5,21 +5,55 @@
  */
 import { syntaxError, tokenize, type Token } from './kql-lexer.js';
 
-export const SCALAR_TYPES = ['string', 'long', 'int', 'real', 'double', 'bool', 'boolean', 'datetime', 'date', 'timespan', 'time', 'guid', 'uuid', 'uniqueid', 'dynamic', 'decimal', 'int64', 'int32'] as const;
+export const SCALAR_TYPES = [
+  'string',
+  'long',
+  'int',
+  'real',
+  'double',
+  'bool',
+  'boolean',
+  'datetime',
+  'date',
+  'timespan',
+  'time',
+  'guid',
+  'uuid',
+  'uniqueid',
+  'dynamic',
+  'decimal',
+  'int64',
+  'int32',
+] as const;
 /** The canonical type names Kusto reports. */
 export type ScalarType = 'string' | 'long' | 'int' | 'real' | 'bool' | 'datetime' | 'timespan' | 'guid' | 'dynamic' | 'decimal';
 const CANONICAL: Record<string, ScalarType> = {
-  string: 'string', long: 'long', int64: 'long', int: 'int', int32: 'int', real: 'real', double: 'real', bool: 'bool', boolean: 'bool',
-  datetime: 'datetime', date: 'datetime', timespan: 'timespan', time: 'timespan', guid: 'guid', uuid: 'guid', uniqueid: 'guid', dynamic: 'dynamic', decimal: 'decimal',
+  string: 'string',
+  long: 'long',
+  int64: 'long',
+  int: 'int',
+  int32: 'int',
+  real: 'real',
+  double: 'real',
+  bool: 'bool',
+  boolean: 'bool',
+  datetime: 'datetime',
+  date: 'datetime',
+  timespan: 'timespan',
+  time: 'timespan',
+  guid: 'guid',
+  uuid: 'guid',
+  uniqueid: 'guid',
+  dynamic: 'dynamic',
+  decimal: 'decimal',
 };
 
-export interface ColumnDef { name: string; type: ScalarType }
+export interface ColumnDef {
+  name: string;
+  type: ScalarType;
+}
 
-export type Expr =
-  | { k: 'lit'; value: unknown }
-  | { k: 'col'; name: string }
-  | { k: 'bin'; op: string; left: Expr; right: Expr }
-  | { k: 'not'; e: Expr };
+export type Expr = { k: 'lit'; value: unknown } | { k: 'col'; name: string } | { k: 'bin'; op: string; left: Expr; right: Expr } | { k: 'not'; e: Expr };
 
 export type Aggregate = { name: string; fn: 'count' | 'sum' | 'min' | 'max' | 'avg' | 'dcount'; column?: string };
 
@@ -31,12 +65,12 @@ export type QueryOp =
   | { op: 'summarize'; aggregates: Aggregate[]; by: string[] }
   | { op: 'evaluate'; plugin: string; strings: string[] };
 
-export type QuerySource =
-  | { kind: 'table'; name: string }
-  | { kind: 'external_table'; name: string }
-  | { kind: 'externaldata'; strings: string[] };
+export type QuerySource = { kind: 'table'; name: string } | { kind: 'external_table'; name: string } | { kind: 'externaldata'; strings: string[] };
 
-export interface Query { source: QuerySource; ops: QueryOp[] }
+export interface Query {
+  source: QuerySource;
+  ops: QueryOp[];
+}
 
 export type PolicyScope = { kind: 'cluster' } | { kind: 'database'; name: string };
 
@@ -60,29 +94,80 @@ export type Command =
 class Parser {
   private i = 0;
   constructor(private readonly tokens: Token[]) {}
-  peek(offset = 0): Token { return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)]!; }
-  next(): Token { const t = this.peek(); if (t.kind !== 'end') this.i++; return t; }
-  isWord(word: string, offset = 0): boolean { const t = this.peek(offset); return t.kind === 'ident' && t.text.toLowerCase() === word; }
-  isPunct(p: string, offset = 0): boolean { const t = this.peek(offset); return t.kind === 'punct' && t.text === p; }
+  peek(offset = 0): Token {
+    return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)]!;
+  }
+  next(): Token {
+    const t = this.peek();
+    if (t.kind !== 'end') this.i++;
+    return t;
+  }
+  isWord(word: string, offset = 0): boolean {
+    const t = this.peek(offset);
+    return t.kind === 'ident' && t.text.toLowerCase() === word;
+  }
+  isPunct(p: string, offset = 0): boolean {
+    const t = this.peek(offset);
+    return t.kind === 'punct' && t.text === p;
+  }
   fail(expected: string): never {
     const t = this.peek();
     throw syntaxError(`expected ${expected} but found ${t.kind === 'end' ? 'the end of the text' : `'${t.text}'`}`, t.at);
   }
-  word(word: string): void { if (!this.isWord(word)) this.fail(`'${word}'`); this.next(); }
-  punct(p: string): void { if (!this.isPunct(p)) this.fail(`'${p}'`); this.next(); }
-  optWord(word: string): boolean { if (this.isWord(word)) { this.next(); return true; } return false; }
-  optPunct(p: string): boolean { if (this.isPunct(p)) { this.next(); return true; } return false; }
+  word(word: string): void {
+    if (!this.isWord(word)) this.fail(`'${word}'`);
+    this.next();
+  }
+  punct(p: string): void {
+    if (!this.isPunct(p)) this.fail(`'${p}'`);
+    this.next();
+  }
+  optWord(word: string): boolean {
+    if (this.isWord(word)) {
+      this.next();
+      return true;
+    }
+    return false;
+  }
+  optPunct(p: string): boolean {
+    if (this.isPunct(p)) {
+      this.next();
+      return true;
+    }
+    return false;
+  }
   /** An entity name: an identifier or a bracketed/quoted name (`['My Table']`). */
   name(what: string): string {
     const t = this.peek();
-    if (t.kind === 'ident') { this.next(); return t.text; }
-    if (this.isPunct('[') && this.peek(1).kind === 'string' && this.isPunct(']', 2)) { this.next(); const s = this.next().text; this.next(); return s; }
-    if (t.kind === 'string') { this.next(); return t.text; }
+    if (t.kind === 'ident') {
+      this.next();
+      return t.text;
+    }
+    if (this.isPunct('[') && this.peek(1).kind === 'string' && this.isPunct(']', 2)) {
+      this.next();
+      const s = this.next().text;
+      this.next();
+      return s;
+    }
+    if (t.kind === 'string') {
+      this.next();
+      return t.text;
+    }
     return this.fail(what);
   }
-  string(what: string): string { const t = this.peek(); if (t.kind !== 'string') this.fail(what); this.next(); return t.text; }
-  end(): void { this.optPunct(';'); if (this.peek().kind !== 'end') this.fail('the end of the command'); }
-  atEnd(): boolean { return this.peek().kind === 'end'; }
+  string(what: string): string {
+    const t = this.peek();
+    if (t.kind !== 'string') this.fail(what);
+    this.next();
+    return t.text;
+  }
+  end(): void {
+    this.optPunct(';');
+    if (this.peek().kind !== 'end') this.fail('the end of the command');
+  }
+  atEnd(): boolean {
+    return this.peek().kind === 'end';
+  }
 
   columns(): ColumnDef[] {
     this.punct('(');
@@ -93,7 +178,11 @@ class Parser {
         this.punct(':');
         const typeToken = this.next();
         const type = CANONICAL[typeToken.text.toLowerCase()];
-        if (typeToken.kind !== 'ident' || !type) throw syntaxError(`'${typeToken.text}' is not a Kusto scalar type (string, long, int, real, bool, datetime, timespan, guid, dynamic, decimal)`, typeToken.at);
+        if (typeToken.kind !== 'ident' || !type)
+          throw syntaxError(
+            `'${typeToken.text}' is not a Kusto scalar type (string, long, int, real, bool, datetime, timespan, guid, dynamic, decimal)`,
+            typeToken.at,
+          );
         if (out.some((c) => c.name === name)) throw syntaxError(`column '${name}' is declared twice`, typeToken.at);
         out.push({ name, type });
       } while (this.optPunct(','));
@@ -132,7 +221,8 @@ class Parser {
   query(): Query {
     let source: QuerySource;
     if (this.isWord('external_table') && this.isPunct('(', 1)) {
-      this.next(); this.next();
+      this.next();
+      this.next();
       const name = this.string("the external table's name as a string");
       this.punct(')');
       source = { kind: 'external_table', name };
@@ -140,7 +230,10 @@ class Parser {
       this.next();
       const strings: string[] = [];
       // Only recognised to answer its managed-identity rule; its schema and options are skipped.
-      while (!this.atEnd() && !this.isPunct('|')) { const t = this.next(); if (t.kind === 'string') strings.push(t.text); }
+      while (!this.atEnd() && !this.isPunct('|')) {
+        const t = this.next();
+        if (t.kind === 'string') strings.push(t.text);
+      }
       source = { kind: 'externaldata', strings };
     } else {
       source = { kind: 'table', name: this.name('a table name') };
@@ -156,13 +249,17 @@ class Parser {
     const t = this.next();
     const word = t.kind === 'ident' ? t.text.toLowerCase() : '';
     switch (word) {
-      case 'where': case 'filter': return { op: 'where', pred: this.expr() };
-      case 'take': case 'limit': {
+      case 'where':
+      case 'filter':
+        return { op: 'where', pred: this.expr() };
+      case 'take':
+      case 'limit': {
         const n = this.next();
         if (n.kind !== 'number' || !/^\d+$/.test(n.text)) throw syntaxError(`'${word}' needs a whole number of rows`, n.at);
         return { op: 'take', n: Number(n.text) };
       }
-      case 'count': return { op: 'count' };
+      case 'count':
+        return { op: 'count' };
       case 'project': {
         const columns: { name: string; expr: Expr }[] = [];
         do {
@@ -176,10 +273,14 @@ class Parser {
         const aggregates: Aggregate[] = [];
         do {
           let name: string | undefined;
-          if (this.peek().kind === 'ident' && this.isPunct('=', 1)) { name = this.next().text; this.next(); }
+          if (this.peek().kind === 'ident' && this.isPunct('=', 1)) {
+            name = this.next().text;
+            this.next();
+          }
           const fnToken = this.next();
           const fn = fnToken.text.toLowerCase();
-          if (!['count', 'sum', 'min', 'max', 'avg', 'dcount'].includes(fn)) throw syntaxError(`'${fnToken.text}' is not an aggregation Keyless supports (count, sum, min, max, avg, dcount)`, fnToken.at);
+          if (!['count', 'sum', 'min', 'max', 'avg', 'dcount'].includes(fn))
+            throw syntaxError(`'${fnToken.text}' is not an aggregation Keyless supports (count, sum, min, max, avg, dcount)`, fnToken.at);
           this.punct('(');
           let column: string | undefined;
           if (!this.isPunct(')')) column = this.name('a column name');
@@ -188,7 +289,10 @@ class Parser {
           aggregates.push({ name: name ?? (fn === 'count' ? 'count_' : `${fn}_${column}`), fn: fn as Aggregate['fn'], ...(column ? { column } : {}) });
         } while (this.optPunct(','));
         const by: string[] = [];
-        if (this.optWord('by')) { do by.push(this.name('a column name')); while (this.optPunct(',')); }
+        if (this.optWord('by')) {
+          do by.push(this.name('a column name'));
+          while (this.optPunct(','));
+        }
         return { op: 'summarize', aggregates, by };
       }
       case 'evaluate': {
@@ -222,24 +326,50 @@ class Parser {
     const left = this.primary();
     const t = this.peek();
     const ops = ['==', '!=', '<', '<=', '>', '>=', '=~', '!~'];
-    if (t.kind === 'punct' && ops.includes(t.text)) { this.next(); return { k: 'bin', op: t.text, left, right: this.primary() }; }
-    if (t.kind === 'ident' && ['contains', 'has', 'startswith', 'endswith', 'contains_cs'].includes(t.text.toLowerCase())) {
-      this.next(); return { k: 'bin', op: t.text.toLowerCase(), left, right: this.primary() };
+    if (t.kind === 'punct' && ops.includes(t.text)) {
+      this.next();
+      return { k: 'bin', op: t.text, left, right: this.primary() };
     }
-    if (t.kind === 'punct' && t.text === '!' ) this.fail('an operator');
+    if (t.kind === 'ident' && ['contains', 'has', 'startswith', 'endswith', 'contains_cs'].includes(t.text.toLowerCase())) {
+      this.next();
+      return { k: 'bin', op: t.text.toLowerCase(), left, right: this.primary() };
+    }
+    if (t.kind === 'punct' && t.text === '!') this.fail('an operator');
     if (t.kind === 'ident' && t.text.startsWith('!')) this.fail('an operator');
     return left;
   }
   primary(): Expr {
     const t = this.peek();
-    if (this.optPunct('(')) { const e = this.expr(); this.punct(')'); return e; }
-    if (t.kind === 'string') { this.next(); return { k: 'lit', value: t.text }; }
-    if (t.kind === 'number') { this.next(); return { k: 'lit', value: Number(t.text) }; }
-    if (t.kind === 'punct' && t.text === '-' && this.peek(1).kind === 'number') { this.next(); return { k: 'lit', value: -Number(this.next().text) }; }
+    if (this.optPunct('(')) {
+      const e = this.expr();
+      this.punct(')');
+      return e;
+    }
+    if (t.kind === 'string') {
+      this.next();
+      return { k: 'lit', value: t.text };
+    }
+    if (t.kind === 'number') {
+      this.next();
+      return { k: 'lit', value: Number(t.text) };
+    }
+    if (t.kind === 'punct' && t.text === '-' && this.peek(1).kind === 'number') {
+      this.next();
+      return { k: 'lit', value: -Number(this.next().text) };
+    }
     if (t.kind === 'ident') {
       const w = t.text.toLowerCase();
-      if (w === 'true' || w === 'false') { this.next(); return { k: 'lit', value: w === 'true' }; }
-      if (w === 'not' && this.isPunct('(', 1)) { this.next(); this.next(); const e = this.expr(); this.punct(')'); return { k: 'not', e }; }
+      if (w === 'true' || w === 'false') {
+        this.next();
+        return { k: 'lit', value: w === 'true' };
+      }
+      if (w === 'not' && this.isPunct('(', 1)) {
+        this.next();
+        this.next();
+        const e = this.expr();
+        this.punct(')');
+        return { k: 'not', e };
+      }
       if (this.isPunct('(', 1)) throw syntaxError(`the function '${t.text}' is not supported by Keyless's KQL subset`, t.at);
       this.next();
       return { k: 'col', name: t.text };
@@ -254,16 +384,23 @@ class Parser {
     const verbToken = this.next();
     const verb = verbToken.text.toLowerCase();
     switch (verb) {
-      case 'create': case 'create-merge': {
+      case 'create':
+      case 'create-merge': {
         if (verb === 'create' && this.isWord('external')) {
-          this.next(); this.word('table');
+          this.next();
+          this.word('table');
           const name = this.name('an external table name');
           const columns = this.columns();
-          this.word('kind'); this.punct('=');
+          this.word('kind');
+          this.punct('=');
           const kind = this.name('storage').toLowerCase();
-          if (kind !== 'storage' && kind !== 'blob' && kind !== 'adl') throw syntaxError(`external tables of kind '${kind}' are not supported by Keyless; use kind=storage`);
+          if (kind !== 'storage' && kind !== 'blob' && kind !== 'adl')
+            throw syntaxError(`external tables of kind '${kind}' are not supported by Keyless; use kind=storage`);
           let format = 'csv';
-          if (this.optWord('dataformat')) { this.punct('='); format = this.name('a data format').toLowerCase(); }
+          if (this.optWord('dataformat')) {
+            this.punct('=');
+            format = this.name('a data format').toLowerCase();
+          }
           const sources = this.stringList('a storage connection string');
           const props = this.withProps();
           this.end();
@@ -276,8 +413,17 @@ class Parser {
         return { c: 'create-table', merge: verb === 'create-merge', table, columns };
       }
       case 'drop': {
-        if (this.optWord('external')) { this.word('table'); const name = this.name('an external table name'); this.end(); return { c: 'drop-external-table', name }; }
-        if (this.optWord('continuous-export')) { const name = this.name('a continuous export name'); this.end(); return { c: 'drop-continuous-export', name }; }
+        if (this.optWord('external')) {
+          this.word('table');
+          const name = this.name('an external table name');
+          this.end();
+          return { c: 'drop-external-table', name };
+        }
+        if (this.optWord('continuous-export')) {
+          const name = this.name('a continuous export name');
+          this.end();
+          return { c: 'drop-continuous-export', name };
+        }
         this.word('table');
         const table = this.name('a table name');
         const ifExists = this.optWord('ifexists');
@@ -285,26 +431,47 @@ class Parser {
         return { c: 'drop-table', table, ifExists };
       }
       case 'show': {
-        if (this.optWord('tables')) { this.end(); return { c: 'show-tables' }; }
+        if (this.optWord('tables')) {
+          this.end();
+          return { c: 'show-tables' };
+        }
         if (this.optWord('table')) {
           const table = this.name('a table name');
-          if (this.optWord('policy')) { this.word('update'); this.end(); return { c: 'update-policy', action: 'show', table }; }
-          this.word('schema'); this.word('as'); this.word('json');
+          if (this.optWord('policy')) {
+            this.word('update');
+            this.end();
+            return { c: 'update-policy', action: 'show', table };
+          }
+          this.word('schema');
+          this.word('as');
+          this.word('json');
           this.end();
           return { c: 'show-table-schema', table };
         }
-        if (this.isWord('external') && this.isWord('tables', 1)) { this.next(); this.next(); this.end(); return { c: 'show-external-tables' }; }
-        if (this.isWord('continuous-exports') || (this.isWord('continuous-export') && this.isWord('s', 1))) { this.next(); this.end(); return { c: 'show-continuous-exports' }; }
+        if (this.isWord('external') && this.isWord('tables', 1)) {
+          this.next();
+          this.next();
+          this.end();
+          return { c: 'show-external-tables' };
+        }
+        if (this.isWord('continuous-exports') || (this.isWord('continuous-export') && this.isWord('s', 1))) {
+          this.next();
+          this.end();
+          return { c: 'show-continuous-exports' };
+        }
         const scope = this.policyScope();
-        this.word('policy'); this.word('managed_identity');
+        this.word('policy');
+        this.word('managed_identity');
         this.end();
         return { c: 'policy', action: 'show', scope };
       }
-      case 'alter': case 'alter-merge': {
+      case 'alter':
+      case 'alter-merge': {
         if (verb === 'alter' && this.isWord('table')) {
           this.next();
           const table = this.name('a table name');
-          this.word('policy'); this.word('update');
+          this.word('policy');
+          this.word('update');
           const json = this.string('the update policy as a JSON array in a string literal');
           this.end();
           return { c: 'update-policy', action: 'alter', table, json };
@@ -320,11 +487,14 @@ class Parser {
       case 'delete': {
         if (this.optWord('table')) {
           const table = this.name('a table name');
-          this.word('policy'); this.word('update'); this.end();
+          this.word('policy');
+          this.word('update');
+          this.end();
           return { c: 'update-policy', action: 'delete', table };
         }
         const scope = this.policyScope();
-        this.word('policy'); this.word('managed_identity');
+        this.word('policy');
+        this.word('managed_identity');
         this.end();
         return { c: 'policy', action: 'delete', scope };
       }
@@ -336,7 +506,8 @@ class Parser {
       }
       case 'ingest': {
         this.optWord('async');
-        this.word('into'); this.word('table');
+        this.word('into');
+        this.word('table');
         const table = this.name('a table name');
         const sources = this.stringList('a storage connection string');
         const props = this.withProps();
@@ -357,8 +528,14 @@ class Parser {
         this.word('continuous-export');
         const name = this.name('a continuous export name');
         const over: string[] = [];
-        if (this.optWord('over')) { this.punct('('); do over.push(this.name('a table name')); while (this.optPunct(',')); this.punct(')'); }
-        this.word('to'); this.word('table');
+        if (this.optWord('over')) {
+          this.punct('(');
+          do over.push(this.name('a table name'));
+          while (this.optPunct(','));
+          this.punct(')');
+        }
+        this.word('to');
+        this.word('table');
         const externalTable = this.name('an external table name');
         const props = this.withProps();
         this.punct('<|');

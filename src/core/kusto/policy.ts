@@ -9,7 +9,16 @@
 import { KustoError } from './errors.js';
 
 export const USAGES = [
-  'All', 'AutomatedFlows', 'AzureAI', 'DataConnection', 'ExportRequest', 'ExternalDataRequest', 'ExternalTable', 'NativeIngestion', 'SandboxArtifacts', 'SqlRequest',
+  'All',
+  'AutomatedFlows',
+  'AzureAI',
+  'DataConnection',
+  'ExportRequest',
+  'ExternalDataRequest',
+  'ExternalTable',
+  'NativeIngestion',
+  'SandboxArtifacts',
+  'SqlRequest',
 ] as const;
 export type Usage = (typeof USAGES)[number];
 
@@ -32,7 +41,11 @@ export function parsePolicy(text: string): PolicyEntry[] {
     value = JSON.parse(text);
   } catch {
     // The ingestion doc writes the array with single quotes: "[ { 'ObjectId' : '…', … } ]".
-    try { value = JSON.parse(text.replace(/'/g, '"')); } catch { throw bad('the policy is not a JSON array of {"ObjectId", "AllowedUsages"} objects.'); }
+    try {
+      value = JSON.parse(text.replace(/'/g, '"'));
+    } catch {
+      throw bad('the policy is not a JSON array of {"ObjectId", "AllowedUsages"} objects.');
+    }
   }
   if (!Array.isArray(value)) throw bad('the policy must be a JSON array of {"ObjectId", "AllowedUsages"} objects.');
   const entries: PolicyEntry[] = [];
@@ -40,14 +53,16 @@ export function parsePolicy(text: string): PolicyEntry[] {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad(`entry ${i} is not an object.`);
     const item = raw as Record<string, unknown>;
     for (const key of Object.keys(item)) {
-      if (!['ObjectId', 'AllowedUsages', 'ClientId', 'TenantId', 'DisplayName', 'IsSystem'].includes(key)) throw bad(`entry ${i} has an unknown property '${key}'.`);
+      if (!['ObjectId', 'AllowedUsages', 'ClientId', 'TenantId', 'DisplayName', 'IsSystem'].includes(key))
+        throw bad(`entry ${i} has an unknown property '${key}'.`);
     }
     const objectId = item['ObjectId'];
     if (typeof objectId !== 'string' || (objectId.toLowerCase() !== 'system' && !GUID.test(objectId))) {
       throw bad(`entry ${i}: 'ObjectId' must be the object id (a GUID) of a managed identity assigned to the cluster, or 'system'.`);
     }
     const usages = item['AllowedUsages'];
-    if (typeof usages !== 'string' || usages.trim() === '') throw bad(`entry ${i}: 'AllowedUsages' must be a comma-separated list of usages (${USAGES.join(', ')}).`);
+    if (typeof usages !== 'string' || usages.trim() === '')
+      throw bad(`entry ${i}: 'AllowedUsages' must be a comma-separated list of usages (${USAGES.join(', ')}).`);
     entries.push({ ObjectId: objectId.toLowerCase(), AllowedUsages: parseUsages(usages, i) });
   }
   const ids = entries.map((e) => e.ObjectId);
@@ -57,7 +72,10 @@ export function parsePolicy(text: string): PolicyEntry[] {
 
 function parseUsages(text: string, index: number): Usage[] {
   const out: Usage[] = [];
-  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const usage = USAGES.find((u) => u.toLowerCase() === part.toLowerCase());
     if (!usage) throw bad(`entry ${index}: '${part}' is not a managed identity usage; use ${USAGES.join(', ')}.`);
     if (!out.includes(usage)) out.push(usage);
@@ -78,6 +96,9 @@ export function mergePolicy(current: readonly PolicyEntry[], incoming: readonly 
 
 /** True when `entries` let the identity (`system`, or its object id) be used for `usage`. */
 export function policyAllows(entries: readonly PolicyEntry[], identity: { system: boolean; objectId: string }, usage: Usage): boolean {
-  return entries.some((e) => (e.ObjectId === 'system' ? identity.system : e.ObjectId === identity.objectId.toLowerCase())
-    && (e.AllowedUsages.includes('All') || e.AllowedUsages.includes(usage)));
+  return entries.some(
+    (e) =>
+      (e.ObjectId === 'system' ? identity.system : e.ObjectId === identity.objectId.toLowerCase()) &&
+      (e.AllowedUsages.includes('All') || e.AllowedUsages.includes(usage)),
+  );
 }

@@ -61,20 +61,35 @@ export interface KustoService {
 }
 
 /** One entry of a table's update policy. */
-interface UpdatePolicyEntry { IsEnabled: boolean; Source: string; Query: string; IsTransactional: boolean; PropagateIngestionProperties: boolean; ManagedIdentity?: string }
+interface UpdatePolicyEntry {
+  IsEnabled: boolean;
+  Source: string;
+  Query: string;
+  IsTransactional: boolean;
+  PropagateIngestionProperties: boolean;
+  ManagedIdentity?: string;
+}
 
 type Roles = { clusterAdmin: boolean; clusterViewer: boolean; db: Set<string> };
 
 const STORAGE_RESOURCE = 'https://storage.azure.com/';
 const DEFAULT_DB = 'NetDefaultDB';
 
-interface StorageRef { url: string; identity?: string; impersonate?: boolean }
+interface StorageRef {
+  url: string;
+  identity?: string;
+  impersonate?: boolean;
+}
 
 /** `https://…/c/file.csv;managed_identity=system` → the URL and its credential suffix. */
 export function parseStorageRef(text: string): StorageRef {
   const [url, ...options] = text.split(';');
   let parsed: URL;
-  try { parsed = new URL(url!.trim()); } catch { throw new KustoError('bad-request', `'${redact(text)}' is not a storage URL (https://<account>.blob.<suffix>/<container>/<path>).`); }
+  try {
+    parsed = new URL(url!.trim());
+  } catch {
+    throw new KustoError('bad-request', `'${redact(text)}' is not a storage URL (https://<account>.blob.<suffix>/<container>/<path>).`);
+  }
   if (parsed.protocol !== 'https:') throw new KustoError('bad-request', `Storage connection strings must use https; got '${parsed.protocol}'.`);
   const ref: StorageRef = { url: url!.trim() };
   for (const option of options) {
@@ -86,7 +101,10 @@ export function parseStorageRef(text: string): StorageRef {
     } else if (k.toLowerCase() === 'impersonate') {
       ref.impersonate = true;
     } else {
-      throw new KustoError('bad-request', `The storage connection string option '${k}' is not supported by Keyless; use ';managed_identity=system|<object id>'.`);
+      throw new KustoError(
+        'bad-request',
+        `The storage connection string option '${k}' is not supported by Keyless; use ';managed_identity=system|<object id>'.`,
+      );
     }
   }
   return ref;
@@ -116,14 +134,19 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
     const p = pa.properties;
     const oid = String(p['aadObjectId'] ?? '').toLowerCase();
     if (oid !== '' && oid === caller.objectId.toLowerCase()) return true;
-    return p['principalType'] === 'App' && String(p['principalId']).toLowerCase() === caller.appId.toLowerCase()
-      && String(p['tenantId'] ?? caller.tenantId).toLowerCase() === caller.tenantId.toLowerCase();
+    return (
+      p['principalType'] === 'App' &&
+      String(p['principalId']).toLowerCase() === caller.appId.toLowerCase() &&
+      String(p['tenantId'] ?? caller.tenantId).toLowerCase() === caller.tenantId.toLowerCase()
+    );
   };
 
   async function rolesOf(cluster: ResourceRecord, database: string | undefined, caller: VerifiedCaller): Promise<Roles> {
     const clusterRoles = (await children(cluster, CLUSTER_PA_TYPE, cluster.id)).filter((pa) => matches(pa, caller)).map((pa) => String(pa.properties['role']));
     const db = new Set<string>();
-    if (database) for (const pa of await children(cluster, DATABASE_PA_TYPE, `${cluster.id}/databases/${database}`)) if (matches(pa, caller)) db.add(String(pa.properties['role']));
+    if (database)
+      for (const pa of await children(cluster, DATABASE_PA_TYPE, `${cluster.id}/databases/${database}`))
+        if (matches(pa, caller)) db.add(String(pa.properties['role']));
     return { clusterAdmin: clusterRoles.includes('AllDatabasesAdmin'), clusterViewer: clusterRoles.includes('AllDatabasesViewer'), db };
   }
 
@@ -132,16 +155,24 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
     if (roles.clusterAdmin) return true;
     const d = roles.db;
     switch (need) {
-      case 'admin': return d.has('Admin');
-      case 'user': return d.has('Admin') || d.has('User');
-      case 'ingestor': return d.has('Admin') || d.has('User') || d.has('Ingestor');
-      case 'viewer': return roles.clusterViewer || d.has('Admin') || d.has('User') || d.has('Viewer') || d.has('UnrestrictedViewer');
-      case 'monitor': return roles.clusterViewer || d.size > 0;
+      case 'admin':
+        return d.has('Admin');
+      case 'user':
+        return d.has('Admin') || d.has('User');
+      case 'ingestor':
+        return d.has('Admin') || d.has('User') || d.has('Ingestor');
+      case 'viewer':
+        return roles.clusterViewer || d.has('Admin') || d.has('User') || d.has('Viewer') || d.has('UnrestrictedViewer');
+      case 'monitor':
+        return roles.clusterViewer || d.size > 0;
     }
   }
 
   function forbidden(caller: VerifiedCaller, operation: string, on: string): KustoError {
-    return new KustoError('forbidden', `Principal 'aadapp=${caller.appId};${caller.tenantId}' is not authorized to perform operation '${operation}' on '${on}'.`);
+    return new KustoError(
+      'forbidden',
+      `Principal 'aadapp=${caller.appId};${caller.tenantId}' is not authorized to perform operation '${operation}' on '${on}'.`,
+    );
   }
 
   async function requireDatabase(cluster: ResourceRecord, database: string): Promise<string> {
@@ -163,7 +194,12 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
     return { name: e.name, columns: e.body['columns'] as ColumnDef[] };
   }
 
-  async function tableData(cluster: ResourceRecord, database: string, table: string, extentFilter?: (id: string) => boolean): Promise<Table & { extents: string[] }> {
+  async function tableData(
+    cluster: ResourceRecord,
+    database: string,
+    table: string,
+    extentFilter?: (id: string) => boolean,
+  ): Promise<Table & { extents: string[] }> {
     const schema = await tableSchema(cluster, database, table);
     const rows: unknown[][] = [];
     const extents: string[] = [];
@@ -171,7 +207,7 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
       if (extentFilter && !extentFilter(x.id)) continue;
       extents.push(x.id);
       const map = schema.columns.map((c) => x.columns.indexOf(c.name));
-      for (const row of x.rows) rows.push(map.map((i) => (i < 0 ? null : row[i] ?? null)));
+      for (const row of x.rows) rows.push(map.map((i) => (i < 0 ? null : (row[i] ?? null))));
     }
     return { columns: schema.columns, rows, extents };
   }
@@ -181,9 +217,12 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
     const held = await heldIdentities(cluster, store.principals);
     const found = named === 'system' ? held.find((h) => h.system) : held.find((h) => h.principal.objectId.toLowerCase() === named.toLowerCase());
     if (!found) {
-      throw new KustoError('bad-request', named === 'system'
-        ? `Cluster '${cluster.name}' has no system-assigned managed identity.`
-        : `Managed identity '${named}' is not assigned to cluster '${cluster.name}': assign it to the cluster (identity.userAssignedIdentities) and use its object id.`);
+      throw new KustoError(
+        'bad-request',
+        named === 'system'
+          ? `Cluster '${cluster.name}' has no system-assigned managed identity.`
+          : `Managed identity '${named}' is not assigned to cluster '${cluster.name}': assign it to the cluster (identity.userAssignedIdentities) and use its object id.`,
+      );
     }
     return found;
   }
@@ -211,11 +250,15 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
 
   function storageFailure(url: string, status: number, code: string | undefined, action: 'download' | 'upload' | 'list'): KustoError {
     if (status === 401 || status === 403) {
-      return new KustoError('download-forbidden', action === 'download'
-        ? `Download_Forbidden: Failed to download source from Azure storage. Access forbidden. Blob: '${redact(url)}' (${status} ${code ?? ''}).`
-        : `${action === 'upload' ? 'Upload' : 'List'}_Forbidden: Access to Azure storage was forbidden for '${redact(url)}' (${status} ${code ?? ''}).`);
+      return new KustoError(
+        'download-forbidden',
+        action === 'download'
+          ? `Download_Forbidden: Failed to download source from Azure storage. Access forbidden. Blob: '${redact(url)}' (${status} ${code ?? ''}).`
+          : `${action === 'upload' ? 'Upload' : 'List'}_Forbidden: Access to Azure storage was forbidden for '${redact(url)}' (${status} ${code ?? ''}).`,
+      );
     }
-    if (status === 404) return new KustoError('bad-request', `Download_SourceNotFound: Failed to ${action} '${redact(url)}': the blob or container does not exist.`);
+    if (status === 404)
+      return new KustoError('bad-request', `Download_SourceNotFound: Failed to ${action} '${redact(url)}': the blob or container does not exist.`);
     return new KustoError('bad-request', `Failed to ${action} '${redact(url)}': storage answered ${status} ${code ?? ''}.`);
   }
 
@@ -240,12 +283,20 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
       };
       const trimmed = text.trim();
       if (trimmed.startsWith('[')) {
-        try { (JSON.parse(trimmed) as unknown[]).forEach(push); } catch { throw new KustoError('bad-request', 'The JSON source is not valid JSON.'); }
+        try {
+          (JSON.parse(trimmed) as unknown[]).forEach(push);
+        } catch {
+          throw new KustoError('bad-request', 'The JSON source is not valid JSON.');
+        }
         return out;
       }
       for (const line of trimmed.split('\n')) {
         if (line.trim() === '') continue;
-        try { push(JSON.parse(line)); } catch { throw new KustoError('bad-request', `The JSON source has a line that is not a JSON object: '${line.slice(0, 80)}'.`); }
+        try {
+          push(JSON.parse(line));
+        } catch {
+          throw new KustoError('bad-request', `The JSON source has a line that is not a JSON object: '${line.slice(0, 80)}'.`);
+        }
       }
       return out;
     }
@@ -270,14 +321,28 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
           if (entry.ManagedIdentity) await identityFor(cluster, database, entry.ManagedIdentity, 'AutomatedFlows');
           const target = await tableSchema(cluster, database, policy.name.slice('update/'.length));
           const result = runQuery({ columns: from.columns, rows: from.rows }, parseQuery(entry.Query));
-          const mapped = result.rows.map((row) => target.columns.map((c) => { const k = result.columns.findIndex((x) => x.name === c.name); return k < 0 ? null : coerce(row[k], c.type); }));
+          const mapped = result.rows.map((row) =>
+            target.columns.map((c) => {
+              const k = result.columns.findIndex((x) => x.name === c.name);
+              return k < 0 ? null : coerce(row[k], c.type);
+            }),
+          );
           appends.push({ table: target.name, columns: target.columns, rows: mapped, id: deps.ids.newGuid() });
         }
       }
     }
     await store.transaction(async (tx) => {
       for (const a of appends) {
-        if (a.rows.length > 0) await tx.kusto.appendExtent({ cluster: cluster.id, database, table: a.table, id: a.id, columns: a.columns.map((c) => c.name), rows: a.rows, createdAt: now() });
+        if (a.rows.length > 0)
+          await tx.kusto.appendExtent({
+            cluster: cluster.id,
+            database,
+            table: a.table,
+            id: a.id,
+            columns: a.columns.map((c) => c.name),
+            rows: a.rows,
+            createdAt: now(),
+          });
       }
     });
     return id;
@@ -287,7 +352,13 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
     const target = await tableSchema(r.cluster, database, cmd.table);
     const name = `update/${target.name}`;
     const show = (entries: UpdatePolicyEntry[] | null): Table => ({
-      columns: [{ name: 'PolicyName', type: 'string' }, { name: 'EntityName', type: 'string' }, { name: 'Policy', type: 'string' }, { name: 'ChildEntities', type: 'string' }, { name: 'EntityType', type: 'string' }],
+      columns: [
+        { name: 'PolicyName', type: 'string' },
+        { name: 'EntityName', type: 'string' },
+        { name: 'Policy', type: 'string' },
+        { name: 'ChildEntities', type: 'string' },
+        { name: 'EntityType', type: 'string' },
+      ],
       rows: [['TableUpdatePolicy', `[${database}].[${target.name}]`, entries ? JSON.stringify(entries) : null, '', 'Table']],
     });
     if (cmd.action === 'show') {
@@ -301,15 +372,22 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
       return show(null);
     }
     let value: unknown;
-    try { value = JSON.parse(cmd.json!); } catch { throw new KustoError('bad-request', 'The update policy is not a JSON array.'); }
-    if (!Array.isArray(value)) throw new KustoError('bad-request', 'The update policy must be a JSON array of {"Source", "Query", "IsEnabled", "ManagedIdentity"?} objects.');
+    try {
+      value = JSON.parse(cmd.json!);
+    } catch {
+      throw new KustoError('bad-request', 'The update policy is not a JSON array.');
+    }
+    if (!Array.isArray(value))
+      throw new KustoError('bad-request', 'The update policy must be a JSON array of {"Source", "Query", "IsEnabled", "ManagedIdentity"?} objects.');
     const entries: UpdatePolicyEntry[] = [];
     for (const [i, raw] of value.entries()) {
       const item = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-      if (typeof item['Source'] !== 'string' || typeof item['Query'] !== 'string') throw new KustoError('bad-request', `Update policy entry ${i} needs 'Source' (a table) and 'Query' (a query over it).`);
+      if (typeof item['Source'] !== 'string' || typeof item['Query'] !== 'string')
+        throw new KustoError('bad-request', `Update policy entry ${i} needs 'Source' (a table) and 'Query' (a query over it).`);
       const source = await tableSchema(r.cluster, database, item['Source']);
       const query = parseQuery(item['Query']);
-      if (query.source.kind !== 'table' || query.source.name.toLowerCase() !== source.name.toLowerCase()) throw new KustoError('semantic', `Semantic error: the update policy's query must read its source table '${source.name}'.`);
+      if (query.source.kind !== 'table' || query.source.name.toLowerCase() !== source.name.toLowerCase())
+        throw new KustoError('semantic', `Semantic error: the update policy's query must read its source table '${source.name}'.`);
       // The query must run over the source's columns.
       runQuery({ columns: source.columns, rows: [] }, query);
       const mi = item['ManagedIdentity'];
@@ -317,8 +395,12 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
       // The identity must be the cluster's and allowed for AutomatedFlows now, and again at each run.
       if (typeof mi === 'string') await identityFor(r.cluster, database, mi.toLowerCase(), 'AutomatedFlows');
       entries.push({
-        IsEnabled: item['IsEnabled'] !== false, Source: source.name, Query: item['Query'], IsTransactional: item['IsTransactional'] === true,
-        PropagateIngestionProperties: item['PropagateIngestionProperties'] === true, ...(typeof mi === 'string' ? { ManagedIdentity: mi.toLowerCase() } : {}),
+        IsEnabled: item['IsEnabled'] !== false,
+        Source: source.name,
+        Query: item['Query'],
+        IsTransactional: item['IsTransactional'] === true,
+        PropagateIngestionProperties: item['PropagateIngestionProperties'] === true,
+        ...(typeof mi === 'string' ? { ManagedIdentity: mi.toLowerCase() } : {}),
       });
     }
     await store.kusto.putEntity({ cluster: r.cluster.id, database, kind: 'policy', name, body: { entries } });
@@ -376,12 +458,18 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
       const h = e.ObjectId === 'system' ? held.find((x) => x.system) : held.find((x) => x.principal.objectId.toLowerCase() === e.ObjectId);
       return {
         ObjectId: e.ObjectId === 'system' ? (h?.principal.objectId ?? 'system') : e.ObjectId,
-        ClientId: h?.principal.appId ?? '', TenantId: h?.principal.tenantId ?? '', DisplayName: h?.principal.displayName ?? '',
-        IsSystem: e.ObjectId === 'system', AllowedUsages: e.AllowedUsages.join(', '),
+        ClientId: h?.principal.appId ?? '',
+        TenantId: h?.principal.tenantId ?? '',
+        DisplayName: h?.principal.displayName ?? '',
+        IsSystem: e.ObjectId === 'system',
+        AllowedUsages: e.AllowedUsages.join(', '),
       };
     });
     return {
-      columns: [{ name: 'EntityName', type: 'string' }, { name: 'Policies', type: 'string' }],
+      columns: [
+        { name: 'EntityName', type: 'string' },
+        { name: 'Policies', type: 'string' },
+      ],
       rows: [[scope.kind === 'cluster' ? '' : `[${scope.name}]`, JSON.stringify(rendered)]],
     };
   }
@@ -391,10 +479,15 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
     const roles = await rolesOf(r.cluster, database || undefined, r.caller);
     const on = cmd.scope.kind === 'cluster' ? `cluster ${r.cluster.name}` : database;
     if (cmd.action === 'show') {
-      if (!(roles.clusterAdmin || roles.clusterViewer || (database !== '' && allowed(roles, 'monitor')))) throw forbidden(r.caller, 'Show managed_identity policy', on);
+      if (!(roles.clusterAdmin || roles.clusterViewer || (database !== '' && allowed(roles, 'monitor'))))
+        throw forbidden(r.caller, 'Show managed_identity policy', on);
     } else if (!(roles.clusterAdmin || (database !== '' && roles.db.has('Admin')))) {
       // AllDatabasesAdmin for either policy; a database's Admin for that database's policy (issue 12).
-      throw forbidden(r.caller, `${cmd.action === 'delete' ? 'Delete' : 'Alter'} managed_identity policy (needs AllDatabasesAdmin${database ? ` or Admin of database '${database}'` : ''})`, on);
+      throw forbidden(
+        r.caller,
+        `${cmd.action === 'delete' ? 'Delete' : 'Alter'} managed_identity policy (needs AllDatabasesAdmin${database ? ` or Admin of database '${database}'` : ''})`,
+        on,
+      );
     }
     const held = await heldIdentities(r.cluster, store.principals);
     const current = await readPolicy(r.cluster, database);
@@ -407,9 +500,12 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
     for (const e of incoming) {
       // Nothing is written unless every identity is the cluster's.
       if (e.ObjectId === 'system' ? !held.some((h) => h.system) : !held.some((h) => h.principal.objectId.toLowerCase() === e.ObjectId)) {
-        throw new KustoError('bad-request', e.ObjectId === 'system'
-          ? `Invalid managed_identity policy: cluster '${r.cluster.name}' has no system-assigned managed identity; the policy was not changed.`
-          : `Invalid managed_identity policy: managed identity '${e.ObjectId}' is not assigned to cluster '${r.cluster.name}'; the policy was not changed.`);
+        throw new KustoError(
+          'bad-request',
+          e.ObjectId === 'system'
+            ? `Invalid managed_identity policy: cluster '${r.cluster.name}' has no system-assigned managed identity; the policy was not changed.`
+            : `Invalid managed_identity policy: managed identity '${e.ObjectId}' is not assigned to cluster '${r.cluster.name}'; the policy was not changed.`,
+        );
       }
     }
     const next = cmd.action === 'alter' ? incoming : mergePolicy(current, incoming);
@@ -417,24 +513,40 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
     return policyShow(cmd.scope, next, held);
   }
 
-  const schemaRow = (name: string, columns: ColumnDef[]) => JSON.stringify({ Name: name, OrderedColumns: columns.map((c) => ({ Name: c.name, Type: `System.${dotNet(c.type)}`, CslType: c.type })) });
+  const schemaRow = (name: string, columns: ColumnDef[]) =>
+    JSON.stringify({ Name: name, OrderedColumns: columns.map((c) => ({ Name: c.name, Type: `System.${dotNet(c.type)}`, CslType: c.type })) });
 
   async function command(r: KustoRequest, cmd: Command): Promise<Table> {
     if (cmd.c === 'policy') return policyCommand(r, cmd);
     const database = await requireDatabase(r.cluster, r.database);
     const cluster = r.cluster;
     switch (cmd.c) {
-      case 'update-policy': return updatePolicyCommand(r, database, cmd);
+      case 'update-policy':
+        return updatePolicyCommand(r, database, cmd);
       case 'show-tables': {
         await authorize(r, database, 'monitor', 'Show tables');
         const tables = await store.kusto.listEntities(cluster.id, database, 'table');
-        return { columns: [{ name: 'TableName', type: 'string' }, { name: 'DatabaseName', type: 'string' }, { name: 'Folder', type: 'string' }, { name: 'DocString', type: 'string' }], rows: tables.map((t) => [t.name, database, '', '']) };
+        return {
+          columns: [
+            { name: 'TableName', type: 'string' },
+            { name: 'DatabaseName', type: 'string' },
+            { name: 'Folder', type: 'string' },
+            { name: 'DocString', type: 'string' },
+          ],
+          rows: tables.map((t) => [t.name, database, '', '']),
+        };
       }
       case 'show-table-schema': {
         await authorize(r, database, 'viewer', 'Show table schema');
         const t = await tableSchema(cluster, database, cmd.table);
         return {
-          columns: [{ name: 'TableName', type: 'string' }, { name: 'Schema', type: 'string' }, { name: 'DatabaseName', type: 'string' }, { name: 'Folder', type: 'string' }, { name: 'DocString', type: 'string' }],
+          columns: [
+            { name: 'TableName', type: 'string' },
+            { name: 'Schema', type: 'string' },
+            { name: 'DatabaseName', type: 'string' },
+            { name: 'Folder', type: 'string' },
+            { name: 'DocString', type: 'string' },
+          ],
           rows: [[t.name, schemaRow(t.name, t.columns), database, '', '']],
         };
       }
@@ -446,18 +558,29 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
           const old = existing.body['columns'] as ColumnDef[];
           for (const c of cmd.columns) {
             const o = old.find((x) => x.name === c.name);
-            if (o && o.type !== c.type) throw new KustoError('bad-request', `Column '${c.name}' of table '${existing.name}' is of type ${o.type}; it cannot become ${c.type}.`);
+            if (o && o.type !== c.type)
+              throw new KustoError('bad-request', `Column '${c.name}' of table '${existing.name}' is of type ${o.type}; it cannot become ${c.type}.`);
           }
           if (!cmd.merge) {
             const same = old.length === cmd.columns.length && old.every((o, i) => o.name === cmd.columns[i]!.name && o.type === cmd.columns[i]!.type);
-            if (!same) throw new KustoError('bad-request', `Table '${existing.name}' already exists with a different schema; use .create-merge table to add columns.`);
+            if (!same)
+              throw new KustoError('bad-request', `Table '${existing.name}' already exists with a different schema; use .create-merge table to add columns.`);
           }
           columns = [...old, ...cmd.columns.filter((c) => !old.some((o) => o.name === c.name))];
         }
         if (columns.length === 0) throw new KustoError('bad-request', 'A table needs at least one column.');
         const name = existing?.name ?? cmd.table;
         await store.kusto.putEntity({ cluster: cluster.id, database, kind: 'table', name, body: { columns } });
-        return { columns: [{ name: 'TableName', type: 'string' }, { name: 'Schema', type: 'string' }, { name: 'DatabaseName', type: 'string' }, { name: 'Folder', type: 'string' }, { name: 'DocString', type: 'string' }], rows: [[name, schemaRow(name, columns), database, '', '']] };
+        return {
+          columns: [
+            { name: 'TableName', type: 'string' },
+            { name: 'Schema', type: 'string' },
+            { name: 'DatabaseName', type: 'string' },
+            { name: 'Folder', type: 'string' },
+            { name: 'DocString', type: 'string' },
+          ],
+          rows: [[name, schemaRow(name, columns), database, '', '']],
+        };
       }
       case 'drop-table': {
         await authorize(r, database, 'admin', 'Drop table');
@@ -472,7 +595,13 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
           });
         }
         const tables = await store.kusto.listEntities(cluster.id, database, 'table');
-        return { columns: [{ name: 'TableName', type: 'string' }, { name: 'DatabaseName', type: 'string' }], rows: tables.map((t) => [t.name, database]) };
+        return {
+          columns: [
+            { name: 'TableName', type: 'string' },
+            { name: 'DatabaseName', type: 'string' },
+          ],
+          rows: tables.map((t) => [t.name, database]),
+        };
       }
       case 'set-or-append': {
         await authorize(r, database, 'ingestor', 'Set-or-append');
@@ -483,7 +612,12 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
           await store.kusto.putEntity(target);
         }
         const columns = target.body['columns'] as ColumnDef[];
-        const rows = result.rows.map((row) => columns.map((c) => { const i = result.columns.findIndex((x) => x.name === c.name); return i < 0 ? null : coerce(row[i], c.type); }));
+        const rows = result.rows.map((row) =>
+          columns.map((c) => {
+            const i = result.columns.findIndex((x) => x.name === c.name);
+            return i < 0 ? null : coerce(row[i], c.type);
+          }),
+        );
         const extent = await appendRows(cluster, database, target.name, columns, rows);
         return ingestResult(extent, `${rows.length} rows from query`);
       }
@@ -503,27 +637,42 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
       }
       case 'create-external-table': {
         await authorize(r, database, 'admin', 'Create external table');
-        if (!['csv', 'json', 'multijson', 'txt'].includes(cmd.format)) throw new KustoError('bad-request', `The data format '${cmd.format}' is not supported by Keyless; use csv or json.`);
+        if (!['csv', 'json', 'multijson', 'txt'].includes(cmd.format))
+          throw new KustoError('bad-request', `The data format '${cmd.format}' is not supported by Keyless; use csv or json.`);
         for (const s of cmd.sources) {
           const ref = parseStorageRef(s);
           if (ref.impersonate) throw new KustoError('bad-request', "';impersonate' is not supported by Keyless; use ';managed_identity=system|<object id>'.");
           if (ref.identity) await resolveIdentity(cluster, ref.identity);
         }
-        await store.kusto.putEntity({ cluster: cluster.id, database, kind: 'external_table', name: cmd.name, body: { columns: cmd.columns, format: cmd.format, sources: cmd.sources } });
+        await store.kusto.putEntity({
+          cluster: cluster.id,
+          database,
+          kind: 'external_table',
+          name: cmd.name,
+          body: { columns: cmd.columns, format: cmd.format, sources: cmd.sources },
+        });
         return externalTablesTable([{ name: cmd.name, columns: cmd.columns, sources: cmd.sources }]);
       }
       case 'drop-external-table': {
         await authorize(r, database, 'admin', 'Drop external table');
-        if (!await store.kusto.deleteEntity(cluster.id, database, 'external_table', cmd.name)) throw new KustoError('entity-not-found', `External table '${cmd.name}' was not found in database '${database}'.`);
+        if (!(await store.kusto.deleteEntity(cluster.id, database, 'external_table', cmd.name)))
+          throw new KustoError('entity-not-found', `External table '${cmd.name}' was not found in database '${database}'.`);
         return externalTablesTable([]);
       }
       case 'show-external-tables': {
         await authorize(r, database, 'viewer', 'Show external tables');
-        return externalTablesTable((await store.kusto.listEntities(cluster.id, database, 'external_table')).map((e) => ({ name: e.name, columns: e.body['columns'] as ColumnDef[], sources: e.body['sources'] as string[] })));
+        return externalTablesTable(
+          (await store.kusto.listEntities(cluster.id, database, 'external_table')).map((e) => ({
+            name: e.name,
+            columns: e.body['columns'] as ColumnDef[],
+            sources: e.body['sources'] as string[],
+          })),
+        );
       }
       case 'export': {
         await authorize(r, database, 'viewer', 'Export');
-        if (cmd.format !== 'csv' && cmd.format !== 'json') throw new KustoError('bad-request', `Export format '${cmd.format}' is not supported by Keyless; use csv or json.`);
+        if (cmd.format !== 'csv' && cmd.format !== 'json')
+          throw new KustoError('bad-request', `Export format '${cmd.format}' is not supported by Keyless; use csv or json.`);
         const result = runQuery(await querySource(r, database, cmd.query), cmd.query);
         const rows: unknown[][] = [];
         const header = (cmd.props['includeHeader'] ?? 'none').toLowerCase() !== 'none';
@@ -533,7 +682,14 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
           const path = await writeBlob(ref.url, token, cmd.props['namePrefix'] ?? 'export', cmd.format, result, header);
           rows.push([path, result.rows.length, 0]);
         }
-        return { columns: [{ name: 'Path', type: 'string' }, { name: 'NumRecords', type: 'long' }, { name: 'SizeInBytes', type: 'long' }], rows };
+        return {
+          columns: [
+            { name: 'Path', type: 'string' },
+            { name: 'NumRecords', type: 'long' },
+            { name: 'SizeInBytes', type: 'long' },
+          ],
+          rows,
+        };
       }
       case 'continuous-export': {
         await authorize(r, database, 'admin', 'Create-or-alter continuous export');
@@ -549,11 +705,19 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
         const query = cmd.query;
         // The query's text is kept to run later; re-serialised from the command.
         const text = r.csl.slice(r.csl.indexOf('<|') + 2).trim();
-        for (const t of cmd.over.length > 0 ? cmd.over : [query.source.kind === 'table' ? query.source.name : '']) if (t) await tableSchema(cluster, database, t);
+        for (const t of cmd.over.length > 0 ? cmd.over : [query.source.kind === 'table' ? query.source.name : ''])
+          if (t) await tableSchema(cluster, database, t);
         const previous = await store.kusto.getEntity(cluster.id, database, 'continuous_export', cmd.name);
         const body = {
-          externalTable: ext.name, query: text, intervalMs, managedIdentity: mi ? mi.toLowerCase() : null, over: cmd.over,
-          exported: (previous?.body['exported'] as string[] | undefined) ?? [], lastRunAt: previous?.body['lastRunAt'] ?? null, lastError: null, runs: previous?.body['runs'] ?? 0,
+          externalTable: ext.name,
+          query: text,
+          intervalMs,
+          managedIdentity: mi ? mi.toLowerCase() : null,
+          over: cmd.over,
+          exported: (previous?.body['exported'] as string[] | undefined) ?? [],
+          lastRunAt: previous?.body['lastRunAt'] ?? null,
+          lastError: null,
+          runs: previous?.body['runs'] ?? 0,
         };
         await store.kusto.putEntity({ cluster: cluster.id, database, kind: 'continuous_export', name: cmd.name, body });
         return continuousExportsTable([{ name: cmd.name, body }]);
@@ -564,7 +728,8 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
       }
       case 'drop-continuous-export': {
         await authorize(r, database, 'admin', 'Drop continuous export');
-        if (!await store.kusto.deleteEntity(cluster.id, database, 'continuous_export', cmd.name)) throw new KustoError('entity-not-found', `Continuous export '${cmd.name}' was not found in database '${database}'.`);
+        if (!(await store.kusto.deleteEntity(cluster.id, database, 'continuous_export', cmd.name)))
+          throw new KustoError('entity-not-found', `Continuous export '${cmd.name}' was not found in database '${database}'.`);
         return continuousExportsTable([]);
       }
     }
@@ -574,8 +739,11 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
     const base = url.replace(/\/+$/, '');
     const name = `${prefix}_${deps.ids.newGuid()}.${format}`;
     const target = `${base}/${name}`;
-    const body = format === 'csv' ? toCsv(result.rows, header ? result.columns.map((c) => c.name) : undefined)
-      : result.rows.map((row) => JSON.stringify(Object.fromEntries(result.columns.map((c, i) => [c.name, row[i]])))).join('\n') + (result.rows.length ? '\n' : '');
+    const body =
+      format === 'csv'
+        ? toCsv(result.rows, header ? result.columns.map((c) => c.name) : undefined)
+        : result.rows.map((row) => JSON.stringify(Object.fromEntries(result.columns.map((c, i) => [c.name, row[i]])))).join('\n') +
+          (result.rows.length ? '\n' : '');
     const res = await deps.storage.put(target, token, Buffer.from(body, 'utf8'), format === 'csv' ? 'text/csv' : 'application/json');
     if (res.status !== 201 && res.status !== 200) throw storageFailure(target, res.status, res.code, 'upload');
     return target;
@@ -589,7 +757,12 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
     let newExtents: string[] = [];
     try {
       if (!ext) throw new KustoError('entity-not-found', `External table '${String(body['externalTable'])}' no longer exists.`);
-      const source = await querySource({ cluster, database, csl: '', caller: { objectId: '', tenantId: '', appId: '', claims: {} } }, database, query, (_t, id) => !exported.has(id));
+      const source = await querySource(
+        { cluster, database, csl: '', caller: { objectId: '', tenantId: '', appId: '', claims: {} } },
+        database,
+        query,
+        (_t, id) => !exported.has(id),
+      );
       newExtents = (source as Table & { extents?: string[] }).extents ?? [];
       const result = runQuery(source, query);
       if (result.rows.length > 0) {
@@ -603,7 +776,10 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
       newExtents = [];
     }
     await store.kusto.putEntity({
-      cluster: cluster.id, database, kind: 'continuous_export', name,
+      cluster: cluster.id,
+      database,
+      kind: 'continuous_export',
+      name,
       body: { ...body, exported: [...exported, ...newExtents], lastRunAt: now(), lastError: error, runs: Number(body['runs'] ?? 0) + 1 },
     });
   }
@@ -655,25 +831,63 @@ export function createKustoService(deps: KustoServiceDeps): KustoService {
 
 function ingestResult(extentId: string, item: string): Table {
   return {
-    columns: [{ name: 'ExtentId', type: 'guid' }, { name: 'ItemLoaded', type: 'string' }, { name: 'Duration', type: 'timespan' }, { name: 'HasErrors', type: 'bool' }, { name: 'OperationId', type: 'guid' }],
+    columns: [
+      { name: 'ExtentId', type: 'guid' },
+      { name: 'ItemLoaded', type: 'string' },
+      { name: 'Duration', type: 'timespan' },
+      { name: 'HasErrors', type: 'bool' },
+      { name: 'OperationId', type: 'guid' },
+    ],
     rows: [[extentId, item, '00:00:00', false, extentId]],
   };
 }
 
 function externalTablesTable(tables: { name: string; columns: ColumnDef[]; sources: string[] }[]): Table {
   return {
-    columns: [{ name: 'TableName', type: 'string' }, { name: 'TableType', type: 'string' }, { name: 'Folder', type: 'string' }, { name: 'DocString', type: 'string' }, { name: 'Schema', type: 'string' }, { name: 'Properties', type: 'string' }, { name: 'ConnectionStrings', type: 'dynamic' }],
+    columns: [
+      { name: 'TableName', type: 'string' },
+      { name: 'TableType', type: 'string' },
+      { name: 'Folder', type: 'string' },
+      { name: 'DocString', type: 'string' },
+      { name: 'Schema', type: 'string' },
+      { name: 'Properties', type: 'string' },
+      { name: 'ConnectionStrings', type: 'dynamic' },
+    ],
     // Connection strings are shown without their credential part, as Kusto obfuscates them.
-    rows: tables.map((t) => [t.name, 'Blob', '', '', JSON.stringify(t.columns.map((c) => ({ Name: c.name, CslType: c.type }))), '{}', t.sources.map((s) => `${s.split(';')[0]}${s.includes(';') ? ';*******' : ''}`)]),
+    rows: tables.map((t) => [
+      t.name,
+      'Blob',
+      '',
+      '',
+      JSON.stringify(t.columns.map((c) => ({ Name: c.name, CslType: c.type }))),
+      '{}',
+      t.sources.map((s) => `${s.split(';')[0]}${s.includes(';') ? ';*******' : ''}`),
+    ]),
   };
 }
 
 function continuousExportsTable(exports: { name: string; body: Record<string, unknown> }[]): Table {
   return {
-    columns: [{ name: 'Name', type: 'string' }, { name: 'ExternalTableName', type: 'string' }, { name: 'Query', type: 'string' }, { name: 'IntervalBetweenRuns', type: 'timespan' },
-      { name: 'ManagedIdentity', type: 'string' }, { name: 'LastRunTime', type: 'datetime' }, { name: 'LastRunResult', type: 'string' }, { name: 'Runs', type: 'long' }],
-    rows: exports.map((e) => [e.name, e.body['externalTable'], e.body['query'], msToTimespan(Number(e.body['intervalMs'])), e.body['managedIdentity'] ?? '',
-      e.body['lastRunAt'] ?? null, e.body['lastError'] ? `Failed: ${String(e.body['lastError'])}` : e.body['lastRunAt'] ? 'Completed' : '', e.body['runs'] ?? 0]),
+    columns: [
+      { name: 'Name', type: 'string' },
+      { name: 'ExternalTableName', type: 'string' },
+      { name: 'Query', type: 'string' },
+      { name: 'IntervalBetweenRuns', type: 'timespan' },
+      { name: 'ManagedIdentity', type: 'string' },
+      { name: 'LastRunTime', type: 'datetime' },
+      { name: 'LastRunResult', type: 'string' },
+      { name: 'Runs', type: 'long' },
+    ],
+    rows: exports.map((e) => [
+      e.name,
+      e.body['externalTable'],
+      e.body['query'],
+      msToTimespan(Number(e.body['intervalMs'])),
+      e.body['managedIdentity'] ?? '',
+      e.body['lastRunAt'] ?? null,
+      e.body['lastError'] ? `Failed: ${String(e.body['lastError'])}` : e.body['lastRunAt'] ? 'Completed' : '',
+      e.body['runs'] ?? 0,
+    ]),
   };
 }
 
@@ -692,7 +906,20 @@ function msToTimespan(ms: number): string {
 }
 
 function dotNet(type: ScalarType): string {
-  return ({ string: 'String', long: 'Int64', int: 'Int32', real: 'Double', bool: 'Boolean', datetime: 'DateTime', timespan: 'TimeSpan', guid: 'Guid', dynamic: 'Object', decimal: 'Data.SqlTypes.SqlDecimal' } as const)[type];
+  return (
+    {
+      string: 'String',
+      long: 'Int64',
+      int: 'Int32',
+      real: 'Double',
+      bool: 'Boolean',
+      datetime: 'DateTime',
+      timespan: 'TimeSpan',
+      guid: 'Guid',
+      dynamic: 'Object',
+      decimal: 'Data.SqlTypes.SqlDecimal',
+    } as const
+  )[type];
 }
 
 export { DEFAULT_DB };

@@ -6,7 +6,16 @@ import type { ScalarType } from './kql-parser.js';
 
 /** The .NET type name v1 tables carry next to `ColumnType`. */
 export const DATA_TYPES: Record<ScalarType, string> = {
-  string: 'String', long: 'Int64', int: 'Int32', real: 'Double', bool: 'Boolean', datetime: 'DateTime', timespan: 'TimeSpan', guid: 'Guid', dynamic: 'Object', decimal: 'Decimal',
+  string: 'String',
+  long: 'Int64',
+  int: 'Int32',
+  real: 'Double',
+  bool: 'Boolean',
+  datetime: 'DateTime',
+  timespan: 'TimeSpan',
+  guid: 'Guid',
+  dynamic: 'Object',
+  decimal: 'Decimal',
 };
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -15,14 +24,17 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function coerce(value: unknown, type: ScalarType): unknown {
   if (value === null || value === undefined) return null;
   switch (type) {
-    case 'string': return typeof value === 'string' ? value : JSON.stringify(value);
-    case 'long': case 'int': {
+    case 'string':
+      return typeof value === 'string' ? value : JSON.stringify(value);
+    case 'long':
+    case 'int': {
       if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : null;
       if (typeof value === 'boolean') return value ? 1 : 0;
       const s = String(value).trim();
       return /^[+-]?\d+$/.test(s) ? Number(s) : null;
     }
-    case 'real': case 'decimal': {
+    case 'real':
+    case 'decimal': {
       if (typeof value === 'number') return value;
       const s = String(value).trim();
       if (s === '') return null;
@@ -40,11 +52,19 @@ export function coerce(value: unknown, type: ScalarType): unknown {
       const t = Date.parse(s);
       return Number.isNaN(t) ? null : new Date(t).toISOString();
     }
-    case 'timespan': return String(value).trim() === '' ? null : String(value).trim();
-    case 'guid': { const s = String(value).trim(); return GUID.test(s) ? s.toLowerCase() : null; }
+    case 'timespan':
+      return String(value).trim() === '' ? null : String(value).trim();
+    case 'guid': {
+      const s = String(value).trim();
+      return GUID.test(s) ? s.toLowerCase() : null;
+    }
     case 'dynamic': {
       if (typeof value !== 'string') return value;
-      try { return JSON.parse(value); } catch { return value; }
+      try {
+        return JSON.parse(value);
+      } catch {
+        return value;
+      }
     }
   }
 }
@@ -61,18 +81,49 @@ export function parseCsv(text: string): string[][] {
     const c = text[i]!;
     if (quoted) {
       if (c === '"') {
-        if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
-        quoted = false; i++; continue;
+        if (text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+        i++;
+        continue;
       }
-      field += c; i++; continue;
+      field += c;
+      i++;
+      continue;
     }
-    if (c === '"' && field === '') { quoted = true; i++; continue; }
-    if (c === ',') { record.push(field); field = ''; i++; continue; }
-    if (c === '\r' && text[i + 1] === '\n') { i++; continue; }
-    if (c === '\n') { record.push(field); records.push(record); record = []; field = ''; i++; continue; }
-    field += c; i++;
+    if (c === '"' && field === '') {
+      quoted = true;
+      i++;
+      continue;
+    }
+    if (c === ',') {
+      record.push(field);
+      field = '';
+      i++;
+      continue;
+    }
+    if (c === '\r' && text[i + 1] === '\n') {
+      i++;
+      continue;
+    }
+    if (c === '\n') {
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+      i++;
+      continue;
+    }
+    field += c;
+    i++;
   }
-  if (field !== '' || record.length > 0) { record.push(field); records.push(record); }
+  if (field !== '' || record.length > 0) {
+    record.push(field);
+    records.push(record);
+  }
   return records;
 }
 

@@ -70,7 +70,12 @@ export function createAccessService(index: RbacIndex): AccessService {
 
   return {
     can: (principalId, action, scope, data = false) => isAllowed(index.assignmentsOf(principalId), roles, action.toLowerCase(), prefixOf(scope), data),
-    check: (r) => evaluateAccess({ principalId: r.principalId, action: r.action, scopePrefix: prefixOf(r.scope), dataAction: r.dataAction }, index.assignmentsOf(r.principalId), roles),
+    check: (r) =>
+      evaluateAccess(
+        { principalId: r.principalId, action: r.action, scopePrefix: prefixOf(r.scope), dataAction: r.dataAction },
+        index.assignmentsOf(r.principalId),
+        roles,
+      ),
     grantsBelow(principalId, action, scope) {
       const prefix = prefixOf(scope);
       const lower = action.toLowerCase();

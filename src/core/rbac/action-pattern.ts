@@ -10,7 +10,10 @@
  * `userAssignedIdentities/assign/action`, the action ARM checks when an identity is attached.
  */
 function patternSource(lower: string): string {
-  const escaped = lower.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('\u0000');
+  const escaped = lower
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('\u0000');
   return escaped.replace(/\/\u0000\//g, '/(?:.*/)?').replace(/\u0000/g, '.*');
 }
 

@@ -44,7 +44,10 @@ export function compileRole(definition: RoleDefinition): CompiledRole {
       v = 'absent';
       for (const block of data ? blocks.data : blocks.control) {
         if (!block.allow.some((m) => m(actionLower))) continue;
-        if (block.deny.some((m) => m(actionLower))) { v = 'excluded'; continue; }
+        if (block.deny.some((m) => m(actionLower))) {
+          v = 'excluded';
+          continue;
+        }
         v = 'granted';
         break;
       }
@@ -99,7 +102,11 @@ export interface AccessDecision {
 
 /** The fast path: true when one of the principal's assignments grants the action at the scope. */
 export function isAllowed(
-  assignments: readonly IndexedAssignment[], roles: (name: string) => CompiledRole | undefined, actionLower: string, prefix: string, data: boolean,
+  assignments: readonly IndexedAssignment[],
+  roles: (name: string) => CompiledRole | undefined,
+  actionLower: string,
+  prefix: string,
+  data: boolean,
 ): boolean {
   for (const a of assignments) {
     if (!prefix.startsWith(a.prefix)) continue;
@@ -110,7 +117,9 @@ export function isAllowed(
 
 /** The full decision with its explanation (the access-check API and `AuthorizationFailed` diagnostics). */
 export function evaluateAccess(
-  request: AccessRequest, assignments: readonly IndexedAssignment[], roles: (name: string) => CompiledRole | undefined,
+  request: AccessRequest,
+  assignments: readonly IndexedAssignment[],
+  roles: (name: string) => CompiledRole | undefined,
 ): AccessDecision {
   const action = request.action.toLowerCase();
   const considered: ConsideredAssignment[] = [];
@@ -118,8 +127,11 @@ export function evaluateAccess(
     if (!request.scopePrefix.startsWith(a.prefix)) continue;
     const role = roles(a.roleName);
     considered.push({
-      roleAssignmentName: a.name, scope: a.scope, roleDefinitionName: a.roleName,
-      roleName: role?.definition.roleName ?? '(deleted role)', verdict: role ? role.verdict(action, request.dataAction) : 'unknown-role',
+      roleAssignmentName: a.name,
+      scope: a.scope,
+      roleDefinitionName: a.roleName,
+      roleName: role?.definition.roleName ?? '(deleted role)',
+      verdict: role ? role.verdict(action, request.dataAction) : 'unknown-role',
     });
   }
   const granted = considered.filter((c) => c.verdict === 'granted');
@@ -129,12 +141,17 @@ export function evaluateAccess(
     return { allowed: true, considered, reason: `Allowed: ${kind} '${request.action}' is granted by ${how}.` };
   }
   if (considered.length === 0) {
-    return { allowed: false, considered, reason: `Denied: principal '${request.principalId}' has no role assignment at this scope or above it; ${kind} '${request.action}' needs a role that grants it.` };
+    return {
+      allowed: false,
+      considered,
+      reason: `Denied: principal '${request.principalId}' has no role assignment at this scope or above it; ${kind} '${request.action}' needs a role that grants it.`,
+    };
   }
   const excluded = considered.filter((c) => c.verdict === 'excluded').map((c) => `'${c.roleName}'`);
   const roleList = [...new Set(considered.map((c) => `'${c.roleName}'`))].join(', ');
-  const why = excluded.length > 0
-    ? `it is excluded by the ${request.dataAction ? 'notDataActions' : 'notActions'} of ${[...new Set(excluded)].join(', ')}`
-    : `none of the roles assigned at this scope or above (${roleList}) lists it`;
+  const why =
+    excluded.length > 0
+      ? `it is excluded by the ${request.dataAction ? 'notDataActions' : 'notActions'} of ${[...new Set(excluded)].join(', ')}`
+      : `none of the roles assigned at this scope or above (${roleList}) lists it`;
   return { allowed: false, considered, reason: `Denied: ${kind} '${request.action}' is not granted: ${why}.` };
 }

@@ -19,7 +19,11 @@ export interface DefinitionFilter {
 }
 
 function decode(raw: string): string {
-  try { return decodeURIComponent(raw.replace(/\+/g, ' ')); } catch { return raw; }
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
 }
 
 /** Splits on ` and ` outside quotes. */

@@ -31,7 +31,7 @@ export interface RoleDefinition {
 
 /** Azure's principal types; managed identities and applications are `ServicePrincipal`. */
 export const PRINCIPAL_TYPES = ['User', 'Group', 'ServicePrincipal', 'ForeignGroup', 'Device'] as const;
-export type PrincipalType = typeof PRINCIPAL_TYPES[number];
+export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
 
 export interface RoleAssignment {
   /** The assignment's GUID (its ARM `name`), lower-case. */

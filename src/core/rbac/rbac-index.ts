@@ -58,8 +58,12 @@ export function createRbacIndex(initialRoles: readonly RoleDefinition[] = []): R
   return {
     role: (name) => roles.get(name.toLowerCase()),
     roles: () => roles.values(),
-    putRole(definition) { roles.set(definition.name.toLowerCase(), compileRole(definition)); },
-    removeRole(name) { roles.delete(name.toLowerCase()); },
+    putRole(definition) {
+      roles.set(definition.name.toLowerCase(), compileRole(definition));
+    },
+    removeRole(name) {
+      roles.delete(name.toLowerCase());
+    },
     assignmentsOf: (principalId) => byPrincipal.get(principalId.toLowerCase()) ?? NONE,
     putAssignment(a) {
       removeAssignment(a.name);
@@ -68,7 +72,8 @@ export function createRbacIndex(initialRoles: readonly RoleDefinition[] = []): R
       const entry: Entry = { name: a.name.toLowerCase(), scope, prefix, roleName: a.roleDefinitionName.toLowerCase(), principalId };
       byName.set(entry.name, entry);
       const list = byPrincipal.get(principalId);
-      if (list) list.push(entry); else byPrincipal.set(principalId, [entry]);
+      if (list) list.push(entry);
+      else byPrincipal.set(principalId, [entry]);
     },
     removeAssignment,
     principalOf: (name) => byName.get(name.toLowerCase())?.principalId,

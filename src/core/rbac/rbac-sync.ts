@@ -33,10 +33,12 @@ export function createRbacSync(repos: Repositories, index: RbacIndex): RbacSync 
   async function apply(kind: string, name: string): Promise<void> {
     if (kind === 'assignment') {
       const a = await repos.roleAssignments.get(name);
-      if (a) index.putAssignment(a); else index.removeAssignment(name);
+      if (a) index.putAssignment(a);
+      else index.removeAssignment(name);
     } else if (kind === 'definition') {
       const d = await repos.roleDefinitions.get(name);
-      if (d) index.putRole(d); else if (index.role(name)?.definition.roleType === 'CustomRole') index.removeRole(name);
+      if (d) index.putRole(d);
+      else if (index.role(name)?.definition.roleType === 'CustomRole') index.removeRole(name);
     }
   }
 
@@ -72,9 +74,11 @@ export function createRbacSync(repos: Repositories, index: RbacIndex): RbacSync 
     poll,
     start(intervalMs, onError) {
       const tick = () => {
-        running = poll().catch(onError).finally(() => {
-          if (timer) (timer = setTimeout(tick, intervalMs)).unref();
-        });
+        running = poll()
+          .catch(onError)
+          .finally(() => {
+            if (timer) (timer = setTimeout(tick, intervalMs)).unref();
+          });
       };
       timer = setTimeout(tick, intervalMs);
       timer.unref();

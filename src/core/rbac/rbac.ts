@@ -38,7 +38,9 @@ export function createRbac(deps: { store: Store; clock: Clock; grantRule?: Grant
   const access = createAccessService(index);
   const sync = createRbacSync(deps.store, index);
   return {
-    index, access, sync,
+    index,
+    access,
+    sync,
     assignments: createRoleAssignmentService({ store: deps.store, index, access, clock: deps.clock, grantRule: deps.grantRule ?? 'azure' }),
     definitions: createRoleDefinitionService({ store: deps.store, index, access, clock: deps.clock }),
     async start(options = {}) {
@@ -68,8 +70,16 @@ export async function ensureBootstrapOwner(store: Store, clock: Clock, admin: { 
   try {
     await store.transaction(async (tx) => {
       await tx.roleAssignments.insert({
-        name, scope, roleDefinitionName: ROLE_IDS.owner, principalId: admin.objectId.toLowerCase(), principalType: 'ServicePrincipal',
-        description: 'Keyless bootstrap administrator', createdOn: now, updatedOn: now, createdBy: null, updatedBy: null,
+        name,
+        scope,
+        roleDefinitionName: ROLE_IDS.owner,
+        principalId: admin.objectId.toLowerCase(),
+        principalType: 'ServicePrincipal',
+        description: 'Keyless bootstrap administrator',
+        createdOn: now,
+        updatedOn: now,
+        createdBy: null,
+        updatedBy: null,
       });
       await tx.rbacChanges.record('assignment', name);
     });

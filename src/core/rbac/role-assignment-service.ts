@@ -66,25 +66,43 @@ export function createRoleAssignmentService(deps: RoleAssignmentDeps): RoleAssig
 
   async function validate(actor: Actor, scope: string, input: RoleAssignmentInput) {
     if ((input.condition ?? '') !== '' || (input.conditionVersion ?? '') !== '') {
-      throw new DomainError('ConditionNotSupported', 'Role assignment conditions (ABAC) are not supported by Keyless: remove `condition` and `conditionVersion`, or scope the assignment more narrowly instead.', { target: 'properties.condition' });
+      throw new DomainError(
+        'ConditionNotSupported',
+        'Role assignment conditions (ABAC) are not supported by Keyless: remove `condition` and `conditionVersion`, or scope the assignment more narrowly instead.',
+        { target: 'properties.condition' },
+      );
     }
     const roleName = roleDefinitionName(input.roleDefinitionId);
-    if (!roleName) throw new DomainError('InvalidRoleDefinitionId', `The role definition ID '${input.roleDefinitionId}' is not valid: expected '/subscriptions/{id}/providers/Microsoft.Authorization/roleDefinitions/{guid}'.`, { target: 'properties.roleDefinitionId' });
+    if (!roleName)
+      throw new DomainError(
+        'InvalidRoleDefinitionId',
+        `The role definition ID '${input.roleDefinitionId}' is not valid: expected '/subscriptions/{id}/providers/Microsoft.Authorization/roleDefinitions/{guid}'.`,
+        { target: 'properties.roleDefinitionId' },
+      );
     const role = index.role(roleName)?.definition;
     if (!role) throw new DomainError('RoleDefinitionDoesNotExist', `The specified role definition with ID '${roleName}' does not exist.`);
     if (!role.assignableScopes.some((s) => scopeContains(s, scope))) {
-      throw new DomainError('InvalidAssignableScope', `The role '${role.roleName}' cannot be assigned at scope '${scope}': its assignable scopes are ${role.assignableScopes.map((s) => `'${s}'`).join(', ')}.`);
+      throw new DomainError(
+        'InvalidAssignableScope',
+        `The role '${role.roleName}' cannot be assigned at scope '${scope}': its assignable scopes are ${role.assignableScopes.map((s) => `'${s}'`).join(', ')}.`,
+      );
     }
-    if (!isGuid(input.principalId)) throw new DomainError('InvalidParameter', `The principal id '${input.principalId}' is not a GUID.`, { target: 'properties.principalId' });
+    if (!isGuid(input.principalId))
+      throw new DomainError('InvalidParameter', `The principal id '${input.principalId}' is not a GUID.`, { target: 'properties.principalId' });
     let principalType = input.principalType as PrincipalType | undefined;
     if (principalType !== undefined && !PRINCIPAL_TYPES.includes(principalType)) {
-      throw new DomainError('InvalidParameter', `The principal type '${input.principalType}' is not valid; use one of ${PRINCIPAL_TYPES.join(', ')}.`, { target: 'properties.principalType' });
+      throw new DomainError('InvalidParameter', `The principal type '${input.principalType}' is not valid; use one of ${PRINCIPAL_TYPES.join(', ')}.`, {
+        target: 'properties.principalType',
+      });
     }
     if (principalType === undefined) {
       // Azure checks the directory unless the type is given (which skips the check for replication delay).
       const principal = await store.principals.getByObjectId(actor.tenantId, input.principalId);
       if (!principal) {
-        throw new DomainError('PrincipalNotFound', `Principal ${input.principalId.replace(/-/g, '').toLowerCase()} does not exist in the directory ${actor.tenantId}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype`);
+        throw new DomainError(
+          'PrincipalNotFound',
+          `Principal ${input.principalId.replace(/-/g, '').toLowerCase()} does not exist in the directory ${actor.tenantId}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype`,
+        );
       }
       principalType = 'ServicePrincipal';
     }
@@ -92,7 +110,10 @@ export function createRoleAssignmentService(deps: RoleAssignmentDeps): RoleAssig
     // (docs/adr/0005-rbac.md). Azure's rule asks only for roleAssignments/write, checked before.
     const missing = deps.grantRule === 'strict' ? access.missingToGrant(actor.objectId, scope, role) : [];
     if (missing.length > 0) {
-      throw new DomainError('AuthorizationFailed', `The client '${actor.objectId}' with object id '${actor.objectId}' does not have authorization to assign role '${role.roleName}' over scope '${scope}': it would grant permissions the client does not hold there (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}).`);
+      throw new DomainError(
+        'AuthorizationFailed',
+        `The client '${actor.objectId}' with object id '${actor.objectId}' does not have authorization to assign role '${role.roleName}' over scope '${scope}': it would grant permissions the client does not hold there (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}).`,
+      );
     }
     return { roleName, principalType };
   }
@@ -110,16 +131,34 @@ export function createRoleAssignmentService(deps: RoleAssignmentDeps): RoleAssig
           if (resourceKey(existing.scope) !== resourceKey(scope) || existing.principalId !== principalId || existing.roleDefinitionName !== roleName) {
             throw new DomainError('RoleAssignmentUpdateNotPermitted', 'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.');
           }
-          const updated: RoleAssignment = { ...existing, principalType, description: input.description ?? existing.description, updatedOn: now, updatedBy: actor.objectId };
+          const updated: RoleAssignment = {
+            ...existing,
+            principalType,
+            description: input.description ?? existing.description,
+            updatedOn: now,
+            updatedBy: actor.objectId,
+          };
           await tx.roleAssignments.update(updated);
           await tx.rbacChanges.record('assignment', name);
           return { assignment: updated, created: false };
         }
         const twin = await tx.roleAssignments.find(principalId, roleName, scope);
-        if (twin) throw new DomainError('RoleAssignmentExists', `The role assignment already exists. The ID of the existing role assignment is ${twin.name.replace(/-/g, '')}.`);
+        if (twin)
+          throw new DomainError(
+            'RoleAssignmentExists',
+            `The role assignment already exists. The ID of the existing role assignment is ${twin.name.replace(/-/g, '')}.`,
+          );
         const assignment: RoleAssignment = {
-          name, scope, roleDefinitionName: roleName, principalId, principalType, description: input.description ?? null,
-          createdOn: now, updatedOn: now, createdBy: actor.objectId, updatedBy: actor.objectId,
+          name,
+          scope,
+          roleDefinitionName: roleName,
+          principalId,
+          principalType,
+          description: input.description ?? null,
+          createdOn: now,
+          updatedOn: now,
+          createdBy: actor.objectId,
+          updatedBy: actor.objectId,
         };
         try {
           await tx.roleAssignments.insert(assignment);
@@ -156,11 +195,14 @@ export function createRoleAssignmentService(deps: RoleAssignmentDeps): RoleAssig
     async list(rawScope, filter, page) {
       const scope = checkScope(rawScope);
       const key = resourceKey(scope);
-      return store.roleAssignments.list({
-        atScopeKeys: ancestorKeys(key),
-        ...(filter.atScope ? {} : { belowScopeKey: key }),
-        ...(filter.principalId === undefined ? {} : { principalId: filter.principalId }),
-      }, page);
+      return store.roleAssignments.list(
+        {
+          atScopeKeys: ancestorKeys(key),
+          ...(filter.atScope ? {} : { belowScopeKey: key }),
+          ...(filter.principalId === undefined ? {} : { principalId: filter.principalId }),
+        },
+        page,
+      );
     },
   };
 }

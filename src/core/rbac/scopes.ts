@@ -16,10 +16,15 @@ export function checkScope(scope: string, target = 'scope'): string {
   if (normalized === '/') return normalized;
   const parts = parseResourceId(normalized);
   const seg = pathSegments(normalized);
-  const valid = parts !== undefined && parts.subscriptionId !== undefined
-    && (parts.namespace === undefined || (parts.types.length > 0 && parts.types.length === parts.names.length))
-    && seg.every((s) => s.length <= 260);
-  if (!valid) throw new DomainError('InvalidParameter', `The scope '${scope}' is not valid: use '/', '/subscriptions/{id}', a resource group or a resource id.`, { target });
+  const valid =
+    parts !== undefined &&
+    parts.subscriptionId !== undefined &&
+    (parts.namespace === undefined || (parts.types.length > 0 && parts.types.length === parts.names.length)) &&
+    seg.every((s) => s.length <= 260);
+  if (!valid)
+    throw new DomainError('InvalidParameter', `The scope '${scope}' is not valid: use '/', '/subscriptions/{id}', a resource group or a resource id.`, {
+      target,
+    });
   return normalized;
 }
 

@@ -21,16 +21,22 @@ export function checkWriteConditions(currentEtag: string | undefined, conditions
   if (ifMatch !== undefined) {
     const ok = currentEtag !== undefined && (ifMatch === '*' || ifMatch.includes(currentEtag));
     if (!ok) {
-      throw new DomainError('PreconditionFailed', currentEtag === undefined
-        ? 'The If-Match condition failed: the resource does not exist.'
-        : `The If-Match condition failed: the resource's current ETag is "${currentEtag}".`);
+      throw new DomainError(
+        'PreconditionFailed',
+        currentEtag === undefined
+          ? 'The If-Match condition failed: the resource does not exist.'
+          : `The If-Match condition failed: the resource's current ETag is "${currentEtag}".`,
+      );
     }
   }
   if (ifNoneMatch !== undefined && currentEtag !== undefined) {
     if (ifNoneMatch === '*' || ifNoneMatch.includes(currentEtag)) {
-      throw new DomainError('PreconditionFailed', ifNoneMatch === '*'
-        ? 'The If-None-Match condition failed: the resource already exists.'
-        : `The If-None-Match condition failed: the resource's current ETag is "${currentEtag}".`);
+      throw new DomainError(
+        'PreconditionFailed',
+        ifNoneMatch === '*'
+          ? 'The If-None-Match condition failed: the resource already exists.'
+          : `The If-None-Match condition failed: the resource's current ETag is "${currentEtag}".`,
+      );
     }
   }
 }

@@ -25,9 +25,11 @@ const RESERVED_TAG_CHARS = /[<>%&\\?/]|[\u0000-\u001f]/;
 export function assertResourceGroupName(name: string): void {
   const length = [...name].length;
   if (length < 1 || length > RESOURCE_GROUP_NAME_MAX || !RESOURCE_GROUP_NAME.test(name) || name.endsWith('.')) {
-    throw new DomainError('InvalidResourceGroupName',
+    throw new DomainError(
+      'InvalidResourceGroupName',
       `Resource group name '${name}' is invalid. It must be 1 to ${RESOURCE_GROUP_NAME_MAX} characters long, contain only letters, digits, '-', '_', '.', '(' and ')', and not end with '.'.`,
-      { target: 'resourceGroupName' });
+      { target: 'resourceGroupName' },
+    );
   }
 }
 
@@ -48,9 +50,11 @@ export function normalizeLocation(location: string | undefined | null): string {
   }
   const normalized = location.replace(/\s+/g, '').toLowerCase();
   if (!/^[a-z0-9]{1,64}$/.test(normalized)) {
-    throw new DomainError('LocationNotAvailableForResourceGroup',
+    throw new DomainError(
+      'LocationNotAvailableForResourceGroup',
       `The provided location '${location}' is not available for resource group. A location is a region name made of letters and digits, such as 'westus2'.`,
-      { target: 'location' });
+      { target: 'location' },
+    );
   }
   return normalized;
 }
@@ -68,14 +72,17 @@ export function checkTags(tags: Tags | undefined | null): Tags {
       throw new DomainError('InvalidParameter', `Tag name '${name.slice(0, 40)}' must be 1 to ${MAX_TAG_NAME} characters long.`, { target: 'tags' });
     }
     if (RESERVED_TAG_CHARS.test(name)) {
-      throw new DomainError('InvalidTagNameCharacters', `The tag name '${name}' has reserved characters '<,>,%,&,\\,?,/' or control characters.`, { target: 'tags' });
+      throw new DomainError('InvalidTagNameCharacters', `The tag name '${name}' has reserved characters '<,>,%,&,\\,?,/' or control characters.`, {
+        target: 'tags',
+      });
     }
     if (value.length > MAX_TAG_VALUE) {
       throw new DomainError('InvalidParameter', `The value of tag '${name}' must be at most ${MAX_TAG_VALUE} characters long.`, { target: 'tags' });
     }
     // Tag names are case-insensitive in ARM: two names that differ only by case are the same tag.
     const key = name.toLowerCase();
-    if (seen.has(key)) throw new DomainError('InvalidParameter', `The tag name '${name}' is given more than once (tag names are case-insensitive).`, { target: 'tags' });
+    if (seen.has(key))
+      throw new DomainError('InvalidParameter', `The tag name '${name}' is given more than once (tag names are case-insensitive).`, { target: 'tags' });
     seen.add(key);
   }
   return { ...tags };

@@ -39,14 +39,20 @@ export interface OperationService {
 export function createOperationService(deps: OperationServiceDeps): OperationService {
   const finish = async (operation: OperationRecord, status: 'Succeeded' | 'Failed', error: OperationRecord['error']) => {
     const done: OperationRecord = { ...operation, status, endTime: isoTime(deps.clock.now()), error };
-    if (!await deps.operations.update(done)) throw operationNotFound(operation.id);
+    if (!(await deps.operations.update(done))) throw operationNotFound(operation.id);
     return done;
   };
   return {
     async create(input) {
       const operation: OperationRecord = {
-        id: deps.ids.newGuid(), subscriptionId: input.subscriptionId, resourceId: input.resourceId, action: input.action,
-        status: 'InProgress', startTime: isoTime(deps.clock.now()), endTime: null, error: null,
+        id: deps.ids.newGuid(),
+        subscriptionId: input.subscriptionId,
+        resourceId: input.resourceId,
+        action: input.action,
+        status: 'InProgress',
+        startTime: isoTime(deps.clock.now()),
+        endTime: null,
+        error: null,
       };
       await deps.operations.insert(operation);
       return operation;

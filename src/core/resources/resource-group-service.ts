@@ -35,7 +35,12 @@ export interface ResourceGroupPatch {
 
 export interface ResourceGroupService {
   /** ResourceGroups_CreateOrUpdate: `created` tells 201 from 200. */
-  createOrUpdate(subscriptionId: string, name: string, input: ResourceGroupInput, conditions?: WriteConditions): Promise<{ group: ResourceGroup; created: boolean }>;
+  createOrUpdate(
+    subscriptionId: string,
+    name: string,
+    input: ResourceGroupInput,
+    conditions?: WriteConditions,
+  ): Promise<{ group: ResourceGroup; created: boolean }>;
   get(subscriptionId: string, name: string): Promise<ResourceGroup>;
   exists(subscriptionId: string, name: string): Promise<boolean>;
   /** ResourceGroups_Update: fields left out keep their value. */
@@ -71,20 +76,30 @@ export function createResourceGroupService(deps: ResourceGroupServiceDeps): Reso
     if (!existing) {
       const at = now();
       const group: ResourceGroup = {
-        subscriptionId, name, location, managedBy: input.managedBy ?? null, tags, provisioningState: 'Succeeded',
-        etag: ids.newGuid(), createdAt: at, updatedAt: at,
+        subscriptionId,
+        name,
+        location,
+        managedBy: input.managedBy ?? null,
+        tags,
+        provisioningState: 'Succeeded',
+        etag: ids.newGuid(),
+        createdAt: at,
+        updatedAt: at,
       };
       await store.resourceGroups.insert(group);
       return { group, created: true };
     }
     if (existing.location !== location) {
       // ARM refuses to move a group by PUT.
-      throw new DomainError('InvalidResourceGroupLocation',
-        `Invalid resource group location '${input.location}'. The Resource group already exists in location '${existing.location}'.`, { target: 'location' });
+      throw new DomainError(
+        'InvalidResourceGroupLocation',
+        `Invalid resource group location '${input.location}'. The Resource group already exists in location '${existing.location}'.`,
+        { target: 'location' },
+      );
     }
     // PUT replaces the mutable fields (tags, managedBy); the name keeps the case it was created with.
     const group: ResourceGroup = { ...existing, tags, managedBy: input.managedBy ?? null, etag: ids.newGuid(), updatedAt: now() };
-    return await store.resourceGroups.update(group, existing.etag) ? { group, created: false } : undefined;
+    return (await store.resourceGroups.update(group, existing.etag)) ? { group, created: false } : undefined;
   }
 
   async function updateOnce(subscriptionId: string, name: string, patch: ResourceGroupPatch, conditions?: WriteConditions) {
@@ -97,7 +112,7 @@ export function createResourceGroupService(deps: ResourceGroupServiceDeps): Reso
       etag: ids.newGuid(),
       updatedAt: now(),
     };
-    return await store.resourceGroups.update(group, existing.etag) ? group : undefined;
+    return (await store.resourceGroups.update(group, existing.etag)) ? group : undefined;
   }
 
   return {
@@ -128,7 +143,12 @@ export function createResourceGroupService(deps: ResourceGroupServiceDeps): Reso
     },
     list(subscriptionId, query) {
       const size = checkPageSize(query.top);
-      return readFilteredPage((page) => store.resourceGroups.list(subscriptionId, page), (g) => matchesTagFilter(g.tags, query.filter), size, query.after);
+      return readFilteredPage(
+        (page) => store.resourceGroups.list(subscriptionId, page),
+        (g) => matchesTagFilter(g.tags, query.filter),
+        size,
+        query.after,
+      );
     },
     delete(subscriptionId, name, conditions) {
       return store.transaction(async (tx) => {
@@ -147,10 +167,14 @@ export function createResourceGroupService(deps: ResourceGroupServiceDeps): Reso
       const group = await load(store, subscriptionId, name);
       const size = checkPageSize(query.top);
       const type = query.filter?.resourceType;
-      return readFilteredPage((page) => store.resources.listByGroup(subscriptionId, group.name, page, type),
+      return readFilteredPage(
+        (page) => store.resources.listByGroup(subscriptionId, group.name, page, type),
         // Resources_ListByResourceGroup lists top-level resources; child (proxy) resources such as an
         // identity's federated credentials are listed by their parent's own API.
-        (r) => r.type.split('/').length === 2 && matchesTagFilter(r.tags, query.filter), size, query.after);
+        (r) => r.type.split('/').length === 2 && matchesTagFilter(r.tags, query.filter),
+        size,
+        query.after,
+      );
     },
   };
 }

@@ -38,8 +38,10 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps): Subscr
       }
       if (subscription.tenantId.toLowerCase() !== callerTenantId.toLowerCase()) {
         // ARM's answer to a token from another directory than the subscription's.
-        throw new DomainError('InvalidAuthenticationTokenTenant',
-          `The access token is from the wrong issuer. It must match the tenant associated with subscription '${subscriptionId}'. Please use the authority for that tenant to get the token.`);
+        throw new DomainError(
+          'InvalidAuthenticationTokenTenant',
+          `The access token is from the wrong issuer. It must match the tenant associated with subscription '${subscriptionId}'. Please use the authority for that tenant to get the token.`,
+        );
       }
       return subscription;
     },

@@ -43,9 +43,10 @@ export function buildAppTokenClaims(input: AppTokenClaimsInput): Record<string, 
     exp: now + input.lifetimeSeconds,
     aio: input.random.aio,
   };
-  const client = version === '1.0'
-    ? { appid: principal.appId, appidacr: ACR[input.clientAuthentication] }
-    : { azp: principal.appId, azpacr: ACR[input.clientAuthentication] };
+  const client =
+    version === '1.0'
+      ? { appid: principal.appId, appidacr: ACR[input.clientAuthentication] }
+      : { azp: principal.appId, azpacr: ACR[input.clientAuthentication] };
   const claims: Record<string, unknown> = {
     ...input.extraClaims,
     ...common,

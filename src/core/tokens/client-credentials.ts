@@ -153,7 +153,9 @@ export const DEFAULT_CLIENT_AUTHENTICATORS: readonly ClientAuthenticator[] = [cl
 
 /** Runs the steps; returns the authenticated principal, its tenant and the requested audience. */
 export async function runClientCredentials(
-  tenantSegment: string, params: ClientCredentialsParams, deps: GrantDeps,
+  tenantSegment: string,
+  params: ClientCredentialsParams,
+  deps: GrantDeps,
   authenticators: readonly ClientAuthenticator[] = DEFAULT_CLIENT_AUTHENTICATORS,
 ): Promise<Required<GrantState>> {
   const state: GrantState = { tenantSegment, params };

@@ -15,9 +15,7 @@ import type { PrincipalRepository, ResourceRepository } from '../ports.js';
 import type { IssuedToken, TokenService } from './token-service.js';
 
 /** Which identity of the host is asked for (IMDS `client_id` / `object_id` / `msi_res_id`, or none). */
-export type ManagedIdentitySelector =
-  | { kind: 'system' }
-  | { kind: 'clientId' | 'objectId' | 'resourceId'; value: string };
+export type ManagedIdentitySelector = { kind: 'system' } | { kind: 'clientId' | 'objectId' | 'resourceId'; value: string };
 
 export interface ManagedIdentityTokenDeps {
   tokens: Pick<TokenService, 'issueToken'>;
@@ -46,17 +44,24 @@ const MAX_RESOURCE_LENGTH = 1024;
  * application id GUID; anything else is AADSTS500011 (IMDS: 400 `invalid_resource`).
  */
 export function checkResource(resource: string, tenantId: string): void {
-  const ok = resource.length > 0 && resource.length <= MAX_RESOURCE_LENGTH && !/[\s\u0000-\u001f\u007f]/.test(resource)
-    && (isGuid(resource) || isAbsoluteUri(resource));
+  const ok =
+    resource.length > 0 && resource.length <= MAX_RESOURCE_LENGTH && !/[\s\u0000-\u001f\u007f]/.test(resource) && (isGuid(resource) || isAbsoluteUri(resource));
   if (!ok) {
-    throw new HostError('InvalidResource',
-      `AADSTS500011: The resource principal named ${resource.slice(0, 200)} was not found in the tenant named ${tenantId}. The resource must be an App ID URI (e.g. https://management.azure.com/) or an application id.`);
+    throw new HostError(
+      'InvalidResource',
+      `AADSTS500011: The resource principal named ${resource.slice(0, 200)} was not found in the tenant named ${tenantId}. The resource must be an App ID URI (e.g. https://management.azure.com/) or an application id.`,
+    );
   }
 }
 
 function isAbsoluteUri(value: string): boolean {
   if (!/^[a-z][a-z0-9+.-]*:\/\/./i.test(value)) return false;
-  try { new URL(value); return true; } catch { return false; }
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Azure writes `resourcegroups` in lower case in `xms_mirid` (observed in real tokens). */
@@ -67,10 +72,14 @@ export function miridOf(resourceId: string): string {
 /** The held identity `selector` names, compared case-insensitively, or undefined. */
 export function selectIdentity(held: readonly HeldIdentity[], selector: ManagedIdentitySelector): HeldIdentity | undefined {
   switch (selector.kind) {
-    case 'system': return held.find((h) => h.system);
-    case 'clientId': return held.find((h) => h.principal.appId.toLowerCase() === selector.value.toLowerCase());
-    case 'objectId': return held.find((h) => h.principal.objectId.toLowerCase() === selector.value.toLowerCase());
-    case 'resourceId': return held.find((h) => sameResource(h.resourceId, selector.value));
+    case 'system':
+      return held.find((h) => h.system);
+    case 'clientId':
+      return held.find((h) => h.principal.appId.toLowerCase() === selector.value.toLowerCase());
+    case 'objectId':
+      return held.find((h) => h.principal.objectId.toLowerCase() === selector.value.toLowerCase());
+    case 'resourceId':
+      return held.find((h) => sameResource(h.resourceId, selector.value));
   }
 }
 

@@ -19,13 +19,18 @@ const DEFAULT_SUFFIX = '/.default';
  */
 export function parseScope(scope: string | undefined): string {
   if (scope === undefined || scope.trim() === '') throw oauthErrors.missingParameter('scope');
-  const requested = scope.trim().split(/\s+/).filter((s) => !OIDC_SCOPES.has(s.toLowerCase()));
+  const requested = scope
+    .trim()
+    .split(/\s+/)
+    .filter((s) => !OIDC_SCOPES.has(s.toLowerCase()));
   if (requested.length === 0) throw oauthErrors.scopeWithoutDefault(scope.trim());
-  if (requested.length > 1) throw oauthErrors.invalidScope(requested.join(' '), 'a client credentials request names exactly one resource, as <resource>/.default');
+  if (requested.length > 1)
+    throw oauthErrors.invalidScope(requested.join(' '), 'a client credentials request names exactly one resource, as <resource>/.default');
   const only = requested[0]!;
   if (!only.toLowerCase().endsWith(DEFAULT_SUFFIX)) throw oauthErrors.scopeWithoutDefault(only);
   const resource = only.slice(0, -DEFAULT_SUFFIX.length);
-  if (!isResourceIdentifier(resource)) throw oauthErrors.invalidScope(only, 'the part before /.default must be an application ID URI or an application (client) id');
+  if (!isResourceIdentifier(resource))
+    throw oauthErrors.invalidScope(only, 'the part before /.default must be an application ID URI or an application (client) id');
   return resource;
 }
 

@@ -57,8 +57,12 @@ export function createServiceIdentityTokens(deps: ServiceIdentityTokenDeps): Ser
     const principal = attached ? await deps.principals.getByResourceId(attached) : undefined;
     if (!attached || !principal) throw new HostError('IdentityNotFound', 'Identity not found');
     const issued = await deps.tokens.issueToken({
-      principal, audience, version: '1.0', lifetimeSeconds: deps.lifetimeSeconds,
-      clientAuthentication: 'certificate', extraClaims: { xms_mirid: miridOf(principal.resourceId ?? attached) },
+      principal,
+      audience,
+      version: '1.0',
+      lifetimeSeconds: deps.lifetimeSeconds,
+      clientAuthentication: 'certificate',
+      extraClaims: { xms_mirid: miridOf(principal.resourceId ?? attached) },
     });
     return issued.accessToken;
   };

@@ -10,9 +10,7 @@ import { oauthErrors } from './oauth-error.js';
 
 export type MultiTenantAlias = 'common' | 'organizations' | 'consumers';
 
-export type TenantResolution =
-  | { kind: 'tenant'; tenant: Tenant }
-  | { kind: 'alias'; alias: MultiTenantAlias };
+export type TenantResolution = { kind: 'tenant'; tenant: Tenant } | { kind: 'alias'; alias: MultiTenantAlias };
 
 const ALIASES: readonly string[] = ['common', 'organizations', 'consumers'];
 /** A DNS name: labels of letters, digits and hyphens, at least two of them. */

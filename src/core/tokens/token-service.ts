@@ -108,8 +108,13 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     });
     const accessToken = await deps.signer.sign(claims);
     return {
-      accessToken, version: input.version, audience: input.audience, claims,
-      notBefore: claims.nbf as number, expiresOn: claims.exp as number, expiresIn: input.lifetimeSeconds,
+      accessToken,
+      version: input.version,
+      audience: input.audience,
+      claims,
+      notBefore: claims.nbf as number,
+      expiresOn: claims.exp as number,
+      expiresIn: input.lifetimeSeconds,
     };
   }
 
@@ -117,8 +122,12 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     issuers,
     resolveTenant: (segment) => resolveTenant(deps.repos.tenants, segment),
     async clientCredentials(tenant, params) {
-      const grant = await runClientCredentials(tenant, params, { repos: deps.repos, secrets: deps.secrets, clock: deps.clock },
-        deps.clientAuthenticators ?? DEFAULT_CLIENT_AUTHENTICATORS);
+      const grant = await runClientCredentials(
+        tenant,
+        params,
+        { repos: deps.repos, secrets: deps.secrets, clock: deps.clock },
+        deps.clientAuthenticators ?? DEFAULT_CLIENT_AUTHENTICATORS,
+      );
       return issueToken({
         principal: grant.principal,
         audience: grant.audience,

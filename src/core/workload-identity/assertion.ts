@@ -44,27 +44,73 @@ const show = (value: unknown) => String(value).slice(0, 300);
 /** The refusals of the client-assertion grant, as Entra words them. */
 export const assertionErrors = {
   malformed: (why: string) => new OAuthError('invalid_request', 50027, `JWT token is invalid or malformed: ${why}.`),
-  wrongAssertionType: (type: string | undefined) => new OAuthError('invalid_request', 900144,
-    type ? `The client_assertion_type '${show(type)}' is not supported: it must be '${JWT_BEARER_ASSERTION_TYPE}'.` : `The request body must contain the following parameter: 'client_assertion_type'.`),
-  algorithmNotAllowed: (alg: unknown) => new OAuthError('invalid_client', 700027,
-    `Client assertion failed signature validation: the algorithm '${show(alg)}' is not allowed. Assertions must be signed with one of ${ASSERTION_ALGORITHMS.join(', ')} by a key the issuer publishes.`, 401),
-  badSignature: (issuer: string) => new OAuthError('invalid_client', 700027,
-    `Client assertion failed signature validation: the signature does not verify with the key of identity provider '${show(issuer)}' that the token names.`, 401),
+  wrongAssertionType: (type: string | undefined) =>
+    new OAuthError(
+      'invalid_request',
+      900144,
+      type
+        ? `The client_assertion_type '${show(type)}' is not supported: it must be '${JWT_BEARER_ASSERTION_TYPE}'.`
+        : `The request body must contain the following parameter: 'client_assertion_type'.`,
+    ),
+  algorithmNotAllowed: (alg: unknown) =>
+    new OAuthError(
+      'invalid_client',
+      700027,
+      `Client assertion failed signature validation: the algorithm '${show(alg)}' is not allowed. Assertions must be signed with one of ${ASSERTION_ALGORITHMS.join(', ')} by a key the issuer publishes.`,
+      401,
+    ),
+  badSignature: (issuer: string) =>
+    new OAuthError(
+      'invalid_client',
+      700027,
+      `Client assertion failed signature validation: the signature does not verify with the key of identity provider '${show(issuer)}' that the token names.`,
+      401,
+    ),
   azureIssued: () => new OAuthError('invalid_client', 700222, 'AAD-issued tokens may not be used for federated identity flows.', 401),
-  noCredentials: (claims: Record<string, unknown>) => new OAuthError('invalid_client', 70021,
-    `No matching federated identity record found for presented assertion. Assertion Issuer: '${show(claims['iss'])}'. Assertion Subject: '${show(claims['sub'])}'. Assertion Audience: '${show(audiencesOf(claims).join(', '))}'. ${DOCS}`, 401),
-  noIssuerMatch: (iss: unknown) => new OAuthError('invalid_client', 700211,
-    `No matching federated identity record found for presented assertion issuer '${show(iss)}'. ${CHECK} ${DOCS}`, 401),
-  noAudienceMatch: (aud: string[]) => new OAuthError('invalid_client', 700212,
-    `No matching federated identity record found for presented assertion audience '${show(aud.join(', '))}'. ${CHECK} ${DOCS}`, 401),
-  noSubjectMatch: (sub: unknown) => new OAuthError('invalid_client', 700213,
-    `No matching federated identity record found for presented assertion subject '${show(sub)}'. ${CHECK} ${DOCS}`, 401),
-  notInTimeRange: (now: number, nbf: number | undefined, exp: number | undefined) => new OAuthError('invalid_client', 700024,
-    `Client assertion is not within its valid time range. Current time: ${iso(now)}, assertion valid from ${nbf === undefined ? '(not given)' : iso(nbf)}, expiry time of assertion ${exp === undefined ? '(not given: the exp claim is required)' : iso(exp)}.`, 401),
-  issuerUnreachable: (issuer: string, why: string) => new OAuthError('invalid_request', 90061,
-    `Request to External OIDC endpoint failed. Identity provider '${show(issuer)}': ${why}.`),
-  unknownSigningKey: (kid: string | undefined, issuer: string) => new OAuthError('invalid_client', 7000272,
-    `The certificate with identifier ${kid === undefined ? '(none: the token header has no kid)' : show(kid)} used to sign the federated credential could not be found in the metadata of identity provider ${show(issuer)}. Please validate that your Identity Provider's metadata exposes the key used to sign the incoming token.`, 401),
+  noCredentials: (claims: Record<string, unknown>) =>
+    new OAuthError(
+      'invalid_client',
+      70021,
+      `No matching federated identity record found for presented assertion. Assertion Issuer: '${show(claims['iss'])}'. Assertion Subject: '${show(claims['sub'])}'. Assertion Audience: '${show(audiencesOf(claims).join(', '))}'. ${DOCS}`,
+      401,
+    ),
+  noIssuerMatch: (iss: unknown) =>
+    new OAuthError(
+      'invalid_client',
+      700211,
+      `No matching federated identity record found for presented assertion issuer '${show(iss)}'. ${CHECK} ${DOCS}`,
+      401,
+    ),
+  noAudienceMatch: (aud: string[]) =>
+    new OAuthError(
+      'invalid_client',
+      700212,
+      `No matching federated identity record found for presented assertion audience '${show(aud.join(', '))}'. ${CHECK} ${DOCS}`,
+      401,
+    ),
+  noSubjectMatch: (sub: unknown) =>
+    new OAuthError(
+      'invalid_client',
+      700213,
+      `No matching federated identity record found for presented assertion subject '${show(sub)}'. ${CHECK} ${DOCS}`,
+      401,
+    ),
+  notInTimeRange: (now: number, nbf: number | undefined, exp: number | undefined) =>
+    new OAuthError(
+      'invalid_client',
+      700024,
+      `Client assertion is not within its valid time range. Current time: ${iso(now)}, assertion valid from ${nbf === undefined ? '(not given)' : iso(nbf)}, expiry time of assertion ${exp === undefined ? '(not given: the exp claim is required)' : iso(exp)}.`,
+      401,
+    ),
+  issuerUnreachable: (issuer: string, why: string) =>
+    new OAuthError('invalid_request', 90061, `Request to External OIDC endpoint failed. Identity provider '${show(issuer)}': ${why}.`),
+  unknownSigningKey: (kid: string | undefined, issuer: string) =>
+    new OAuthError(
+      'invalid_client',
+      7000272,
+      `The certificate with identifier ${kid === undefined ? '(none: the token header has no kid)' : show(kid)} used to sign the federated credential could not be found in the metadata of identity provider ${show(issuer)}. Please validate that your Identity Provider's metadata exposes the key used to sign the incoming token.`,
+      401,
+    ),
 };
 
 function iso(seconds: number): string {
@@ -81,7 +127,11 @@ export function audiencesOf(claims: Record<string, unknown>): string[] {
 function decodeJson(part: string, what: string): Record<string, unknown> {
   if (!/^[A-Za-z0-9_-]+$/.test(part)) throw assertionErrors.malformed(`the ${what} is not base64url`);
   let value: unknown;
-  try { value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')); } catch { throw assertionErrors.malformed(`the ${what} is not JSON`); }
+  try {
+    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  } catch {
+    throw assertionErrors.malformed(`the ${what} is not JSON`);
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw assertionErrors.malformed(`the ${what} is not a JSON object`);
   return value as Record<string, unknown>;
 }

@@ -77,7 +77,7 @@ export function createClusterIssuers(deps: ClusterIssuerDeps): ClusterIssuers {
 
   async function load(tenantId: string, uuid: string): Promise<StoredIssuer | undefined> {
     const stored = await deps.meta.get(metaKey(tenantId, uuid));
-    const issuer = stored ? JSON.parse(stored) as StoredIssuer : undefined;
+    const issuer = stored ? (JSON.parse(stored) as StoredIssuer) : undefined;
     return issuer && issuer.keys.length > 0 ? issuer : undefined;
   }
 
@@ -101,8 +101,11 @@ export function createClusterIssuers(deps: ClusterIssuerDeps): ClusterIssuers {
     discovery(tenantId, uuid) {
       const issuer = `${base()}/${tenantId}/${uuid}/`;
       return {
-        issuer, jwks_uri: `${issuer}openid/v1/jwks`, response_types_supported: ['id_token'],
-        subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'],
+        issuer,
+        jwks_uri: `${issuer}openid/v1/jwks`,
+        response_types_supported: ['id_token'],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: ['RS256'],
       };
     },
     async jwks(tenantId, uuid) {
@@ -120,7 +123,10 @@ export function createClusterIssuers(deps: ClusterIssuerDeps): ClusterIssuers {
       const stored = await meta.get(metaKey(tenantId, uuid));
       if (stored && (JSON.parse(stored) as StoredIssuer).keys.length > 0) return;
       const key = await deps.crypto.generate();
-      await meta.putIfAbsent(metaKey(tenantId, uuid), JSON.stringify({ keys: [{ ...key, createdAt: new Date(deps.clock.now()).toISOString() }] } satisfies StoredIssuer));
+      await meta.putIfAbsent(
+        metaKey(tenantId, uuid),
+        JSON.stringify({ keys: [{ ...key, createdAt: new Date(deps.clock.now()).toISOString() }] } satisfies StoredIssuer),
+      );
     },
     async retire(meta, issuer) {
       const parts = parse(issuer);

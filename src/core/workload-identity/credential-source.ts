@@ -51,6 +51,8 @@ export function createFederatedCredentialSource(deps: {
       value.catch(() => entries.delete(key));
       return value;
     },
-    invalidate() { entries.clear(); },
+    invalidate() {
+      entries.clear();
+    },
   };
 }

@@ -50,23 +50,35 @@ export function createServiceAccountTokens(deps: {
     async issue(host: ResourceRecord, request: ServiceAccountTokenRequest): Promise<ServiceAccountToken> {
       const { namespace, name } = request;
       if (!LABEL.test(namespace) || !LABEL.test(name)) {
-        throw new HostError('InvalidRequest', `A service account is '<namespace>/<name>' with Kubernetes names (lower-case letters, digits and '-', at most 63 characters), got '${String(namespace).slice(0, 70)}/${String(name).slice(0, 70)}'.`);
+        throw new HostError(
+          'InvalidRequest',
+          `A service account is '<namespace>/<name>' with Kubernetes names (lower-case letters, digits and '-', at most 63 characters), got '${String(namespace).slice(0, 70)}/${String(name).slice(0, 70)}'.`,
+        );
       }
       const audience = request.audience ?? TOKEN_EXCHANGE_AUDIENCE;
-      if (typeof audience !== 'string' || audience === '' || audience.length > 600) throw new HostError('InvalidRequest', "'audience' must be a non-empty string of at most 600 characters.");
+      if (typeof audience !== 'string' || audience === '' || audience.length > 600)
+        throw new HostError('InvalidRequest', "'audience' must be a non-empty string of at most 600 characters.");
       if (host.type.toLowerCase() !== AGENT_POOL_TYPE) {
         throw new HostError('InvalidRequest', `Service-account tokens are for nodes of AKS clusters: '${host.id}' is not an agent pool.`);
       }
       const cluster = await deps.resources.get(host.id.replace(/\/agentPools\/[^/]+$/i, ''));
       const profile = cluster?.properties['oidcIssuerProfile'] as { enabled?: unknown; issuerURL?: unknown } | undefined;
       if (!cluster || profile?.enabled !== true || typeof profile.issuerURL !== 'string') {
-        throw new HostError('InvalidRequest', 'The cluster of this node has no OIDC issuer: enable it (az aks update --enable-oidc-issuer) so that its service-account tokens can be federated.');
+        throw new HostError(
+          'InvalidRequest',
+          'The cluster of this node has no OIDC issuer: enable it (az aks update --enable-oidc-issuer) so that its service-account tokens can be federated.',
+        );
       }
       const now = Math.floor(deps.clock.now() / 1000);
       const exp = now + SERVICE_ACCOUNT_TOKEN_SECONDS;
       const nodeName = `aks-${host.name}-${uidOf(cluster.id, host.name).slice(0, 8)}-vmss000000`;
       const claims = {
-        aud: [audience], exp, iat: now, nbf: now, iss: profile.issuerURL, jti: deps.ids.newGuid(),
+        aud: [audience],
+        exp,
+        iat: now,
+        nbf: now,
+        iss: profile.issuerURL,
+        jti: deps.ids.newGuid(),
         'kubernetes.io': {
           namespace,
           node: { name: nodeName, uid: uidOf(cluster.id, 'node', nodeName) },

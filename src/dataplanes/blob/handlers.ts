@@ -49,9 +49,12 @@ function httpHeadersOf(request: FastifyRequest, prefix: 'x-ms-blob-' | 'x-ms-' |
   const get = (name: string) => header(request, `${prefix}${name}`) ?? (prefix === 'x-ms-blob-' ? undefined : undefined);
   const pick = (name: string, key: keyof BlobHttpHeaders) => get(name) ?? (prefix === '' ? null : fallback[key]);
   return {
-    contentType: pick('content-type', 'contentType'), contentEncoding: pick('content-encoding', 'contentEncoding'),
-    contentLanguage: pick('content-language', 'contentLanguage'), contentDisposition: pick('content-disposition', 'contentDisposition'),
-    cacheControl: pick('cache-control', 'cacheControl'), contentMd5: pick('content-md5', 'contentMd5'),
+    contentType: pick('content-type', 'contentType'),
+    contentEncoding: pick('content-encoding', 'contentEncoding'),
+    contentLanguage: pick('content-language', 'contentLanguage'),
+    contentDisposition: pick('content-disposition', 'contentDisposition'),
+    cacheControl: pick('cache-control', 'cacheControl'),
+    contentMd5: pick('content-md5', 'contentMd5'),
   };
 }
 
@@ -60,9 +63,17 @@ function writeMetadataHeaders(reply: FastifyReply, metadata: Record<string, stri
 }
 
 function blobHeaders(reply: FastifyReply, b: BlobRecord): void {
-  reply.header('etag', quote(b.etag)).header('last-modified', httpDate(b.lastModified)).header('x-ms-creation-time', httpDate(b.createdAt))
-    .header('x-ms-blob-type', 'BlockBlob').header('accept-ranges', 'bytes').header('x-ms-server-encrypted', 'true')
-    .header('x-ms-lease-status', 'unlocked').header('x-ms-lease-state', 'available').header('x-ms-access-tier', 'Hot').header('x-ms-access-tier-inferred', 'true');
+  reply
+    .header('etag', quote(b.etag))
+    .header('last-modified', httpDate(b.lastModified))
+    .header('x-ms-creation-time', httpDate(b.createdAt))
+    .header('x-ms-blob-type', 'BlockBlob')
+    .header('accept-ranges', 'bytes')
+    .header('x-ms-server-encrypted', 'true')
+    .header('x-ms-lease-status', 'unlocked')
+    .header('x-ms-lease-state', 'available')
+    .header('x-ms-access-tier', 'Hot')
+    .header('x-ms-access-tier-inferred', 'true');
   if (b.contentEncoding) reply.header('content-encoding', b.contentEncoding);
   if (b.contentLanguage) reply.header('content-language', b.contentLanguage);
   if (b.contentDisposition) reply.header('content-disposition', b.contentDisposition);
@@ -71,9 +82,14 @@ function blobHeaders(reply: FastifyReply, b: BlobRecord): void {
 }
 
 function containerHeaders(reply: FastifyReply, c: ContainerRecord): void {
-  reply.header('etag', quote(c.etag)).header('last-modified', httpDate(c.lastModified))
-    .header('x-ms-lease-status', 'unlocked').header('x-ms-lease-state', 'available')
-    .header('x-ms-has-immutability-policy', 'false').header('x-ms-has-legal-hold', 'false').header('x-ms-default-encryption-scope', '$account-encryption-key')
+  reply
+    .header('etag', quote(c.etag))
+    .header('last-modified', httpDate(c.lastModified))
+    .header('x-ms-lease-status', 'unlocked')
+    .header('x-ms-lease-state', 'available')
+    .header('x-ms-has-immutability-policy', 'false')
+    .header('x-ms-has-legal-hold', 'false')
+    .header('x-ms-default-encryption-scope', '$account-encryption-key')
     .header('x-ms-deny-encryption-scope-override', 'false');
   writeMetadataHeaders(reply, c.metadata);
 }
@@ -123,24 +139,46 @@ function sendXml(reply: FastifyReply, status: number, xml: string) {
   return reply.code(status).type('application/xml').send(xml);
 }
 
-function listBlobsXml(ctx: BlobRequestContext, items: (BlobRecord | { prefix: string })[], args: { prefix: string; delimiter: string | undefined; marker: string | undefined; max: number; next: string | undefined; metadata: boolean }): string {
+function listBlobsXml(
+  ctx: BlobRequestContext,
+  items: (BlobRecord | { prefix: string })[],
+  args: { prefix: string; delimiter: string | undefined; marker: string | undefined; max: number; next: string | undefined; metadata: boolean },
+): string {
   const parts = items.map((item) => {
     if ('prefix' in item) return `<BlobPrefix>${el('Name', item.prefix)}</BlobPrefix>`;
     const b = item;
     const props = [
-      el('Creation-Time', httpDate(b.createdAt)), el('Last-Modified', httpDate(b.lastModified)), el('Etag', quote(b.etag)),
-      el('Content-Length', b.size), el('Content-Type', b.contentType ?? 'application/octet-stream'), el('Content-Encoding', b.contentEncoding),
-      el('Content-Language', b.contentLanguage), el('Content-CRC64', ''), el('Content-MD5', b.contentMd5), el('Cache-Control', b.cacheControl),
-      el('Content-Disposition', b.contentDisposition), el('BlobType', 'BlockBlob'), el('AccessTier', 'Hot'), el('AccessTierInferred', true),
-      el('LeaseStatus', 'unlocked'), el('LeaseState', 'available'), el('ServerEncrypted', true),
+      el('Creation-Time', httpDate(b.createdAt)),
+      el('Last-Modified', httpDate(b.lastModified)),
+      el('Etag', quote(b.etag)),
+      el('Content-Length', b.size),
+      el('Content-Type', b.contentType ?? 'application/octet-stream'),
+      el('Content-Encoding', b.contentEncoding),
+      el('Content-Language', b.contentLanguage),
+      el('Content-CRC64', ''),
+      el('Content-MD5', b.contentMd5),
+      el('Cache-Control', b.cacheControl),
+      el('Content-Disposition', b.contentDisposition),
+      el('BlobType', 'BlockBlob'),
+      el('AccessTier', 'Hot'),
+      el('AccessTierInferred', true),
+      el('LeaseStatus', 'unlocked'),
+      el('LeaseState', 'available'),
+      el('ServerEncrypted', true),
       ...(b.resourceType === 'directory' ? [el('ResourceType', 'directory')] : []),
     ].join('');
-    const meta = args.metadata ? `<Metadata>${Object.entries(b.metadata).map(([k, v]) => el(k, v)).join('')}</Metadata>` : '';
+    const meta = args.metadata
+      ? `<Metadata>${Object.entries(b.metadata)
+          .map(([k, v]) => el(k, v))
+          .join('')}</Metadata>`
+      : '';
     return `<Blob>${el('Name', b.name)}<Properties>${props}</Properties>${meta}</Blob>`;
   });
-  return `${XML_HEAD}<EnumerationResults ServiceEndpoint="${escapeXml(ctx.serviceEndpoint)}" ContainerName="${escapeXml(ctx.container!)}">`
-    + `${el('Prefix', args.prefix)}${el('Marker', args.marker)}${el('MaxResults', args.max)}${args.delimiter ? el('Delimiter', args.delimiter) : ''}`
-    + `<Blobs>${parts.join('')}</Blobs>${el('NextMarker', args.next)}</EnumerationResults>`;
+  return (
+    `${XML_HEAD}<EnumerationResults ServiceEndpoint="${escapeXml(ctx.serviceEndpoint)}" ContainerName="${escapeXml(ctx.container!)}">` +
+    `${el('Prefix', args.prefix)}${el('Marker', args.marker)}${el('MaxResults', args.max)}${args.delimiter ? el('Delimiter', args.delimiter) : ''}` +
+    `<Blobs>${parts.join('')}</Blobs>${el('NextMarker', args.next)}</EnumerationResults>`
+  );
 }
 
 async function listBlobs(blobs: BlobService, ctx: BlobRequestContext) {
@@ -155,7 +193,10 @@ async function listBlobs(blobs: BlobService, ctx: BlobRequestContext) {
   outer: for (;;) {
     const page = await blobs.listBlobs(ctx.account, ctx.container!, { prefix, ...(after === undefined ? {} : { after }), limit: max });
     for (const b of page.items) {
-      if (items.length === max) { next = encodeMarker(after!); break outer; }
+      if (items.length === max) {
+        next = encodeMarker(after!);
+        break outer;
+      }
       const rest = b.name.slice(prefix.length);
       const cut = delimiter ? rest.indexOf(delimiter) : -1;
       if (cut >= 0) {
@@ -180,27 +221,46 @@ async function listContainers(blobs: BlobService, ctx: BlobRequestContext) {
   const include = (ctx.query('include') ?? '').toLowerCase().split(',');
   const after = decodeMarker(marker);
   const page = await blobs.listContainers(ctx.account, { prefix, ...(after === undefined ? {} : { after }), limit: max });
-  const parts = page.items.map((c) => `<Container>${el('Name', c.name)}<Properties>${el('Last-Modified', httpDate(c.lastModified))}${el('Etag', quote(c.etag))}`
-    + `${el('LeaseStatus', 'unlocked')}${el('LeaseState', 'available')}${el('DefaultEncryptionScope', '$account-encryption-key')}${el('DenyEncryptionScopeOverride', false)}`
-    + `${el('HasImmutabilityPolicy', false)}${el('HasLegalHold', false)}</Properties>`
-    + `${include.includes('metadata') ? `<Metadata>${Object.entries(c.metadata).map(([k, v]) => el(k, v)).join('')}</Metadata>` : ''}</Container>`);
-  const xml = `${XML_HEAD}<EnumerationResults ServiceEndpoint="${escapeXml(ctx.serviceEndpoint)}">${el('Prefix', prefix)}${el('Marker', marker)}${el('MaxResults', max)}`
-    + `<Containers>${parts.join('')}</Containers>${el('NextMarker', page.next ? encodeMarker(page.next) : undefined)}</EnumerationResults>`;
+  const parts = page.items.map(
+    (c) =>
+      `<Container>${el('Name', c.name)}<Properties>${el('Last-Modified', httpDate(c.lastModified))}${el('Etag', quote(c.etag))}` +
+      `${el('LeaseStatus', 'unlocked')}${el('LeaseState', 'available')}${el('DefaultEncryptionScope', '$account-encryption-key')}${el('DenyEncryptionScopeOverride', false)}` +
+      `${el('HasImmutabilityPolicy', false)}${el('HasLegalHold', false)}</Properties>` +
+      `${
+        include.includes('metadata')
+          ? `<Metadata>${Object.entries(c.metadata)
+              .map(([k, v]) => el(k, v))
+              .join('')}</Metadata>`
+          : ''
+      }</Container>`,
+  );
+  const xml =
+    `${XML_HEAD}<EnumerationResults ServiceEndpoint="${escapeXml(ctx.serviceEndpoint)}">${el('Prefix', prefix)}${el('Marker', marker)}${el('MaxResults', max)}` +
+    `<Containers>${parts.join('')}</Containers>${el('NextMarker', page.next ? encodeMarker(page.next) : undefined)}</EnumerationResults>`;
   return sendXml(ctx.reply, 200, xml);
 }
 
 async function listPaths(blobs: BlobService, ctx: BlobRequestContext) {
   const recursiveRaw = ctx.query('recursive');
-  if (recursiveRaw === undefined || !/^(true|false)$/i.test(recursiveRaw)) throw new BlobError('InvalidQueryParameterValue', "The 'recursive' query parameter must be true or false.");
+  if (recursiveRaw === undefined || !/^(true|false)$/i.test(recursiveRaw))
+    throw new BlobError('InvalidQueryParameterValue', "The 'recursive' query parameter must be true or false.");
   const directory = (ctx.query('directory') ?? '').replace(/^\/+|\/+$/g, '') || undefined;
   const max = maxResults(ctx.query, 'maxResults');
   const after = decodeMarker(ctx.query('continuation'));
-  const page = await blobs.listPaths(ctx.account, ctx.container!, directory, recursiveRaw.toLowerCase() === 'true', { ...(after === undefined ? {} : { after }), limit: max });
+  const page = await blobs.listPaths(ctx.account, ctx.container!, directory, recursiveRaw.toLowerCase() === 'true', {
+    ...(after === undefined ? {} : { after }),
+    limit: max,
+  });
   if (page.next) ctx.reply.header('x-ms-continuation', encodeMarker(page.next));
   const paths = page.items.map((b) => ({
-    name: b.name, ...(b.resourceType === 'directory' ? { isDirectory: 'true' } : {}),
-    lastModified: httpDate(b.lastModified), etag: quote(b.etag), contentLength: String(b.size),
-    owner: '$superuser', group: '$superuser', permissions: b.resourceType === 'directory' ? 'rwxr-x---' : 'rw-r-----',
+    name: b.name,
+    ...(b.resourceType === 'directory' ? { isDirectory: 'true' } : {}),
+    lastModified: httpDate(b.lastModified),
+    etag: quote(b.etag),
+    contentLength: String(b.size),
+    owner: '$superuser',
+    group: '$superuser',
+    permissions: b.resourceType === 'directory' ? 'rwxr-x---' : 'rw-r-----',
   }));
   return ctx.reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify({ paths }));
 }
@@ -216,7 +276,11 @@ async function getBlob(blobs: BlobService, ctx: BlobRequestContext, head: boolea
     if (b.contentMd5) reply.header('content-md5', b.contentMd5);
     if (ctx.operation.dfs) reply.header('x-ms-resource-type', b.resourceType);
     if (b.resourceType === 'directory') reply.header('x-ms-meta-hdi_isfolder', 'true');
-    return reply.code(200).header('content-type', b.contentType ?? 'application/octet-stream').header('content-length', String(b.size)).send();
+    return reply
+      .code(200)
+      .header('content-type', b.contentType ?? 'application/octet-stream')
+      .header('content-length', String(b.size))
+      .send();
   }
   const range = rangeOf(ctx.request);
   const result = await blobs.readBlob(ctx.account, container, blob, range, ctx.conditions);
@@ -239,9 +303,16 @@ async function getBlob(blobs: BlobService, ctx: BlobRequestContext, head: boolea
 export async function handleOperation(blobs: BlobService, ctx: BlobRequestContext): Promise<unknown> {
   const { reply, request, account } = ctx;
   const created = (etag: string, lastModified: string, status = 201) =>
-    reply.code(status).header('etag', quote(etag)).header('last-modified', httpDate(lastModified)).header('x-ms-request-server-encrypted', 'true').header('content-length', '0').send();
+    reply
+      .code(status)
+      .header('etag', quote(etag))
+      .header('last-modified', httpDate(lastModified))
+      .header('x-ms-request-server-encrypted', 'true')
+      .header('content-length', '0')
+      .send();
   switch (ctx.operation.name) {
-    case 'ListContainers': return listContainers(blobs, ctx);
+    case 'ListContainers':
+      return listContainers(blobs, ctx);
     case 'GetAccountInfo':
       return reply.code(200).header('x-ms-sku-name', 'Standard_LRS').header('x-ms-account-kind', 'StorageV2').header('content-length', '0').send();
     case 'CreateContainer':
@@ -263,15 +334,25 @@ export async function handleOperation(blobs: BlobService, ctx: BlobRequestContex
     case 'DeleteFilesystem':
       await blobs.deleteContainer(account, ctx.container!, ctx.conditions, ctx.operation.dfs);
       return reply.code(202).header('content-length', '0').send();
-    case 'ListBlobs': return listBlobs(blobs, ctx);
-    case 'ListPaths': return listPaths(blobs, ctx);
+    case 'ListBlobs':
+      return listBlobs(blobs, ctx);
+    case 'ListPaths':
+      return listPaths(blobs, ctx);
     case 'PutBlob': {
       const { container, blob } = requireBlob(ctx);
       const type = header(request, 'x-ms-blob-type');
-      if (type !== 'BlockBlob') throw new BlobError(type === undefined ? 'MissingRequiredHeader' : 'UnsupportedOperation', type === undefined ? "Put Blob needs 'x-ms-blob-type: BlockBlob'." : `Keyless stores block blobs only, not '${type.slice(0, 40)}'.`);
+      if (type !== 'BlockBlob')
+        throw new BlobError(
+          type === undefined ? 'MissingRequiredHeader' : 'UnsupportedOperation',
+          type === undefined ? "Put Blob needs 'x-ms-blob-type: BlockBlob'." : `Keyless stores block blobs only, not '${type.slice(0, 40)}'.`,
+        );
       const content = body(request);
       const md5 = checkMd5(request, content);
-      const headers = { ...httpHeadersOf(request, 'x-ms-blob-'), contentType: header(request, 'x-ms-blob-content-type') ?? header(request, 'content-type') ?? null, contentMd5: header(request, 'x-ms-blob-content-md5') ?? md5 };
+      const headers = {
+        ...httpHeadersOf(request, 'x-ms-blob-'),
+        contentType: header(request, 'x-ms-blob-content-type') ?? header(request, 'content-type') ?? null,
+        contentMd5: header(request, 'x-ms-blob-content-md5') ?? md5,
+      };
       const b = await blobs.putBlob(account, container, blob, content, headers, metadataOf(request), ctx.conditions);
       reply.header('content-md5', md5);
       return created(b.etag, b.lastModified);
@@ -292,15 +373,23 @@ export async function handleOperation(blobs: BlobService, ctx: BlobRequestContex
     case 'GetBlockList': {
       const { container, blob } = requireBlob(ctx);
       const which = (ctx.query('blocklisttype') ?? 'committed').toLowerCase();
-      if (!['committed', 'uncommitted', 'all'].includes(which)) throw new BlobError('InvalidQueryParameterValue', 'blocklisttype must be committed, uncommitted or all.');
+      if (!['committed', 'uncommitted', 'all'].includes(which))
+        throw new BlobError('InvalidQueryParameterValue', 'blocklisttype must be committed, uncommitted or all.');
       const r = await blobs.getBlockList(account, container, blob, which as 'committed');
       const blocks = (list: { id: string; size: number }[]) => list.map((x) => `<Block>${el('Name', x.id)}${el('Size', x.size)}</Block>`).join('');
-      if (r.blob) reply.header('etag', quote(r.blob.etag)).header('last-modified', httpDate(r.blob.lastModified)).header('x-ms-blob-content-length', String(r.blob.size));
-      return sendXml(reply, 200, `${XML_HEAD}<BlockList><CommittedBlocks>${blocks(r.committed)}</CommittedBlocks><UncommittedBlocks>${blocks(r.uncommitted)}</UncommittedBlocks></BlockList>`);
+      if (r.blob)
+        reply.header('etag', quote(r.blob.etag)).header('last-modified', httpDate(r.blob.lastModified)).header('x-ms-blob-content-length', String(r.blob.size));
+      return sendXml(
+        reply,
+        200,
+        `${XML_HEAD}<BlockList><CommittedBlocks>${blocks(r.committed)}</CommittedBlocks><UncommittedBlocks>${blocks(r.uncommitted)}</UncommittedBlocks></BlockList>`,
+      );
     }
-    case 'GetBlob': return getBlob(blobs, ctx, false);
+    case 'GetBlob':
+      return getBlob(blobs, ctx, false);
     case 'GetBlobProperties':
-    case 'GetPathProperties': return getBlob(blobs, ctx, true);
+    case 'GetPathProperties':
+      return getBlob(blobs, ctx, true);
     case 'DeleteBlob': {
       const { container, blob } = requireBlob(ctx);
       await blobs.deleteBlob(account, container, blob, ctx.conditions);
@@ -315,12 +404,26 @@ export async function handleOperation(blobs: BlobService, ctx: BlobRequestContex
     case 'SetBlobMetadata': {
       const { container, blob } = requireBlob(ctx);
       const b = await blobs.setBlobProperties(account, container, blob, { metadata: metadataOf(request) }, ctx.conditions);
-      return reply.code(200).header('etag', quote(b.etag)).header('last-modified', httpDate(b.lastModified)).header('x-ms-request-server-encrypted', 'true').header('content-length', '0').send();
+      return reply
+        .code(200)
+        .header('etag', quote(b.etag))
+        .header('last-modified', httpDate(b.lastModified))
+        .header('x-ms-request-server-encrypted', 'true')
+        .header('content-length', '0')
+        .send();
     }
     case 'CreatePath': {
       const { container, blob } = requireBlob(ctx);
       const kind = ctx.query('resource')!.toLowerCase() as 'file' | 'directory';
-      const b = await blobs.createPath(account, container, blob.replace(/\/+$/, ''), kind, httpHeadersOf(request, 'x-ms-'), propertiesOf(request), ctx.conditions);
+      const b = await blobs.createPath(
+        account,
+        container,
+        blob.replace(/\/+$/, ''),
+        kind,
+        httpHeadersOf(request, 'x-ms-'),
+        propertiesOf(request),
+        ctx.conditions,
+      );
       return created(b.etag, b.lastModified);
     }
     case 'AppendData': {
@@ -348,7 +451,8 @@ export async function handleOperation(blobs: BlobService, ctx: BlobRequestContex
 function positionOf(ctx: BlobRequestContext): number {
   const raw = ctx.query('position');
   const n = Number(raw);
-  if (raw === undefined || !Number.isSafeInteger(n) || n < 0) throw new BlobError('InvalidQueryParameterValue', "The 'position' query parameter must be a whole number of bytes.");
+  if (raw === undefined || !Number.isSafeInteger(n) || n < 0)
+    throw new BlobError('InvalidQueryParameterValue', "The 'position' query parameter must be a whole number of bytes.");
   return n;
 }
 

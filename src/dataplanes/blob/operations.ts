@@ -11,9 +11,31 @@ const CONTAINERS = 'Microsoft.Storage/storageAccounts/blobServices/containers';
 const BLOBS = `${CONTAINERS}/blobs`;
 
 export type BlobOperationName =
-  | 'ListContainers' | 'GetAccountInfo' | 'CreateContainer' | 'GetContainerProperties' | 'DeleteContainer' | 'SetContainerMetadata' | 'ListBlobs'
-  | 'PutBlob' | 'PutBlock' | 'PutBlockList' | 'GetBlockList' | 'GetBlob' | 'GetBlobProperties' | 'DeleteBlob' | 'SetBlobProperties' | 'SetBlobMetadata'
-  | 'CreateFilesystem' | 'DeleteFilesystem' | 'GetFilesystemProperties' | 'ListPaths' | 'CreatePath' | 'AppendData' | 'FlushData' | 'DeletePath' | 'GetPathProperties';
+  | 'ListContainers'
+  | 'GetAccountInfo'
+  | 'CreateContainer'
+  | 'GetContainerProperties'
+  | 'DeleteContainer'
+  | 'SetContainerMetadata'
+  | 'ListBlobs'
+  | 'PutBlob'
+  | 'PutBlock'
+  | 'PutBlockList'
+  | 'GetBlockList'
+  | 'GetBlob'
+  | 'GetBlobProperties'
+  | 'DeleteBlob'
+  | 'SetBlobProperties'
+  | 'SetBlobMetadata'
+  | 'CreateFilesystem'
+  | 'DeleteFilesystem'
+  | 'GetFilesystemProperties'
+  | 'ListPaths'
+  | 'CreatePath'
+  | 'AppendData'
+  | 'FlushData'
+  | 'DeletePath'
+  | 'GetPathProperties';
 
 export interface BlobOperation {
   name: BlobOperationName;
@@ -29,20 +51,36 @@ export interface BlobOperation {
   level: 'account' | 'container' | 'blob';
 }
 
-const op = (name: BlobOperationName, action: string, data: boolean, level: BlobOperation['level'], extra: Partial<BlobOperation> = {}): BlobOperation =>
-  ({ name, action, data, level, dfs: false, ...extra });
+const op = (name: BlobOperationName, action: string, data: boolean, level: BlobOperation['level'], extra: Partial<BlobOperation> = {}): BlobOperation => ({
+  name,
+  action,
+  data,
+  level,
+  dfs: false,
+  ...extra,
+});
 
 /**
  * Classifies a request by method, path depth and query (`restype`, `comp`, `resource`, `action`).
  * Throws UnsupportedOperation for what Keyless does not implement (leases, snapshots, SAS, …).
  */
-export function classifyOperation(method: string, hasContainer: boolean, hasBlob: boolean, q: (name: string) => string | undefined, dfsHost: boolean): BlobOperation {
+export function classifyOperation(
+  method: string,
+  hasContainer: boolean,
+  hasBlob: boolean,
+  q: (name: string) => string | undefined,
+  dfsHost: boolean,
+): BlobOperation {
   const restype = q('restype')?.toLowerCase();
   const comp = q('comp')?.toLowerCase();
   const resource = q('resource')?.toLowerCase();
   const action = q('action')?.toLowerCase();
   const m = method.toUpperCase();
-  const unsupported = () => new BlobError('UnsupportedOperation', `Keyless does not implement ${m} with ${[restype && `restype=${restype}`, comp && `comp=${comp}`, resource && `resource=${resource}`, action && `action=${action}`].filter(Boolean).join(', ') || 'these parameters'} on this path.`);
+  const unsupported = () =>
+    new BlobError(
+      'UnsupportedOperation',
+      `Keyless does not implement ${m} with ${[restype && `restype=${restype}`, comp && `comp=${comp}`, resource && `resource=${resource}`, action && `action=${action}`].filter(Boolean).join(', ') || 'these parameters'} on this path.`,
+    );
   const dfs = dfsHost || resource !== undefined || action !== undefined;
   const D = { dfs: true };
 
@@ -62,7 +100,8 @@ export function classifyOperation(method: string, hasContainer: boolean, hasBlob
     if (restype === 'container') {
       if (m === 'PUT' && comp === undefined) return op('CreateContainer', `${CONTAINERS}/write`, false, 'container', { dfs });
       if (m === 'PUT' && comp === 'metadata') return op('SetContainerMetadata', `${CONTAINERS}/write`, false, 'container');
-      if ((m === 'GET' || m === 'HEAD') && (comp === undefined || comp === 'metadata')) return op('GetContainerProperties', `${CONTAINERS}/read`, false, 'container');
+      if ((m === 'GET' || m === 'HEAD') && (comp === undefined || comp === 'metadata'))
+        return op('GetContainerProperties', `${CONTAINERS}/read`, false, 'container');
       if (m === 'DELETE' && comp === undefined) return op('DeleteContainer', `${CONTAINERS}/delete`, false, 'container');
       if (m === 'GET' && comp === 'list') return op('ListBlobs', `${BLOBS}/read`, true, 'container');
     }

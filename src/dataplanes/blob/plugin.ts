@@ -59,7 +59,13 @@ function splitPath(rawPath: string): { container: string | undefined; blob: stri
   const path = rawPath.replace(/^\/+/, '');
   if (path === '') return { container: undefined, blob: undefined };
   const slash = path.indexOf('/');
-  const decode = (s: string) => { try { return decodeURIComponent(s); } catch { throw new BlobError('InvalidResourceName', 'The path is not valid percent-encoded UTF-8.'); } };
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw new BlobError('InvalidResourceName', 'The path is not valid percent-encoded UTF-8.');
+    }
+  };
   if (slash < 0) return { container: decode(path), blob: undefined };
   const blob = path.slice(slash + 1);
   return { container: decode(path.slice(0, slash)), blob: blob === '' ? undefined : decode(blob) };
@@ -91,7 +97,8 @@ declare module 'fastify' {
 export function blobPlanePlugin(deps: BlobPlaneDeps): FastifyPluginAsync {
   const audiences = (account: string) => [
     ...STORAGE_AUDIENCES,
-    deps.addressing.storageEndpoint(account, 'blob'), deps.addressing.storageEndpoint(account, 'dfs'),
+    deps.addressing.storageEndpoint(account, 'blob'),
+    deps.addressing.storageEndpoint(account, 'dfs'),
     deps.addressing.pathStyleAccountUrl(account),
   ];
 
@@ -100,16 +107,28 @@ export function blobPlanePlugin(deps: BlobPlaneDeps): FastifyPluginAsync {
     const shared = sharedKeyAccount(authorization);
     if (shared) {
       if (!account.allowSharedKeyAccess) throw new BlobError('KeyBasedAuthenticationNotPermitted');
-      if (shared.account.toLowerCase() !== account.name.toLowerCase()) throw new BlobError('AuthenticationFailed', `The Shared Key names account '${shared.account.slice(0, 64)}', not '${account.name}'.`);
+      if (shared.account.toLowerCase() !== account.name.toLowerCase())
+        throw new BlobError('AuthenticationFailed', `The Shared Key names account '${shared.account.slice(0, 64)}', not '${account.name}'.`);
       // Path-style URLs carry the account in the path as well: the SDKs sign `/{account}/{account}/…`.
-      verifySharedKey({ method: request.method, headers: request.headers, rawUrl: target.rawUrl.replace(/^https?:\/\/[^/]+/, ''), account: shared.account, signature: shared.signature, keys: await deps.accountKeys(account.name), now: deps.clock.now() });
+      verifySharedKey({
+        method: request.method,
+        headers: request.headers,
+        rawUrl: target.rawUrl.replace(/^https?:\/\/[^/]+/, ''),
+        account: shared.account,
+        signature: shared.signature,
+        keys: await deps.accountKeys(account.name),
+        now: deps.clock.now(),
+      });
       return 'shared-key';
     }
     const token = bearerToken(authorization);
     if (token === undefined) throw new BearerError('missing', 'No Authorization header.');
     const caller = await verifyBearer(deps.verifier, token, audiences(account.name));
     if (caller.tenantId.toLowerCase() !== account.tenantId.toLowerCase()) {
-      throw new BearerError('invalid', `Issuer validation failed: the token is from tenant '${caller.tenantId}', the storage account belongs to tenant '${account.tenantId}'.`);
+      throw new BearerError(
+        'invalid',
+        `Issuer validation failed: the token is from tenant '${caller.tenantId}', the storage account belongs to tenant '${account.tenantId}'.`,
+      );
     }
     return caller;
   }
@@ -140,8 +159,17 @@ export function blobPlanePlugin(deps: BlobPlaneDeps): FastifyPluginAsync {
     const caller = await authenticate(request, target, account);
     if (caller !== 'shared-key') await authorize(caller, account, target, operation);
     const ctx: BlobRequestContext = {
-      request, reply, operation, account: account.name, container: target.container, blob: target.blob, query: get,
-      conditions: readConditions(request), serviceEndpoint: target.hostStyle ? deps.addressing.storageEndpoint(account.name, target.endpoint) : `${deps.addressing.pathStyleAccountUrl(account.name)}/`,
+      request,
+      reply,
+      operation,
+      account: account.name,
+      container: target.container,
+      blob: target.blob,
+      query: get,
+      conditions: readConditions(request),
+      serviceEndpoint: target.hostStyle
+        ? deps.addressing.storageEndpoint(account.name, target.endpoint)
+        : `${deps.addressing.pathStyleAccountUrl(account.name)}/`,
     };
     return handleOperation(deps.blobs, ctx);
   };
@@ -160,16 +188,21 @@ export function blobPlanePlugin(deps: BlobPlaneDeps): FastifyPluginAsync {
       }
       if (isBlobError(error)) return sendError(request, reply, error, dfs);
       const status = (error as { statusCode?: number }).statusCode;
-      if (status === 413) return sendError(request, reply, new BlobError('RequestBodyTooLarge', `Keyless accepts at most ${STORAGE_BODY_LIMIT} bytes in one request.`), dfs);
-      if (status !== undefined && status >= 400 && status < 500) return sendError(request, reply, new BlobError('InvalidHeaderValue', (error as Error).message), dfs);
+      if (status === 413)
+        return sendError(request, reply, new BlobError('RequestBodyTooLarge', `Keyless accepts at most ${STORAGE_BODY_LIMIT} bytes in one request.`), dfs);
+      if (status !== undefined && status >= 400 && status < 500)
+        return sendError(request, reply, new BlobError('InvalidHeaderValue', (error as Error).message), dfs);
       request.log.error({ err: error }, 'storage request failed');
       reply.code(500).header('x-ms-error-code', 'InternalError');
-      return request.method === 'HEAD' ? reply.send() : reply.type('application/xml').send(errorXml('InternalError', 'The Keyless server encountered an internal error. Please retry the request.'));
+      return request.method === 'HEAD'
+        ? reply.send()
+        : reply.type('application/xml').send(errorXml('InternalError', 'The Keyless server encountered an internal error. Please retry the request.'));
     });
 
     const methods = ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'POST'];
     const options = { bodyLimit: STORAGE_BODY_LIMIT, exposeHeadRoute: false };
-    for (const url of [`${HOST_STYLE_PREFIX}/blob/*`, `${HOST_STYLE_PREFIX}/dfs/*`, '/:account', '/:account/*']) app.route({ method: methods, url, ...options, handler: handle });
+    for (const url of [`${HOST_STYLE_PREFIX}/blob/*`, `${HOST_STYLE_PREFIX}/dfs/*`, '/:account', '/:account/*'])
+      app.route({ method: methods, url, ...options, handler: handle });
   };
 
   /** The tenant named in a 401 challenge: the account's, when the account exists. */
@@ -181,7 +214,10 @@ export function blobPlanePlugin(deps: BlobPlaneDeps): FastifyPluginAsync {
 }
 
 function readConditions(request: FastifyRequest): Conditions | undefined {
-  const h = (name: string) => { const v = request.headers[name]; return typeof v === 'string' && v !== '' ? v : undefined; };
+  const h = (name: string) => {
+    const v = request.headers[name];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
   const date = (name: string) => {
     const v = h(name);
     if (v === undefined) return undefined;
@@ -190,10 +226,14 @@ function readConditions(request: FastifyRequest): Conditions | undefined {
     return t;
   };
   const c: Conditions = {};
-  const ifMatch = h('if-match'); if (ifMatch) c.ifMatch = ifMatch;
-  const ifNoneMatch = h('if-none-match'); if (ifNoneMatch) c.ifNoneMatch = ifNoneMatch;
-  const since = date('if-modified-since'); if (since !== undefined) c.ifModifiedSince = since;
-  const unmodified = date('if-unmodified-since'); if (unmodified !== undefined) c.ifUnmodifiedSince = unmodified;
+  const ifMatch = h('if-match');
+  if (ifMatch) c.ifMatch = ifMatch;
+  const ifNoneMatch = h('if-none-match');
+  if (ifNoneMatch) c.ifNoneMatch = ifNoneMatch;
+  const since = date('if-modified-since');
+  if (since !== undefined) c.ifModifiedSince = since;
+  const unmodified = date('if-unmodified-since');
+  if (unmodified !== undefined) c.ifUnmodifiedSince = unmodified;
   return Object.keys(c).length > 0 ? c : undefined;
 }
 
@@ -201,7 +241,10 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: BlobErro
   const message = `${error.message}\nRequestId:${request.id}\nTime:${new Date().toISOString()}`;
   reply.code(error.status).header('x-ms-error-code', error.code);
   if (request.method === 'HEAD') return reply.send();
-  if (dfs) return reply.type('application/json; charset=utf-8').send(JSON.stringify({ error: { code: error.code, message: error.detail ? `${message}\n${error.detail}` : message } }));
+  if (dfs)
+    return reply
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify({ error: { code: error.code, message: error.detail ? `${message}\n${error.detail}` : message } }));
   const authentication = error.code === 'InvalidAuthenticationInfo' || error.code === 'AuthenticationFailed';
   const detail = error.detail ? { name: authentication ? 'AuthenticationErrorDetail' : 'Detail', value: error.detail } : undefined;
   return reply.type('application/xml').send(errorXml(error.code, message, detail));
@@ -209,7 +252,10 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: BlobErro
 
 /** A path-style URL whose first segment cannot be an account: the server's generic 404. */
 function notFound(request: FastifyRequest, reply: FastifyReply) {
-  return reply.code(404).type('application/json; charset=utf-8').send({
-    error: { code: 'NotFound', message: `No Keyless endpoint serves ${request.method} '${request.url.split('?')[0]}'.` },
-  });
+  return reply
+    .code(404)
+    .type('application/json; charset=utf-8')
+    .send({
+      error: { code: 'NotFound', message: `No Keyless endpoint serves ${request.method} '${request.url.split('?')[0]}'.` },
+    });
 }

@@ -8,11 +8,26 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { BlobError } from '../../core/blob/errors.js';
 
-const STANDARD_HEADERS = ['content-encoding', 'content-language', 'content-length', 'content-md5', 'content-type', 'date', 'if-modified-since', 'if-match', 'if-none-match', 'if-unmodified-since', 'range'];
+const STANDARD_HEADERS = [
+  'content-encoding',
+  'content-language',
+  'content-length',
+  'content-md5',
+  'content-type',
+  'date',
+  'if-modified-since',
+  'if-match',
+  'if-none-match',
+  'if-unmodified-since',
+  'range',
+];
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
 type Headers = Record<string, string | string[] | undefined>;
-const header = (h: Headers, name: string) => { const v = h[name]; return Array.isArray(v) ? v.join(',') : v ?? ''; };
+const header = (h: Headers, name: string) => {
+  const v = h[name];
+  return Array.isArray(v) ? v.join(',') : (v ?? '');
+};
 
 /** The account a `SharedKey account:signature` header names, or undefined for another scheme. */
 export function sharedKeyAccount(authorization: string | undefined): { account: string; signature: string } | undefined {
@@ -26,7 +41,9 @@ export function sharedKeyAccount(authorization: string | undefined): { account: 
  * differ only for unusual header names, so both are tried).
  */
 function canonicalHeaders(h: Headers, hyphenBlind: boolean): string {
-  const names = Object.keys(h).filter((n) => n.toLowerCase().startsWith('x-ms-')).map((n) => n.toLowerCase());
+  const names = Object.keys(h)
+    .filter((n) => n.toLowerCase().startsWith('x-ms-'))
+    .map((n) => n.toLowerCase());
   const key = (n: string) => (hyphenBlind ? n.replace(/-/g, '') : n);
   names.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a < b ? -1 : a > b ? 1 : 0));
   return [...new Set(names)].map((n) => `${n}:${header(h, n).replace(/\s+/g, ' ').trim()}\n`).join('');
@@ -44,7 +61,12 @@ function canonicalResource(account: string, rawUrl: string): string {
       // As the storage SDKs sign: parameters without a value are left out.
       if (eq <= 0 || eq !== part.lastIndexOf('=') || eq === part.length - 1) continue;
       let name: string, value: string;
-      try { name = decodeURIComponent(part.slice(0, eq)).toLowerCase(); value = decodeURIComponent(part.slice(eq + 1)); } catch { continue; }
+      try {
+        name = decodeURIComponent(part.slice(0, eq)).toLowerCase();
+        value = decodeURIComponent(part.slice(eq + 1));
+      } catch {
+        continue;
+      }
       params.set(name, [...(params.get(name) ?? []), value]);
     }
     for (const name of [...params.keys()].sort()) out += `\n${name}:${params.get(name)!.join(',')}`;
@@ -64,7 +86,15 @@ export function stringToSign(method: string, h: Headers, account: string, rawUrl
  * Verifies a Shared Key request against the account's keys; throws Azure's AuthenticationFailed
  * (403) with a detail that says what differs, without echoing secrets.
  */
-export function verifySharedKey(input: { method: string; headers: Headers; rawUrl: string; account: string; signature: string; keys: readonly Buffer[]; now: number }): void {
+export function verifySharedKey(input: {
+  method: string;
+  headers: Headers;
+  rawUrl: string;
+  account: string;
+  signature: string;
+  keys: readonly Buffer[];
+  now: number;
+}): void {
   const date = header(input.headers, 'x-ms-date') || header(input.headers, 'date');
   const at = Date.parse(date);
   if (!date || Number.isNaN(at)) throw new BlobError('AuthenticationFailed', "Request date header not specified or invalid: send 'x-ms-date'.");
@@ -77,5 +107,8 @@ export function verifySharedKey(input: { method: string; headers: Headers; rawUr
       if (sent.length === expected.length && timingSafeEqual(sent, expected)) return;
     }
   }
-  throw new BlobError('AuthenticationFailed', 'The MAC signature found in the HTTP request is not the same as any computed signature. Check the account key and how the string to sign is built.');
+  throw new BlobError(
+    'AuthenticationFailed',
+    'The MAC signature found in the HTTP request is not the same as any computed signature. Check the account key and how the string to sign is built.',
+  );
 }

@@ -7,9 +7,12 @@ import { BlobError } from '../../core/blob/errors.js';
 import type { BlockListEntry } from '../../core/blob/blob-service.js';
 
 export function escapeXml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
-    // Characters XML 1.0 cannot carry at all.
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '');
+  return (
+    value
+      .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
+      // Characters XML 1.0 cannot carry at all.
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+  );
 }
 
 /** `<Name>value</Name>`, or `<Name />` for empty/absent values. */
@@ -26,7 +29,11 @@ export function errorXml(code: string, message: string, detail?: { name: string;
 
 /** Reads `<BlockList><Latest|Committed|Uncommitted>id</…>…</BlockList>` (Put Block List). */
 export function parseBlockList(body: string): BlockListEntry[] {
-  let text = body.replace(/^\uFEFF/, '').trim().replace(/^<\?xml[^?]*\?>/, '').trim();
+  let text = body
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .replace(/^<\?xml[^?]*\?>/, '')
+    .trim();
   const open = /^<BlockList\s*>/.exec(text);
   if (!open || !text.endsWith('</BlockList>')) throw new BlobError('InvalidXmlDocument', 'The body must be a <BlockList> document.');
   text = text.slice(open[0].length, -'</BlockList>'.length);

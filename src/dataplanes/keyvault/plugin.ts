@@ -42,11 +42,18 @@ export function keyVaultPlugin(deps: KeyVaultPlaneDeps): FastifyPluginAsync {
 
   async function authenticate(request: FastifyRequest, vault: VaultView): Promise<VerifiedCaller> {
     let token: string | undefined;
-    try { token = bearerToken(request.headers.authorization); } catch { throw new BearerError('malformed', 'AKV10000: Request is missing a Bearer or PoP token.'); }
+    try {
+      token = bearerToken(request.headers.authorization);
+    } catch {
+      throw new BearerError('malformed', 'AKV10000: Request is missing a Bearer or PoP token.');
+    }
     if (token === undefined) throw new BearerError('missing', 'AKV10000: Request is missing a Bearer or PoP token.');
     const caller = await verifyBearer(deps.verifier, token, audiences());
     if (caller.tenantId.toLowerCase() !== vault.tenantId.toLowerCase()) {
-      throw new BearerError('invalid', `AKV10032: Invalid issuer. The token is from tenant '${caller.tenantId}'; vault '${vault.name}' belongs to tenant '${vault.tenantId}'.`);
+      throw new BearerError(
+        'invalid',
+        `AKV10032: Invalid issuer. The token is from tenant '${caller.tenantId}'; vault '${vault.name}' belongs to tenant '${vault.tenantId}'.`,
+      );
     }
     return caller;
   }
@@ -57,19 +64,37 @@ export function keyVaultPlugin(deps: KeyVaultPlaneDeps): FastifyPluginAsync {
     if (vault.enableRbacAuthorization) {
       const scope = objectScope ? `${vault.id}/${objectScope}` : vault.id;
       if (deps.authorizer.can(caller, need.dataAction, scope, true)) return;
-      throw new KeyVaultError('Forbidden', [
-        'Caller is not authorized to perform action on resource.', 'If role assignments, deny assignments or role definitions were changed recently, please observe propagation time.',
-        `Caller: ${who}`, `Action: '${need.dataAction}'`, `Resource: '${scope.toLowerCase()}'`, 'Assignment: (not found)', 'DenyAssignmentId: null', 'DecisionReason: null ',
-        `Vault: ${vault.name};location=${vault.location}`, '',
-      ].join('\r\n'), 'ForbiddenByRbac');
+      throw new KeyVaultError(
+        'Forbidden',
+        [
+          'Caller is not authorized to perform action on resource.',
+          'If role assignments, deny assignments or role definitions were changed recently, please observe propagation time.',
+          `Caller: ${who}`,
+          `Action: '${need.dataAction}'`,
+          `Resource: '${scope.toLowerCase()}'`,
+          'Assignment: (not found)',
+          'DenyAssignmentId: null',
+          'DecisionReason: null ',
+          `Vault: ${vault.name};location=${vault.location}`,
+          '',
+        ].join('\r\n'),
+        'ForbiddenByRbac',
+      );
     }
     const [kind, permission] = need.policy;
     if (policyAllows(vault.accessPolicies, caller, kind, permission)) return;
-    throw new KeyVaultError('Forbidden', `The user, group or application '${who}' does not have ${kind} ${permission} permission on key vault '${vault.name};location=${vault.location}'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`, 'ForbiddenByPolicy');
+    throw new KeyVaultError(
+      'Forbidden',
+      `The user, group or application '${who}' does not have ${kind} ${permission} permission on key vault '${vault.name};location=${vault.location}'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`,
+      'ForbiddenByPolicy',
+    );
   }
 
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
-    reply.header('x-ms-request-id', request.id).header('x-ms-keyvault-service-version', '1.9.0.0').header('x-ms-keyvault-network-info', `addr=${request.ip};act_addr_fam=InterNetwork;`);
+    reply
+      .header('x-ms-request-id', request.id)
+      .header('x-ms-keyvault-service-version', '1.9.0.0')
+      .header('x-ms-keyvault-network-info', `addr=${request.ip};act_addr_fam=InterNetwork;`);
     const clientRequestId = request.headers['x-ms-client-request-id'];
     if (typeof clientRequestId === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(clientRequestId)) reply.header('x-ms-client-request-id', clientRequestId);
     const url = request.url;
@@ -85,9 +110,15 @@ export function keyVaultPlugin(deps: KeyVaultPlaneDeps): FastifyPluginAsync {
     if (!query.get('api-version')) throw badParameter("The 'api-version' query parameter is required.");
     const host = String(request.headers.host ?? '').toLowerCase();
     const vr: VaultRequest = {
-      method: request.method.toUpperCase(), segments: slash < 0 ? [] : path.slice(slash + 1).split('/'), query, body: parseBody(request.body),
-      origin: `https://${host}`, vault: { vault: vault.name.toLowerCase(), softDeleteRetentionInDays: vault.softDeleteRetentionInDays },
-      recoveryLevel: vault.enablePurgeProtection ? 'Recoverable' : 'Recoverable+Purgeable', recoverableDays: vault.softDeleteRetentionInDays, purgeProtected: vault.enablePurgeProtection,
+      method: request.method.toUpperCase(),
+      segments: slash < 0 ? [] : path.slice(slash + 1).split('/'),
+      query,
+      body: parseBody(request.body),
+      origin: `https://${host}`,
+      vault: { vault: vault.name.toLowerCase(), softDeleteRetentionInDays: vault.softDeleteRetentionInDays },
+      recoveryLevel: vault.enablePurgeProtection ? 'Recoverable' : 'Recoverable+Purgeable',
+      recoverableDays: vault.softDeleteRetentionInDays,
+      purgeProtected: vault.enablePurgeProtection,
       authorize: (operation, objectScope) => authorize(caller, vault, operation, objectScope),
     };
     const result = await routeVaultRequest(deps.vaults, vr);
@@ -106,7 +137,8 @@ export function keyVaultPlugin(deps: KeyVaultPlaneDeps): FastifyPluginAsync {
         reply.header('www-authenticate', `Bearer authorization="${deps.authorityHost()}/${tenant}", resource="${deps.addressing.vaultResource()}"`);
         return send(reply, 401, { code: 'Unauthorized', message: error.reason === 'missing' ? error.message : `AKV10022: ${error.message}` });
       }
-      if (isKeyVaultError(error)) return send(reply, error.status, { code: error.code, message: error.message, ...(error.inner ? { innererror: { code: error.inner } } : {}) });
+      if (isKeyVaultError(error))
+        return send(reply, error.status, { code: error.code, message: error.message, ...(error.inner ? { innererror: { code: error.inner } } : {}) });
       const status = (error as { statusCode?: number }).statusCode;
       if (status === 413) return send(reply, 413, { code: 'BadParameter', message: `The request body is larger than ${BODY_LIMIT} bytes.` });
       if (status !== undefined && status >= 400 && status < 500) return send(reply, 400, { code: 'BadParameter', message: (error as Error).message });
@@ -120,7 +152,11 @@ export function keyVaultPlugin(deps: KeyVaultPlaneDeps): FastifyPluginAsync {
 function parseBody(raw: unknown): Record<string, unknown> {
   if (!Buffer.isBuffer(raw) || raw.length === 0) return {};
   let value: unknown;
-  try { value = JSON.parse(raw.toString('utf8')); } catch { throw badParameter('The request body is not valid JSON.'); }
+  try {
+    value = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw badParameter('The request body is not valid JSON.');
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badParameter('The request body must be a JSON object.');
   return value as Record<string, unknown>;
 }

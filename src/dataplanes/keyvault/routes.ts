@@ -24,15 +24,23 @@ export interface VaultRequest {
   authorize(operation: VaultOperation, objectScope?: string): void;
 }
 
-interface Answer { status: number; body?: unknown }
+interface Answer {
+  status: number;
+  body?: unknown;
+}
 
 const MAX_RESULTS = 25;
 
 function attributes(v: VaultObjectVersion, r: VaultRequest) {
   const a = v.attributes;
   return {
-    enabled: a.enabled, ...(a.notBefore !== null ? { nbf: a.notBefore } : {}), ...(a.expires !== null ? { exp: a.expires } : {}),
-    created: a.created, updated: a.updated, recoveryLevel: r.recoveryLevel, recoverableDays: r.recoverableDays,
+    enabled: a.enabled,
+    ...(a.notBefore !== null ? { nbf: a.notBefore } : {}),
+    ...(a.expires !== null ? { exp: a.expires } : {}),
+    created: a.created,
+    updated: a.updated,
+    recoveryLevel: r.recoveryLevel,
+    recoverableDays: r.recoverableDays,
   };
 }
 
@@ -41,8 +49,11 @@ const idOf = (r: VaultRequest, v: VaultObjectVersion, withVersion = true) => `${
 
 function secretBundle(r: VaultRequest, v: VaultObjectVersion, value?: string) {
   return {
-    ...(value === undefined ? {} : { value }), id: idOf(r, v), ...(v.contentType ? { contentType: v.contentType } : {}),
-    attributes: attributes(v, r), tags: v.tags,
+    ...(value === undefined ? {} : { value }),
+    id: idOf(r, v),
+    ...(v.contentType ? { contentType: v.contentType } : {}),
+    attributes: attributes(v, r),
+    tags: v.tags,
   };
 }
 
@@ -77,20 +88,33 @@ function page(r: VaultRequest): { after: string | undefined; limit: number } {
 
 function nextLink(r: VaultRequest, path: string, next: string | undefined, limit: number): string | null {
   if (next === undefined) return null;
-  const q = new URLSearchParams({ 'api-version': r.query.get('api-version')!, $skiptoken: Buffer.from(`k1:${next}`).toString('base64url'), maxresults: String(limit) });
+  const q = new URLSearchParams({
+    'api-version': r.query.get('api-version')!,
+    $skiptoken: Buffer.from(`k1:${next}`).toString('base64url'),
+    maxresults: String(limit),
+  });
   return `${r.origin}/${path}?${q.toString()}`;
 }
 
 const KEY_OPERATIONS: Record<string, 'encrypt' | 'decrypt' | 'wrapKey' | 'unwrapKey' | 'sign' | 'verify'> = {
-  encrypt: 'encrypt', decrypt: 'decrypt', wrapkey: 'wrapKey', unwrapkey: 'unwrapKey', sign: 'sign', verify: 'verify',
+  encrypt: 'encrypt',
+  decrypt: 'decrypt',
+  wrapkey: 'wrapKey',
+  unwrapkey: 'unwrapKey',
+  sign: 'sign',
+  verify: 'verify',
 };
 
 export async function routeVaultRequest(vaults: VaultService, r: VaultRequest): Promise<Answer> {
   const [root = '', name, a, b, ...rest] = r.segments;
   const m = r.method;
   const ctx = r.vault;
-  const unsupported = () => new KeyVaultError('BadParameter', `Keyless does not serve ${m} /${r.segments.join('/')} on a vault (secrets and keys only; no certificates, backups or rotation policies).`);
-  if (rest.length > 0 || name === '' && root !== 'keys' && root !== 'secrets') throw unsupported();
+  const unsupported = () =>
+    new KeyVaultError(
+      'BadParameter',
+      `Keyless does not serve ${m} /${r.segments.join('/')} on a vault (secrets and keys only; no certificates, backups or rotation policies).`,
+    );
+  if (rest.length > 0 || (name === '' && root !== 'keys' && root !== 'secrets')) throw unsupported();
   const scope = (kind: 'secrets' | 'keys') => (name ? `${kind}/${name}` : undefined);
 
   switch (root.toLowerCase()) {
@@ -106,7 +130,10 @@ export async function routeVaultRequest(vaults: VaultService, r: VaultRequest): 
         r.authorize('listSecretVersions', scope('secrets'));
         const p = page(r);
         const result = await vaults.secrets.listVersions(ctx, name, p.after, p.limit);
-        return { status: 200, body: { value: result.items.map((v) => listItem(r, v, true)), nextLink: nextLink(r, `secrets/${name}/versions`, result.next, p.limit) } };
+        return {
+          status: 200,
+          body: { value: result.items.map((v) => listItem(r, v, true)), nextLink: nextLink(r, `secrets/${name}/versions`, result.next, p.limit) },
+        };
       }
       if (b !== undefined) throw unsupported();
       const version = a || undefined;
@@ -139,7 +166,13 @@ export async function routeVaultRequest(vaults: VaultService, r: VaultRequest): 
         r.authorize('listDeletedSecrets');
         const p = page(r);
         const result = await vaults.secrets.listDeleted(ctx, p.after, p.limit);
-        return { status: 200, body: { value: result.items.map((d) => ({ ...deletedFields(r, d), ...listItem(r, d, false) })), nextLink: nextLink(r, 'deletedsecrets', result.next, p.limit) } };
+        return {
+          status: 200,
+          body: {
+            value: result.items.map((d) => ({ ...deletedFields(r, d), ...listItem(r, d, false) })),
+            nextLink: nextLink(r, 'deletedsecrets', result.next, p.limit),
+          },
+        };
       }
       if (m === 'GET' && a === undefined) {
         r.authorize('getDeletedSecret', scope('secrets'));
@@ -173,7 +206,10 @@ export async function routeVaultRequest(vaults: VaultService, r: VaultRequest): 
         r.authorize('listKeyVersions', scope('keys'));
         const p = page(r);
         const result = await vaults.keys.listVersions(ctx, name, p.after, p.limit);
-        return { status: 200, body: { value: result.items.map((v) => listItem(r, v, true)), nextLink: nextLink(r, `keys/${name}/versions`, result.next, p.limit) } };
+        return {
+          status: 200,
+          body: { value: result.items.map((v) => listItem(r, v, true)), nextLink: nextLink(r, `keys/${name}/versions`, result.next, p.limit) },
+        };
       }
       if (b !== undefined) {
         const op = KEY_OPERATIONS[b.toLowerCase()];
@@ -194,7 +230,13 @@ export async function routeVaultRequest(vaults: VaultService, r: VaultRequest): 
       }
       if (m === 'PATCH') {
         r.authorize('updateKey', scope('keys'));
-        return { status: 200, body: keyBundle(r, await vaults.keys.update(ctx, name, version, { attributes: r.body['attributes'] as never, tags: r.body['tags'], keyOps: r.body['key_ops'] })) };
+        return {
+          status: 200,
+          body: keyBundle(
+            r,
+            await vaults.keys.update(ctx, name, version, { attributes: r.body['attributes'] as never, tags: r.body['tags'], keyOps: r.body['key_ops'] }),
+          ),
+        };
       }
       if (m === 'DELETE' && version === undefined) {
         r.authorize('deleteKey', scope('keys'));
@@ -208,7 +250,13 @@ export async function routeVaultRequest(vaults: VaultService, r: VaultRequest): 
         r.authorize('listDeletedKeys');
         const p = page(r);
         const result = await vaults.keys.listDeleted(ctx, p.after, p.limit);
-        return { status: 200, body: { value: result.items.map((d) => ({ ...deletedFields(r, d), ...listItem(r, d, false) })), nextLink: nextLink(r, 'deletedkeys', result.next, p.limit) } };
+        return {
+          status: 200,
+          body: {
+            value: result.items.map((d) => ({ ...deletedFields(r, d), ...listItem(r, d, false) })),
+            nextLink: nextLink(r, 'deletedkeys', result.next, p.limit),
+          },
+        };
       }
       if (m === 'GET' && a === undefined) {
         r.authorize('getDeletedKey', scope('keys'));

@@ -56,38 +56,99 @@ declare module 'fastify' {
   }
 }
 
-interface Body { db: string; csl: string }
+interface Body {
+  db: string;
+  csl: string;
+}
 
 function readBody(raw: unknown): Body {
-  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new KustoError('bad-request', 'The request body must be JSON: {"db": "<database>", "csl": "<command or query>"}.');
+  if (!Buffer.isBuffer(raw) || raw.length === 0)
+    throw new KustoError('bad-request', 'The request body must be JSON: {"db": "<database>", "csl": "<command or query>"}.');
   let value: unknown;
-  try { value = JSON.parse(raw.toString('utf8')); } catch { throw new KustoError('bad-request', 'The request body is not valid JSON.'); }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new KustoError('bad-request', 'The request body must be a JSON object with "db" and "csl".');
+  try {
+    value = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new KustoError('bad-request', 'The request body is not valid JSON.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new KustoError('bad-request', 'The request body must be a JSON object with "db" and "csl".');
   const v = value as Record<string, unknown>;
   if (typeof v['csl'] !== 'string' || v['csl'].trim() === '') throw new KustoError('bad-request', "The request body's 'csl' must be a non-empty string.");
-  if (v['db'] !== undefined && v['db'] !== null && typeof v['db'] !== 'string') throw new KustoError('bad-request', "The request body's 'db' must be a string.");
+  if (v['db'] !== undefined && v['db'] !== null && typeof v['db'] !== 'string')
+    throw new KustoError('bad-request', "The request body's 'db' must be a string.");
   const properties = v['properties'];
-  if (properties !== undefined && properties !== null && typeof properties !== 'object' && typeof properties !== 'string') throw new KustoError('bad-request', "'properties' must be an object or a JSON string.");
+  if (properties !== undefined && properties !== null && typeof properties !== 'object' && typeof properties !== 'string')
+    throw new KustoError('bad-request', "'properties' must be an object or a JSON string.");
   return { db: typeof v['db'] === 'string' && v['db'] !== '' ? v['db'] : 'NetDefaultDB', csl: v['csl'] };
 }
 
 const column = (c: { name: string; type: ScalarType }) => ({ ColumnName: c.name, ColumnType: c.type });
 
 function v1(result: KustoResult): unknown {
-  return { Tables: [{ TableName: 'Table_0', Columns: result.columns.map((c) => ({ ColumnName: c.name, DataType: DATA_TYPES[c.type], ColumnType: c.type })), Rows: result.rows }] };
+  return {
+    Tables: [
+      {
+        TableName: 'Table_0',
+        Columns: result.columns.map((c) => ({ ColumnName: c.name, DataType: DATA_TYPES[c.type], ColumnType: c.type })),
+        Rows: result.rows,
+      },
+    ],
+  };
 }
 
 function v2(result: KustoResult, clientRequestId: string): unknown {
   const ts = new Date().toISOString();
   return [
     { FrameType: 'DataSetHeader', IsProgressive: false, Version: 'v2.0', IsFragmented: false, ErrorReportingPlacement: 'EndOfTable' },
-    { FrameType: 'DataTable', TableId: 0, TableKind: 'QueryProperties', TableName: '@ExtendedProperties',
-      Columns: [{ ColumnName: 'TableId', ColumnType: 'int' }, { ColumnName: 'Key', ColumnType: 'string' }, { ColumnName: 'Value', ColumnType: 'dynamic' }], Rows: [] },
+    {
+      FrameType: 'DataTable',
+      TableId: 0,
+      TableKind: 'QueryProperties',
+      TableName: '@ExtendedProperties',
+      Columns: [
+        { ColumnName: 'TableId', ColumnType: 'int' },
+        { ColumnName: 'Key', ColumnType: 'string' },
+        { ColumnName: 'Value', ColumnType: 'dynamic' },
+      ],
+      Rows: [],
+    },
     { FrameType: 'DataTable', TableId: 1, TableKind: 'PrimaryResult', TableName: 'PrimaryResult', Columns: result.columns.map(column), Rows: result.rows },
-    { FrameType: 'DataTable', TableId: 2, TableKind: 'QueryCompletionInformation', TableName: 'QueryCompletionInformation',
-      Columns: [['Timestamp', 'datetime'], ['ClientRequestId', 'string'], ['ActivityId', 'guid'], ['SubActivityId', 'guid'], ['ParentActivityId', 'guid'], ['Level', 'int'], ['LevelName', 'string'],
-        ['StatusCode', 'int'], ['StatusCodeName', 'string'], ['EventType', 'int'], ['EventTypeName', 'string'], ['Payload', 'string']].map(([n, t]) => ({ ColumnName: n, ColumnType: t })),
-      Rows: [[ts, clientRequestId, randomUUID(), randomUUID(), randomUUID(), 4, 'Info', 0, 'S_OK (0)', 4, 'QueryInfo', JSON.stringify({ Count: 1, Text: 'Query completed successfully' })]] },
+    {
+      FrameType: 'DataTable',
+      TableId: 2,
+      TableKind: 'QueryCompletionInformation',
+      TableName: 'QueryCompletionInformation',
+      Columns: [
+        ['Timestamp', 'datetime'],
+        ['ClientRequestId', 'string'],
+        ['ActivityId', 'guid'],
+        ['SubActivityId', 'guid'],
+        ['ParentActivityId', 'guid'],
+        ['Level', 'int'],
+        ['LevelName', 'string'],
+        ['StatusCode', 'int'],
+        ['StatusCodeName', 'string'],
+        ['EventType', 'int'],
+        ['EventTypeName', 'string'],
+        ['Payload', 'string'],
+      ].map(([n, t]) => ({ ColumnName: n, ColumnType: t })),
+      Rows: [
+        [
+          ts,
+          clientRequestId,
+          randomUUID(),
+          randomUUID(),
+          randomUUID(),
+          4,
+          'Info',
+          0,
+          'S_OK (0)',
+          4,
+          'QueryInfo',
+          JSON.stringify({ Count: 1, Text: 'Query completed successfully' }),
+        ],
+      ],
+    },
     { FrameType: 'DataSetCompletion', HasErrors: false, Cancelled: false },
   ];
 }
@@ -108,17 +169,21 @@ export function kustoPlugin(deps: KustoPlaneDeps): FastifyPluginAsync {
     if (!cluster) throw new KustoError('bad-request', `Cluster '${request.params.cluster}' does not exist on this Keyless server.`);
     // Authentication first: nothing about the cluster's content is told to an anonymous caller.
     const token = bearerToken(request.headers.authorization);
-    if (token === undefined) throw new BearerError('missing', 'The request has no bearer token; sign in for the audience named by /v1/rest/auth/metadata (KustoServiceResourceId).');
+    if (token === undefined)
+      throw new BearerError('missing', 'The request has no bearer token; sign in for the audience named by /v1/rest/auth/metadata (KustoServiceResourceId).');
     const caller = await verifyBearer(deps.verifier, token, audiences(cluster));
     const tenant = await deps.tenantOf(cluster);
-    if (!tenant || caller.tenantId.toLowerCase() !== tenant.toLowerCase()) throw new BearerError('invalid', `The token is from tenant '${caller.tenantId}'; cluster '${cluster.name}' belongs to another tenant.`);
-    if (cluster.properties['state'] === 'Stopped') throw new KustoError('suspended', `Cluster '${cluster.name}' is stopped; start it (POST …/clusters/${cluster.name}/start) to run commands and queries.`);
+    if (!tenant || caller.tenantId.toLowerCase() !== tenant.toLowerCase())
+      throw new BearerError('invalid', `The token is from tenant '${caller.tenantId}'; cluster '${cluster.name}' belongs to another tenant.`);
+    if (cluster.properties['state'] === 'Stopped')
+      throw new KustoError('suspended', `Cluster '${cluster.name}' is stopped; start it (POST …/clusters/${cluster.name}/start) to run commands and queries.`);
     const body = readBody(request.body);
     request.kustoDatabase = body.db;
     const csl = body.csl.trim();
     // As the service does: anything starting with a dot is a management command, whatever the endpoint.
     const isCommand = csl.startsWith('.');
-    if (kind === 'mgmt' && !isCommand) throw new KustoError('bad-request', 'The /v1/rest/mgmt endpoint runs management commands (starting with a dot); send queries to /v2/rest/query.');
+    if (kind === 'mgmt' && !isCommand)
+      throw new KustoError('bad-request', 'The /v1/rest/mgmt endpoint runs management commands (starting with a dot); send queries to /v2/rest/query.');
     if (kind !== 'mgmt' && isCommand) throw new KustoError('bad-request', 'Management commands (starting with a dot) are sent to /v1/rest/mgmt.');
     const run = { cluster, database: body.db, csl, caller };
     const result = isCommand ? await deps.kusto.executeCommand(run) : await deps.kusto.executeQuery(run);
@@ -132,27 +197,61 @@ export function kustoPlugin(deps: KustoPlaneDeps): FastifyPluginAsync {
     app.setErrorHandler(async (error, request, reply) => {
       if (error instanceof BearerError) {
         reply.header('www-authenticate', `Bearer authorization_uri="${deps.authorityHost()}", resource="${deps.serviceResourceId()}"`);
-        return send(reply, request, 401, 'Unauthorized', 'Kusto.Data.Exceptions.KustoRequestDeniedException', error.reason === 'audience'
-          ? `The token's audience is not accepted by this cluster: ${error.message} Ask for '${deps.serviceResourceId()}/.default'.`
-          : error.message);
+        return send(
+          reply,
+          request,
+          401,
+          'Unauthorized',
+          'Kusto.Data.Exceptions.KustoRequestDeniedException',
+          error.reason === 'audience'
+            ? `The token's audience is not accepted by this cluster: ${error.message} Ask for '${deps.serviceResourceId()}/.default'.`
+            : error.message,
+        );
       }
       if (error instanceof KustoError) {
         const s = STATUS[error.kind];
         return send(reply, request, s.status, s.code, s.type, error.message);
       }
       const status = (error as { statusCode?: number }).statusCode;
-      if (status === 413) return send(reply, request, 413, 'PayloadTooLarge', 'Kusto.Data.Exceptions.KustoBadRequestException', `The request body is larger than ${BODY_LIMIT} bytes.`);
-      if (status !== undefined && status >= 400 && status < 500) return send(reply, request, 400, 'General_BadRequest', 'Kusto.Data.Exceptions.KustoBadRequestException', (error as Error).message);
+      if (status === 413)
+        return send(
+          reply,
+          request,
+          413,
+          'PayloadTooLarge',
+          'Kusto.Data.Exceptions.KustoBadRequestException',
+          `The request body is larger than ${BODY_LIMIT} bytes.`,
+        );
+      if (status !== undefined && status >= 400 && status < 500)
+        return send(reply, request, 400, 'General_BadRequest', 'Kusto.Data.Exceptions.KustoBadRequestException', (error as Error).message);
       request.log.error({ err: error }, 'kusto request failed');
-      return send(reply, request, 500, 'Internal_Error', 'Kusto.Data.Exceptions.KustoServiceException', 'The Keyless Kusto engine encountered an internal error. Please retry the request.');
+      return send(
+        reply,
+        request,
+        500,
+        'Internal_Error',
+        'Kusto.Data.Exceptions.KustoServiceException',
+        'The Keyless Kusto engine encountered an internal error. Please retry the request.',
+      );
     });
     // The client fetches this before its first call to a host, without authentication (kusto-wire.md §2.6).
-    app.get('/v1/rest/auth/metadata', async (_request, reply) => reply.header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(JSON.stringify({
-      AzureAD: {
-        LoginEndpoint: deps.authorityHost(), LoginMfaRequired: false, KustoClientAppId: 'db662dc1-0cfe-4e1c-a843-19a68e65be58',
-        KustoClientRedirectUri: 'https://microsoft/kustoclient', KustoServiceResourceId: deps.serviceResourceId(), FirstPartyAuthorityUrl: deps.authorityHost(),
-      },
-    })));
+    app.get('/v1/rest/auth/metadata', async (_request, reply) =>
+      reply
+        .header('cache-control', 'no-cache')
+        .type('application/json; charset=utf-8')
+        .send(
+          JSON.stringify({
+            AzureAD: {
+              LoginEndpoint: deps.authorityHost(),
+              LoginMfaRequired: false,
+              KustoClientAppId: 'db662dc1-0cfe-4e1c-a843-19a68e65be58',
+              KustoClientRedirectUri: 'https://microsoft/kustoclient',
+              KustoServiceResourceId: deps.serviceResourceId(),
+              FirstPartyAuthorityUrl: deps.authorityHost(),
+            },
+          }),
+        ),
+    );
     const opts = { bodyLimit: BODY_LIMIT };
     app.post<{ Params: { cluster: string } }>(`${KUSTO_PATH_PREFIX}/:cluster/v1/rest/mgmt`, opts, (req, reply) => handle(req, reply, 'mgmt'));
     app.post<{ Params: { cluster: string } }>(`${KUSTO_PATH_PREFIX}/:cluster/v2/rest/query`, opts, (req, reply) => handle(req, reply, 'query'));
@@ -161,11 +260,27 @@ export function kustoPlugin(deps: KustoPlaneDeps): FastifyPluginAsync {
 }
 
 function send(reply: FastifyReply, request: FastifyRequest, status: number, code: string, type: string, message: string) {
-  const context = { timestamp: new Date().toISOString(), serviceAlias: 'KEYLESS', clientRequestId: String(request.headers['x-ms-client-request-id'] ?? ''), activityId: randomUUID() };
-  return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({
-    error: {
-      code, message: status === 403 ? 'Caller is not authorized to perform this action' : status === 401 ? 'Unauthorized' : 'Request is invalid and cannot be executed.',
-      '@type': type, '@message': message, '@context': context, '@permanent': true, ...(request.kustoDatabase ? { '@database': request.kustoDatabase } : {}),
-    },
-  }));
+  const context = {
+    timestamp: new Date().toISOString(),
+    serviceAlias: 'KEYLESS',
+    clientRequestId: String(request.headers['x-ms-client-request-id'] ?? ''),
+    activityId: randomUUID(),
+  };
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send(
+      JSON.stringify({
+        error: {
+          code,
+          message:
+            status === 403 ? 'Caller is not authorized to perform this action' : status === 401 ? 'Unauthorized' : 'Request is invalid and cannot be executed.',
+          '@type': type,
+          '@message': message,
+          '@context': context,
+          '@permanent': true,
+          ...(request.kustoDatabase ? { '@database': request.kustoDatabase } : {}),
+        },
+      }),
+    );
 }

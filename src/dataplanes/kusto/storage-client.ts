@@ -22,7 +22,11 @@ export interface StorageClientDeps {
   maxBytes: number;
 }
 
-interface Raw { status: number; body: Buffer; headers: Record<string, string | string[] | undefined> }
+interface Raw {
+  status: number;
+  body: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+}
 
 export function createStorageClient(deps: StorageClientDeps): StorageClient {
   /** The path-style URL on the server's origin for a storage URL, or a refusal. */
@@ -34,30 +38,44 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
     const azure = /^([a-z0-9]{3,24})\.(blob|dfs)\.core\.windows\.net$/.exec(host);
     const target = azure ? { name: azure[1]! } : deps.addressing.hostStyle(u.host);
     if (!target || ('endpoint' in target && target.endpoint === 'vault')) {
-      throw new KustoError('bad-request', `Keyless can reach only its own storage accounts; '${u.origin}' is not one (use https://<account>.blob.${deps.addressing.suffix} or the path-style URL on the Keyless server).`);
+      throw new KustoError(
+        'bad-request',
+        `Keyless can reach only its own storage accounts; '${u.origin}' is not one (use https://<account>.blob.${deps.addressing.suffix} or the path-style URL on the Keyless server).`,
+      );
     }
     return new URL(`${origin.origin}/${target.name}${u.pathname}${u.search}`);
   }
 
   function send(method: string, url: URL, token: string | undefined, body?: Buffer, headers: Record<string, string> = {}): Promise<Raw> {
     return new Promise((done, fail) => {
-      const req = request(url, {
-        method, ...(deps.ca ? { ca: deps.ca } : {}),
-        headers: {
-          'x-ms-version': STORAGE_SERVICE_VERSION, 'x-ms-date': new Date().toUTCString(),
-          ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-length': String(body.length) } : {}), ...headers,
+      const req = request(
+        url,
+        {
+          method,
+          ...(deps.ca ? { ca: deps.ca } : {}),
+          headers: {
+            'x-ms-version': STORAGE_SERVICE_VERSION,
+            'x-ms-date': new Date().toUTCString(),
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(body ? { 'content-length': String(body.length) } : {}),
+            ...headers,
+          },
         },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > deps.maxBytes) { req.destroy(new KustoError('too-large', `The blob '${url.origin}${url.pathname}' is larger than ${deps.maxBytes} bytes.`)); return; }
-          chunks.push(c);
-        });
-        res.on('end', () => done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
-        res.on('error', fail);
-      });
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > deps.maxBytes) {
+              req.destroy(new KustoError('too-large', `The blob '${url.origin}${url.pathname}' is larger than ${deps.maxBytes} bytes.`));
+              return;
+            }
+            chunks.push(c);
+          });
+          res.on('end', () => done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
+          res.on('error', fail);
+        },
+      );
       req.setTimeout(120_000, () => req.destroy(new KustoError('bad-request', `Storage did not answer within 120 s for '${url.origin}${url.pathname}'.`)));
       req.on('error', fail);
       req.end(body);
@@ -86,7 +104,12 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
       const names: string[] = [];
       let marker = '';
       for (let page = 0; page < 1000; page++) {
-        const q = new URLSearchParams({ restype: 'container', comp: 'list', ...(prefix ? { prefix: prefix.endsWith('/') ? prefix : `${prefix}/` } : {}), ...(marker ? { marker } : {}) });
+        const q = new URLSearchParams({
+          restype: 'container',
+          comp: 'list',
+          ...(prefix ? { prefix: prefix.endsWith('/') ? prefix : `${prefix}/` } : {}),
+          ...(marker ? { marker } : {}),
+        });
         const r = await send('GET', new URL(`${u.origin}/${container}?${q}`), token);
         if (r.status !== 200) return { status: r.status, names: [], ...(code(r) ? { code: code(r)! } : {}) };
         const xml = r.body.toString('utf8');
@@ -100,5 +123,10 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
 }
 
 function unescapeXml(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }

@@ -17,7 +17,14 @@ import type { ManagedIdentityTokens } from '../../core/tokens/managed-identity.j
 import { unavailableCause } from '../../core/unavailable.js';
 import type { ServiceAccountTokens } from '../../core/workload-identity/service-account-tokens.js';
 import { parseTokenRequest, parseWatchQuery, readJoinRequest } from './requests.js';
-import { AGENT_API_PREFIX, HOST_AUTH_SCHEME, type AgentApiErrorBody, type IdentitiesResponse, type JoinResponse, type TokenResponse } from '../../contract/agent-api.js';
+import {
+  AGENT_API_PREFIX,
+  HOST_AUTH_SCHEME,
+  type AgentApiErrorBody,
+  type IdentitiesResponse,
+  type JoinResponse,
+  type TokenResponse,
+} from '../../contract/agent-api.js';
 
 export interface AgentApiDeps {
   hosts: HostAttestation;
@@ -42,16 +49,26 @@ export function agentApiPlugin(deps: AgentApiDeps): FastifyPluginAsync {
       if (isHostError(error)) return sendError(reply, error);
       const status = (error as { statusCode?: number }).statusCode;
       if (status !== undefined && status >= 400 && status < 500) {
-        return sendError(reply, new HostError('InvalidRequest', status === 413 ? 'The request body is too large.' : 'The request body must be a JSON object.'), status);
+        return sendError(
+          reply,
+          new HostError('InvalidRequest', status === 413 ? 'The request body is too large.' : 'The request body must be a JSON object.'),
+          status,
+        );
       }
       const unavailable = unavailableCause(error);
       if (unavailable) {
         // The agent maps any 5xx to `Unavailable` and keeps serving the tokens it holds.
-        return reply.code(503).header('retry-after', String(unavailable.retryAfterSeconds)).type('application/json; charset=utf-8')
+        return reply
+          .code(503)
+          .header('retry-after', String(unavailable.retryAfterSeconds))
+          .type('application/json; charset=utf-8')
           .send({ error: { code: 'ServiceUnavailable', message: unavailable.message } });
       }
       request.log.error({ err: error }, 'agent API request failed');
-      return reply.code(500).type('application/json; charset=utf-8').send({ error: { code: 'InternalError', message: 'The Keyless server failed; try again.' } });
+      return reply
+        .code(500)
+        .type('application/json; charset=utf-8')
+        .send({ error: { code: 'InternalError', message: 'The Keyless server failed; try again.' } });
     });
 
     const authenticate = async (request: FastifyRequest) => {
@@ -68,8 +85,11 @@ export function agentApiPlugin(deps: AgentApiDeps): FastifyPluginAsync {
       const { identity, resource } = parseTokenRequest(request.body);
       const issued = await deps.tokens.issue({ host: request.keylessHost!.resource, selector: identity, resource });
       const body: TokenResponse = {
-        accessToken: issued.accessToken, expiresOn: issued.expiresOn, notBefore: issued.notBefore,
-        clientId: issued.identity.principal.appId, objectId: issued.identity.principal.objectId,
+        accessToken: issued.accessToken,
+        expiresOn: issued.expiresOn,
+        notBefore: issued.notBefore,
+        clientId: issued.identity.principal.appId,
+        objectId: issued.identity.principal.objectId,
         identityResourceId: issued.identity.resourceId,
       };
       return reply.header('cache-control', 'no-store').send(body);
@@ -79,10 +99,20 @@ export function agentApiPlugin(deps: AgentApiDeps): FastifyPluginAsync {
     if (serviceAccounts) {
       app.post(`${AGENT_API_PREFIX}/serviceAccountToken`, { bodyLimit: BODY_LIMIT, onRequest: authenticate }, async (request, reply) => {
         const body = request.body as Record<string, unknown> | undefined;
-        if (typeof body !== 'object' || body === null || typeof body.namespace !== 'string' || typeof body.name !== 'string' || (body.audience !== undefined && typeof body.audience !== 'string')) {
-          throw new HostError('InvalidRequest', "The body must be {\"namespace\": string, \"name\": string, \"audience\"?: string}.");
+        if (
+          typeof body !== 'object' ||
+          body === null ||
+          typeof body.namespace !== 'string' ||
+          typeof body.name !== 'string' ||
+          (body.audience !== undefined && typeof body.audience !== 'string')
+        ) {
+          throw new HostError('InvalidRequest', 'The body must be {"namespace": string, "name": string, "audience"?: string}.');
         }
-        const issued = await serviceAccounts.issue(request.keylessHost!.resource, { namespace: body.namespace, name: body.name, ...(body.audience ? { audience: body.audience } : {}) });
+        const issued = await serviceAccounts.issue(request.keylessHost!.resource, {
+          namespace: body.namespace,
+          name: body.name,
+          ...(body.audience ? { audience: body.audience } : {}),
+        });
         return reply.header('cache-control', 'no-store').send(issued);
       });
     }
@@ -95,7 +125,8 @@ export function agentApiPlugin(deps: AgentApiDeps): FastifyPluginAsync {
       reply.raw.once('close', () => gone.abort());
       const snapshot = await deps.watch.wait(
         () => deps.hosts.currentResource({ resourceId: host.resource.id, resourceCreatedAt: host.resource.createdAt }),
-        since, { timeoutMs, signal: gone.signal },
+        since,
+        { timeoutMs, signal: gone.signal },
       );
       if (!snapshot) throw new HostError('HostUnauthorized', `The host resource '${host.resource.id}' no longer exists; its host keys are revoked.`);
       const body: IdentitiesResponse = snapshot;

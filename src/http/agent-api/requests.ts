@@ -34,6 +34,7 @@ export function parseWatchQuery(query: Record<string, unknown>): { since: string
   const raw = query['timeoutMs'];
   if (raw === undefined) return { since, timeoutMs: DEFAULT_WATCH_MS };
   const n = Number(raw);
-  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 0 || n > MAX_WATCH_MS) throw invalid(`'timeoutMs' must be a whole number from 0 to ${MAX_WATCH_MS}.`);
+  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 0 || n > MAX_WATCH_MS)
+    throw invalid(`'timeoutMs' must be a whole number from 0 to ${MAX_WATCH_MS}.`);
   return { since, timeoutMs: n };
 }

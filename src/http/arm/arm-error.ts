@@ -55,7 +55,11 @@ function mapFrameworkError(error: { code?: unknown; statusCode?: unknown; messag
   }
   const status = typeof error.statusCode === 'number' ? error.statusCode : 0;
   if (status >= 400 && status < 500) {
-    return plain(status, status === 413 ? 'RequestEntityTooLarge' : 'InvalidRequest', 'The request could not be read: ' + String(error.message ?? 'bad request') + '.');
+    return plain(
+      status,
+      status === 413 ? 'RequestEntityTooLarge' : 'InvalidRequest',
+      'The request could not be read: ' + String(error.message ?? 'bad request') + '.',
+    );
   }
   return undefined;
 }
@@ -70,13 +74,19 @@ function plain(status: number, code: string, message: string): MappedError {
  */
 export function mapArmError(error: unknown, log: FastifyBaseLogger, requestId: string): MappedError {
   if (isDomainError(error)) {
-    const detail = error.target === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, target: error.target };
+    const detail =
+      error.target === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, target: error.target };
     return { status: statusForKind(error.kind), body: { error: detail }, headers: {} };
   }
   if (error instanceof ArmError) return { status: error.status, body: { error: { code: error.code, message: error.message } }, headers: error.headers };
   // The database is down (src/storage/faults.ts): 503 with Retry-After, which ARM clients retry.
   const unavailable = unavailableCause(error);
-  if (unavailable) return { status: 503, body: { error: { code: 'ServiceUnavailable', message: unavailable.message } }, headers: { 'retry-after': String(unavailable.retryAfterSeconds) } };
+  if (unavailable)
+    return {
+      status: 503,
+      body: { error: { code: 'ServiceUnavailable', message: unavailable.message } },
+      headers: { 'retry-after': String(unavailable.retryAfterSeconds) },
+    };
   const framework = typeof error === 'object' && error !== null ? mapFrameworkError(error as Record<string, unknown>) : undefined;
   if (framework) return framework;
   log.error({ err: error }, 'unexpected error while serving an ARM request');

@@ -32,9 +32,11 @@ function jsonType(value: unknown): string {
 }
 
 function invalid(path: string, expected: string, value: unknown): DomainError {
-  return new DomainError('InvalidRequestContent',
+  return new DomainError(
+    'InvalidRequestContent',
     `The request content was invalid and could not be deserialized: the value of '${path}' must be ${expected}, but it is ${jsonType(value)}.`,
-    { target: path });
+    { target: path },
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -54,18 +56,29 @@ function checkField(path: string, type: FieldType, value: unknown): void {
     throw invalid(path, `${article(type)}`, value);
   }
   switch (type.replace('?', '')) {
-    case 'string': if (typeof value !== 'string') throw invalid(path, 'a string', value); return;
-    case 'boolean': if (typeof value !== 'boolean') throw invalid(path, 'a boolean', value); return;
-    case 'number': if (typeof value !== 'number') throw invalid(path, 'a number', value); return;
-    case 'object': if (!isPlainObject(value)) throw invalid(path, 'an object', value); return;
-    case 'array': if (!Array.isArray(value)) throw invalid(path, 'an array', value); return;
+    case 'string':
+      if (typeof value !== 'string') throw invalid(path, 'a string', value);
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw invalid(path, 'a boolean', value);
+      return;
+    case 'number':
+      if (typeof value !== 'number') throw invalid(path, 'a number', value);
+      return;
+    case 'object':
+      if (!isPlainObject(value)) throw invalid(path, 'an object', value);
+      return;
+    case 'array':
+      if (!Array.isArray(value)) throw invalid(path, 'an array', value);
+      return;
     case 'tags':
       if (!isPlainObject(value)) throw invalid(path, 'an object of string values', value);
       for (const [name, tagValue] of Object.entries(value)) {
         if (typeof tagValue !== 'string') throw invalid(`${path}.${name}`, 'a string', tagValue);
       }
       return;
-    default: return;
+    default:
+      return;
   }
 }
 
@@ -85,8 +98,10 @@ function checkFields(prefix: string, fields: ObjectFields, body: Record<string, 
 /** Checks a parsed JSON value against the schema; throws `InvalidRequestContent` on the first mismatch. */
 export function checkBody<B>(schema: BodySchema<B>, value: unknown): B {
   if (!isPlainObject(value)) {
-    throw new DomainError('InvalidRequestContent',
-      `The request content was invalid and could not be deserialized: a JSON object is required, but the content is ${jsonType(value)}.`);
+    throw new DomainError(
+      'InvalidRequestContent',
+      `The request content was invalid and could not be deserialized: a JSON object is required, but the content is ${jsonType(value)}.`,
+    );
   }
   checkFields('', schema.fields, value);
   return value as B;

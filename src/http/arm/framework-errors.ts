@@ -12,10 +12,12 @@ type FrameworkErrors = NonNullable<FastifyServerOptions['frameworkErrors']>;
 
 export const armFrameworkErrors: FrameworkErrors = (error, _request, reply) => {
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-  const body: ArmErrorBody = error.code === 'FST_ERR_BAD_URL'
-    ? { error: { code: 'InvalidRequestUri', message: 'The request URL is invalid: it contains a malformed percent-encoded sequence.' } }
-    : { error: { code: 'BadRequest', message: 'The request could not be read.' } };
-  void (reply as unknown as FastifyReply).code(status)
+  const body: ArmErrorBody =
+    error.code === 'FST_ERR_BAD_URL'
+      ? { error: { code: 'InvalidRequestUri', message: 'The request URL is invalid: it contains a malformed percent-encoded sequence.' } }
+      : { error: { code: 'BadRequest', message: 'The request could not be read.' } };
+  void (reply as unknown as FastifyReply)
+    .code(status)
     .header('x-ms-request-id', randomUUID())
     .header('x-ms-correlation-request-id', randomUUID())
     .type('application/json; charset=utf-8')

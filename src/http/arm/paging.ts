@@ -10,7 +10,10 @@ import { DomainError } from '../../core/errors.js';
 import type { ArmContext } from './route.js';
 
 function checksum(cursor: string): string {
-  return createHash('sha256').update('keyless-skiptoken\0' + cursor).digest('base64url').slice(0, 16);
+  return createHash('sha256')
+    .update('keyless-skiptoken\0' + cursor)
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 /** Encodes a storage cursor as an opaque `$skiptoken`. */

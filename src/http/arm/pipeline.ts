@@ -18,8 +18,10 @@ import type { ArmResponse, ArmRoute } from './route.js';
 
 /** The audiences ARM accepts in a bearer token (with and without the trailing slash). */
 export const ARM_AUDIENCES = [
-  'https://management.azure.com/', 'https://management.azure.com',
-  'https://management.core.windows.net/', 'https://management.core.windows.net',
+  'https://management.azure.com/',
+  'https://management.azure.com',
+  'https://management.core.windows.net/',
+  'https://management.core.windows.net',
 ] as const;
 
 /** More segments than any ARM id has: refused before matching so matching stays cheap. */
@@ -41,7 +43,11 @@ export function assignRequestIds(requestId: string, headers: Record<string, stri
 }
 
 /** Step 2: verifies the bearer token for an ARM audience. */
-export async function authenticate(authorization: string | undefined, verifier: AccessTokenVerifier, audiences: readonly string[] = ARM_AUDIENCES): Promise<VerifiedCaller> {
+export async function authenticate(
+  authorization: string | undefined,
+  verifier: AccessTokenVerifier,
+  audiences: readonly string[] = ARM_AUDIENCES,
+): Promise<VerifiedCaller> {
   // The header is read as every surface reads it (src/http/bearer.ts); ARM keeps the verifier's own codes.
   let token: string | undefined;
   try {
@@ -102,9 +108,10 @@ export function checkApiVersion(route: ArmRoute<any>, query: Map<string, string[
     throw new DomainError('MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
   }
   const [value] = values as [string];
-  const accepted = route.apiVersions === 'any'
-    ? values.length === 1 && API_VERSION_SHAPE.test(value)
-    : values.length === 1 && route.apiVersions.some((v) => v.toLowerCase() === value.toLowerCase());
+  const accepted =
+    route.apiVersions === 'any'
+      ? values.length === 1 && API_VERSION_SHAPE.test(value)
+      : values.length === 1 && route.apiVersions.some((v) => v.toLowerCase() === value.toLowerCase());
   if (!accepted) {
     const supported = route.apiVersions === 'any' ? 'dates in the form YYYY-MM-DD' : `'${route.apiVersions.join(', ')}'`;
     throw new DomainError('InvalidApiVersionParameter', `The api-version '${values.join(',')}' is invalid. The supported versions are ${supported}.`);
@@ -113,7 +120,11 @@ export function checkApiVersion(route: ArmRoute<any>, query: Map<string, string[
 }
 
 /** Step 5: a `{subscriptionId}` route needs the subscription to exist in the caller's tenant. */
-export async function resolveSubscription(params: Record<string, string>, caller: VerifiedCaller, subscriptions: Pick<SubscriptionService, 'get'>): Promise<Subscription | undefined> {
+export async function resolveSubscription(
+  params: Record<string, string>,
+  caller: VerifiedCaller,
+  subscriptions: Pick<SubscriptionService, 'get'>,
+): Promise<Subscription | undefined> {
   const id = params['subscriptionId'];
   return id === undefined ? undefined : subscriptions.get(id, caller.tenantId);
 }
@@ -125,7 +136,15 @@ export function parseConditions(headers: Record<string, string | string[] | unde
     const value = Array.isArray(raw) ? raw.join(',') : raw;
     if (value === undefined || value.trim() === '') return undefined;
     if (value.trim() === '*') return '*';
-    return value.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1')).filter((t) => t.length > 0);
+    return value
+      .split(',')
+      .map((t) =>
+        t
+          .trim()
+          .replace(/^W\//, '')
+          .replace(/^"(.*)"$/, '$1'),
+      )
+      .filter((t) => t.length > 0);
   };
   const ifMatch = read('if-match');
   const ifNoneMatch = read('if-none-match');
@@ -159,10 +178,16 @@ export function readBody(route: ArmRoute<any>, raw: Buffer | undefined, contentT
   if (!route.body) return undefined;
   if (raw === undefined || raw.length === 0) {
     if (!route.body.required) return undefined;
-    throw new DomainError('InvalidRequestContent', 'The request content was invalid and could not be deserialized: the request body is empty, but a JSON object is required.');
+    throw new DomainError(
+      'InvalidRequestContent',
+      'The request content was invalid and could not be deserialized: the request body is empty, but a JSON object is required.',
+    );
   }
   if (contentType !== undefined && !JSON_TYPE.test(contentType)) {
-    throw new DomainError('UnsupportedMediaType', `The content media type '${contentType.split(';')[0]!.trim()}' is not supported. Only 'application/json' is supported.`);
+    throw new DomainError(
+      'UnsupportedMediaType',
+      `The content media type '${contentType.split(';')[0]!.trim()}' is not supported. Only 'application/json' is supported.`,
+    );
   }
   let text: string;
   try {

@@ -9,8 +9,17 @@ import type { AccessTokenVerifier, VerifiedCaller } from '../../core/ports.js';
 import type { SubscriptionService } from '../../core/resources/subscription-service.js';
 import { ArmError, mapArmError } from './arm-error.js';
 import {
-  ARM_AUDIENCES, applyReadConditions, assignRequestIds, authenticate, checkApiVersion, matchRoute, normalizeRequest, parseConditions, readBody,
-  resolveSubscription, wwwAuthenticate,
+  ARM_AUDIENCES,
+  applyReadConditions,
+  assignRequestIds,
+  authenticate,
+  checkApiVersion,
+  matchRoute,
+  normalizeRequest,
+  parseConditions,
+  readBody,
+  resolveSubscription,
+  wwwAuthenticate,
 } from './pipeline.js';
 import { createArmRouteRegistry, isArmMethod } from './route-registry.js';
 import { keepVisibleItems, type ArmAuthorizer, type ArmContext, type ArmProvider, type ArmResponse } from './route.js';
@@ -88,19 +97,34 @@ export function armPlugin(deps: ArmDeps): FastifyPluginAsync {
       const normalized = normalizeRequest(request.raw.url ?? request.url);
       if (!isArmMethod(method)) throw new ArmError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
       const caller = request.armCaller!;
-      const { route, params } = matchRoute(registry, method, normalized);                      // 3. route
-      const apiVersion = checkApiVersion(route, normalized.query);                             // 4. api-version
+      const { route, params } = matchRoute(registry, method, normalized); // 3. route
+      const apiVersion = checkApiVersion(route, normalized.query); // 4. api-version
       const subscription = await resolveSubscription(params, caller, deps.subscriptions); // 5. scope
-      const grant = await deps.authorize?.({ caller, action: route.actionFor?.(params) ?? route.action, scope: normalized.path, operationId: route.operationId, method }); // 6. RBAC
-      const conditions = parseConditions(request.headers);                                    // 7. preconditions
+      const grant = await deps.authorize?.({
+        caller,
+        action: route.actionFor?.(params) ?? route.action,
+        scope: normalized.path,
+        operationId: route.operationId,
+        method,
+      }); // 6. RBAC
+      const conditions = parseConditions(request.headers); // 7. preconditions
       const body = readBody(route, request.body as Buffer | undefined, request.headers['content-type']); // 8. body
       const ctx: ArmContext<unknown> = {
-        method, path: normalized.path, params, apiVersion, body, caller, subscription, conditions,
+        method,
+        path: normalized.path,
+        params,
+        apiVersion,
+        body,
+        caller,
+        subscription,
+        conditions,
         query: (name) => normalized.query.get(name.toLowerCase())?.[0],
-        requestId: request.id, baseUrl: deps.baseUrl(), log: request.log,
+        requestId: request.id,
+        baseUrl: deps.baseUrl(),
+        log: request.log,
       };
-      const response = await route.handler(ctx);                                              // 9. handler
-      return applyReadConditions(method, keepVisibleItems(response, grant), conditions);     // 10. list visibility, read preconditions
+      const response = await route.handler(ctx); // 9. handler
+      return applyReadConditions(method, keepVisibleItems(response, grant), conditions); // 10. list visibility, read preconditions
     };
 
     const methods = ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'POST', 'OPTIONS'] as const;

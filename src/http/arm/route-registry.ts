@@ -28,11 +28,14 @@ export interface ArmRouteRegistry {
 }
 
 function compile(path: string): Token[] {
-  const tokens = path.split('/').filter((s) => s.length > 0).map((s): Token => {
-    const m = /^\{(\*?)(\w+)\}$/.exec(s);
-    if (!m) return { kind: 'literal', lower: s.toLowerCase() };
-    return m[1] ? { kind: 'rest', name: m[2]! } : { kind: 'param', name: m[2]! };
-  });
+  const tokens = path
+    .split('/')
+    .filter((s) => s.length > 0)
+    .map((s): Token => {
+      const m = /^\{(\*?)(\w+)\}$/.exec(s);
+      if (!m) return { kind: 'literal', lower: s.toLowerCase() };
+      return m[1] ? { kind: 'rest', name: m[2]! } : { kind: 'param', name: m[2]! };
+    });
   if (tokens.filter((t) => t.kind === 'rest').length > 1) throw new Error(`route ${path}: at most one {*name} segment`);
   return tokens;
 }
@@ -73,8 +76,11 @@ export function createArmRouteRegistry(): ArmRouteRegistry {
       if (segments[i]!.toLowerCase() !== 'providers') continue;
       const namespace = segments[i + 1]!;
       if (!namespaces.has(namespace.toLowerCase())) {
-        return new ArmError(400, 'NoRegisteredProviderFound',
-          `No registered resource provider found for namespace '${namespace}'. The registered namespaces are '${[...namespaces.values()].sort().join(', ')}'.`);
+        return new ArmError(
+          400,
+          'NoRegisteredProviderFound',
+          `No registered resource provider found for namespace '${namespace}'. The registered namespaces are '${[...namespaces.values()].sort().join(', ')}'.`,
+        );
       }
       break;
     }
@@ -89,7 +95,10 @@ export function createArmRouteRegistry(): ArmRouteRegistry {
         tokens.forEach((t, i) => {
           const next = tokens[i + 1];
           if (t.kind === 'literal' && t.lower === 'providers' && next?.kind === 'literal' && !namespaces.has(next.lower)) {
-            namespaces.set(next.lower, route.path.split('/').find((s) => s.toLowerCase() === next.lower)!);
+            namespaces.set(
+              next.lower,
+              route.path.split('/').find((s) => s.toLowerCase() === next.lower)!,
+            );
           }
         });
       }
@@ -104,7 +113,9 @@ export function createArmRouteRegistry(): ArmRouteRegistry {
       const best = forMethod[0];
       if (!best) {
         const allowed = [...new Set(hits.map((h) => h.c.route.method))].sort().join(', ');
-        throw new ArmError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'. Supported methods: ${allowed}.`, { allow: allowed });
+        throw new ArmError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'. Supported methods: ${allowed}.`, {
+          allow: allowed,
+        });
       }
       return { route: best.c.route, params: best.params };
     },

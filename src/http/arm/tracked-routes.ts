@@ -64,9 +64,7 @@ export interface TrackedRoutesOptions {
 const GROUP = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}';
 
 /** The envelope every tracked type shares, `properties.provisioningState` included, secrets left out. */
-export function renderTrackedResource(
-  service: Pick<TrackedResourceService, 'spec'>, resource: ResourceRecord, ctx: RenderContext,
-): TrackedResourceWire {
+export function renderTrackedResource(service: Pick<TrackedResourceService, 'spec'>, resource: ResourceRecord, ctx: RenderContext): TrackedResourceWire {
   const { spec } = service;
   const identity: ManagedServiceIdentityWire | undefined = spec.identity ? renderIdentity(spec.identity.rules, resource.identity) : undefined;
   return {
@@ -77,7 +75,10 @@ export function renderTrackedResource(
     ...(resource.kind !== null ? { kind: resource.kind } : {}),
     ...(resource.sku !== null ? { sku: resource.sku } : {}),
     ...(identity ? { identity } : {}),
-    properties: { ...withoutPaths(resource.properties, spec.properties?.writeOnly ?? []), provisioningState: ctx.provisioningState ?? resource.provisioningState },
+    properties: {
+      ...withoutPaths(resource.properties, spec.properties?.writeOnly ?? []),
+      provisioningState: ctx.provisioningState ?? resource.provisioningState,
+    },
   };
 }
 
@@ -88,7 +89,14 @@ export function collectionPath(options: Pick<TrackedRoutesOptions, 'service' | '
   return [GROUP, 'providers', chain[0]!.namespace, ...parents, leafTypeOf(options.service.spec)].join('/');
 }
 
-const trackedBody = bodySchema<TrackedInput>({ location: 'string?', tags: 'tags?', identity: 'object?', properties: 'object?', sku: 'object?', kind: 'string?' });
+const trackedBody = bodySchema<TrackedInput>({
+  location: 'string?',
+  tags: 'tags?',
+  identity: 'object?',
+  properties: 'object?',
+  sku: 'object?',
+  kind: 'string?',
+});
 
 export function trackedResourceRoutes(options: TrackedRoutesOptions): ArmRoute<any>[] {
   const { service, apiVersions, operationIds: ops, params } = options;
@@ -98,10 +106,16 @@ export function trackedResourceRoutes(options: TrackedRoutesOptions): ArmRoute<a
   const render = options.render ?? ((r: ResourceRecord, c: RenderContext) => renderTrackedResource(service, r, c));
 
   const scopeOf = (ctx: ArmContext<unknown>): ListScope => ({
-    subscriptionId: ctx.subscription!.id, tenantId: ctx.subscription!.tenantId,
-    resourceGroup: ctx.params['resourceGroupName'], parents: (params.parents ?? []).map((p) => ctx.params[p]!),
+    subscriptionId: ctx.subscription!.id,
+    tenantId: ctx.subscription!.tenantId,
+    resourceGroup: ctx.params['resourceGroupName'],
+    parents: (params.parents ?? []).map((p) => ctx.params[p]!),
   });
-  const targetOf = (ctx: ArmContext<unknown>): ResourceTarget => ({ ...scopeOf(ctx), resourceGroup: ctx.params['resourceGroupName']!, name: ctx.params[params.name]! });
+  const targetOf = (ctx: ArmContext<unknown>): ResourceTarget => ({
+    ...scopeOf(ctx),
+    resourceGroup: ctx.params['resourceGroupName']!,
+    name: ctx.params[params.name]!,
+  });
   const listQuery = (ctx: ArmContext<unknown>) => ({ top: readTop(ctx), after: decodeSkipToken(ctx.query('$skiptoken')) });
 
   // The resource's entity tag travels as the `ETag` header (the body models have none), so that a
@@ -113,8 +127,9 @@ export function trackedResourceRoutes(options: TrackedRoutesOptions): ArmRoute<a
       const accepted = acceptedOperation(ctx, operation);
       return { ...accepted, headers: { ...accepted.headers, ...etagOf(resource) } };
     }
-    const status = created ? options.createdStatus ?? 201 : 200;
-    if (options.write === 'sync') return { status, body: render(resource, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl, path: ctx.path }), headers: etagOf(resource) };
+    const status = created ? (options.createdStatus ?? 201) : 200;
+    if (options.write === 'sync')
+      return { status, body: render(resource, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl, path: ctx.path }), headers: etagOf(resource) };
     return {
       status,
       body: render(resource, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl, path: ctx.path, provisioningState: created ? 'Creating' : 'Updating' }),
@@ -124,21 +139,34 @@ export function trackedResourceRoutes(options: TrackedRoutesOptions): ArmRoute<a
 
   const routes: ArmRoute<any>[] = [
     defineRoute<TrackedInput>({
-      method: 'PUT', path: item, operationId: ops.createOrUpdate, action: `${type}/write`, apiVersions, body: trackedBody,
+      method: 'PUT',
+      path: item,
+      operationId: ops.createOrUpdate,
+      action: `${type}/write`,
+      apiVersions,
+      body: trackedBody,
       handler: async (ctx) => {
         const { resource, created, operation } = await service.createOrUpdate(targetOf(ctx), ctx.body, { caller: ctx.caller, conditions: ctx.conditions });
         return writeAnswer(ctx, resource, created, operation);
       },
     }),
     defineRoute({
-      method: 'GET', path: item, operationId: ops.get, action: `${type}/read`, apiVersions,
+      method: 'GET',
+      path: item,
+      operationId: ops.get,
+      action: `${type}/read`,
+      apiVersions,
       handler: async (ctx) => {
         const resource = await service.get(targetOf(ctx));
         return { status: 200, body: render(resource, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl, path: ctx.path }), headers: etagOf(resource) };
       },
     }),
     defineRoute({
-      method: 'DELETE', path: item, operationId: ops.delete, action: `${type}/delete`, apiVersions,
+      method: 'DELETE',
+      path: item,
+      operationId: ops.delete,
+      action: `${type}/delete`,
+      apiVersions,
       handler: async (ctx) => {
         const operation = await service.delete(targetOf(ctx), { caller: ctx.caller, conditions: ctx.conditions });
         if (!operation) return { status: 204 };
@@ -146,27 +174,52 @@ export function trackedResourceRoutes(options: TrackedRoutesOptions): ArmRoute<a
       },
     }),
     defineRoute({
-      method: 'GET', path: collection, operationId: ops.list, action: `${type}/read`, apiVersions,
-      handler: async (ctx) => ({ status: 200, body: toArmList(ctx, await service.list(scopeOf(ctx), listQuery(ctx)), (r) => render(r, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl })) }),
+      method: 'GET',
+      path: collection,
+      operationId: ops.list,
+      action: `${type}/read`,
+      apiVersions,
+      handler: async (ctx) => ({
+        status: 200,
+        body: toArmList(ctx, await service.list(scopeOf(ctx), listQuery(ctx)), (r) => render(r, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl })),
+      }),
     }),
   ];
   if (ops.update) {
-    routes.splice(1, 0, defineRoute<TrackedInput>({
-      method: 'PATCH', path: item, operationId: ops.update, action: `${type}/write`, apiVersions, body: trackedBody,
-      handler: async (ctx) => {
-        const { resource, operation } = await service.update(targetOf(ctx), ctx.body, { caller: ctx.caller, conditions: ctx.conditions });
-        return options.write === 'sync'
-          ? { status: 200, body: render(resource, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl, path: ctx.path }), headers: etagOf(resource) }
-          : writeAnswer(ctx, resource, false, operation);
-      },
-    }));
+    routes.splice(
+      1,
+      0,
+      defineRoute<TrackedInput>({
+        method: 'PATCH',
+        path: item,
+        operationId: ops.update,
+        action: `${type}/write`,
+        apiVersions,
+        body: trackedBody,
+        handler: async (ctx) => {
+          const { resource, operation } = await service.update(targetOf(ctx), ctx.body, { caller: ctx.caller, conditions: ctx.conditions });
+          return options.write === 'sync'
+            ? { status: 200, body: render(resource, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl, path: ctx.path }), headers: etagOf(resource) }
+            : writeAnswer(ctx, resource, false, operation);
+        },
+      }),
+    );
   }
   if (ops.listBySubscription) {
     const bySubscription = `/subscriptions/{subscriptionId}/providers/${service.spec.namespace}/${leafTypeOf(service.spec)}`;
-    routes.push(defineRoute({
-      method: 'GET', path: bySubscription, operationId: ops.listBySubscription, action: `${type}/read`, apiVersions,
-      handler: async (ctx) => ({ status: 200, body: toArmList(ctx, await service.list(scopeOf(ctx), listQuery(ctx)), (r) => render(r, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl })) }),
-    }));
+    routes.push(
+      defineRoute({
+        method: 'GET',
+        path: bySubscription,
+        operationId: ops.listBySubscription,
+        action: `${type}/read`,
+        apiVersions,
+        handler: async (ctx) => ({
+          status: 200,
+          body: toArmList(ctx, await service.list(scopeOf(ctx), listQuery(ctx)), (r) => render(r, { apiVersion: ctx.apiVersion, baseUrl: ctx.baseUrl })),
+        }),
+      }),
+    );
   }
   return routes;
 }

@@ -9,7 +9,13 @@
  * principals of other tenants are never returned. Errors are Graph's `{"error":{"code","message"}}`.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { isDirectoryError, type ApplicationRecord, type ApplicationService, type DirectoryError, type PasswordCredential } from '../../core/directory/applications.js';
+import {
+  isDirectoryError,
+  type ApplicationRecord,
+  type ApplicationService,
+  type DirectoryError,
+  type PasswordCredential,
+} from '../../core/directory/applications.js';
 import { servicePrincipalNames, type DirectoryReader } from '../../core/directory/directory-reader.js';
 import { isDomainError } from '../../core/errors.js';
 import { unavailableCause } from '../../core/unavailable.js';
@@ -86,7 +92,15 @@ export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
       }
       const status = (error as { statusCode?: number }).statusCode;
       if (status !== undefined && status >= 400 && status < 500) {
-        return sendError(reply, request, new GraphError(status === 413 ? 413 : 400, 'Request_BadRequest', status === 413 ? 'The request body is too large.' : 'The request could not be read.'));
+        return sendError(
+          reply,
+          request,
+          new GraphError(
+            status === 413 ? 413 : 400,
+            'Request_BadRequest',
+            status === 413 ? 'The request body is too large.' : 'The request could not be read.',
+          ),
+        );
       }
       request.log.error({ err: error }, 'graph request failed');
       return sendError(reply, request, new GraphError(500, 'generalException', 'The Keyless server failed; try again.'));
@@ -94,7 +108,12 @@ export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
 
     // Graph's answer for a path it does not serve under /v1.0 (or /graph/v1.0): the first segment after the prefix.
     const notServed = async (request: FastifyRequest, reply: FastifyReply) => {
-      const segment = request.url.split('?')[0]!.slice((app.prefix || GRAPH_PREFIX).length).split('/').filter(Boolean)[0] ?? '';
+      const segment =
+        request.url
+          .split('?')[0]!
+          .slice((app.prefix || GRAPH_PREFIX).length)
+          .split('/')
+          .filter(Boolean)[0] ?? '';
       return sendError(reply, request, new GraphError(400, 'BadRequest', `Resource not found for the segment '${segment.slice(0, 100)}'.`));
     };
     app.setNotFoundHandler(notServed);
@@ -106,8 +125,10 @@ export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
       const { ids, types } = parseGetByIds(readJsonObject(request.body as Buffer | undefined));
       const caller = request.graphCaller!;
       // Keyless's directory holds service principals only: other types ask for nothing here.
-      const principals = types === undefined || types.includes('serviceprincipal') || types.includes('directoryobject')
-        ? await deps.directory.getByIds(caller.tenantId, ids) : [];
+      const principals =
+        types === undefined || types.includes('serviceprincipal') || types.includes('directoryobject')
+          ? await deps.directory.getByIds(caller.tenantId, ids)
+          : [];
       return { '@odata.context': context('directoryObjects'), value: principals.map(servicePrincipalBody) };
     });
 
@@ -116,9 +137,12 @@ export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
       const tenantId = request.graphCaller!.tenantId;
       if (!deps.applications) {
         const filter = parsePrincipalFilter(filterText);
-        const found = filter.by === 'appId' ? await deps.directory.getByAppId(tenantId, filter.value)
-          : filter.by === 'id' ? await deps.directory.getByObjectId(tenantId, filter.value)
-            : await deps.directory.getByServicePrincipalName(tenantId, filter.value);
+        const found =
+          filter.by === 'appId'
+            ? await deps.directory.getByAppId(tenantId, filter.value)
+            : filter.by === 'id'
+              ? await deps.directory.getByObjectId(tenantId, filter.value)
+              : await deps.directory.getByServicePrincipalName(tenantId, filter.value);
         return { '@odata.context': context('servicePrincipals'), value: found ? [servicePrincipalBody(found)] : [] };
       }
       const terms = filterText === undefined || filterText.trim() === '' ? [] : parseFilterTerms(filterText);
@@ -129,7 +153,12 @@ export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
     app.get('/servicePrincipals/:id', async (request) => {
       const { id } = request.params as { id: string };
       const found = await deps.directory.getByObjectId(request.graphCaller!.tenantId, id);
-      if (!found) throw new GraphError(404, 'Request_ResourceNotFound', `Resource '${id.slice(0, 100)}' does not exist or one of its queried reference-property objects are not present.`);
+      if (!found)
+        throw new GraphError(
+          404,
+          'Request_ResourceNotFound',
+          `Resource '${id.slice(0, 100)}' does not exist or one of its queried reference-property objects are not present.`,
+        );
       return { '@odata.context': context('servicePrincipals/$entity'), ...servicePrincipalBody(found) };
     });
 
@@ -157,7 +186,7 @@ export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
 
     app.get('/applications/:id', async (request) => {
       const found = await service.getApplication(request.graphCaller!, (request.params as { id: string }).id);
-      return { '@odata.context': context('applications/$entity'), ...await applicationWithPasswords(found) };
+      return { '@odata.context': context('applications/$entity'), ...(await applicationWithPasswords(found)) };
     });
 
     app.patch('/applications/:id', async (request, reply) => {
@@ -176,10 +205,12 @@ export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
       const raw = request.body as Buffer | undefined;
       const body = raw === undefined || raw.length === 0 ? {} : readJsonObject(raw);
       const credential = body.passwordCredential ?? {};
-      if (typeof credential !== 'object' || credential === null || Array.isArray(credential)) throw new GraphError(400, 'Request_BadRequest', "'passwordCredential' must be an object.");
+      if (typeof credential !== 'object' || credential === null || Array.isArray(credential))
+        throw new GraphError(400, 'Request_BadRequest', "'passwordCredential' must be an object.");
       const c = credential as Record<string, unknown>;
       for (const name of ['startDateTime', 'endDateTime'] as const) {
-        if (c[name] !== undefined && c[name] !== null && typeof c[name] !== 'string') throw new GraphError(400, 'Request_BadRequest', `'${name}' must be an ISO 8601 date and time.`);
+        if (c[name] !== undefined && c[name] !== null && typeof c[name] !== 'string')
+          throw new GraphError(400, 'Request_BadRequest', `'${name}' must be an ISO 8601 date and time.`);
       }
       const added = await service.addPassword(request.graphCaller!, (request.params as { id: string }).id, {
         displayName: c.displayName as string | null | undefined,
@@ -197,7 +228,8 @@ export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
 
     app.post('/servicePrincipals', async (request, reply) => {
       const body = readJsonObject(request.body as Buffer | undefined);
-      if (body.accountEnabled === false) throw new GraphError(400, 'Request_BadRequest', 'Keyless does not keep disabled service principals: create it enabled, or delete it.');
+      if (body.accountEnabled === false)
+        throw new GraphError(400, 'Request_BadRequest', 'Keyless does not keep disabled service principals: create it enabled, or delete it.');
       const created = await service.createServicePrincipal(request.graphCaller!, body);
       reply.code(201);
       return { '@odata.context': context('servicePrincipals/$entity'), ...servicePrincipalBody(created) };
@@ -219,9 +251,17 @@ const APPLICATION_WRITABLE = new Set(['displayName']);
 function rejectUnsupported(body: Record<string, unknown>, writable: ReadonlySet<string>): void {
   for (const [key, value] of Object.entries(body)) {
     if (writable.has(key) || key.startsWith('@odata.')) continue;
-    const empty = value === null || value === false || (Array.isArray(value) && value.length === 0)
-      || (typeof value === 'object' && value !== null && Object.values(value).every((v) => v === null || (Array.isArray(v) && v.length === 0)));
-    if (!empty) throw new GraphError(400, 'Request_BadRequest', `Keyless does not support the application property '${key.slice(0, 60)}' (only displayName; sign-in uses client secrets).`);
+    const empty =
+      value === null ||
+      value === false ||
+      (Array.isArray(value) && value.length === 0) ||
+      (typeof value === 'object' && value !== null && Object.values(value).every((v) => v === null || (Array.isArray(v) && v.length === 0)));
+    if (!empty)
+      throw new GraphError(
+        400,
+        'Request_BadRequest',
+        `Keyless does not support the application property '${key.slice(0, 60)}' (only displayName; sign-in uses client secrets).`,
+      );
   }
 }
 
@@ -234,8 +274,13 @@ function fromDirectoryError(e: DirectoryError): GraphError {
 /** Graph's `passwordCredential` (secretText only when just created). */
 export function passwordBody(p: PasswordCredential): Record<string, unknown> {
   return {
-    customKeyIdentifier: null, displayName: p.displayName, endDateTime: p.endDateTime, hint: p.hint, keyId: p.keyId,
-    secretText: p.secretText ?? null, startDateTime: p.startDateTime,
+    customKeyIdentifier: null,
+    displayName: p.displayName,
+    endDateTime: p.endDateTime,
+    hint: p.hint,
+    keyId: p.keyId,
+    secretText: p.secretText ?? null,
+    startDateTime: p.startDateTime,
   };
 }
 
@@ -258,7 +303,13 @@ export function applicationBody(a: ApplicationRecord, passwords: PasswordCredent
     signInAudience: 'AzureADMyOrg',
     tags: [],
     tokenEncryptionKeyId: null,
-    api: { acceptMappedClaims: null, knownClientApplications: [], requestedAccessTokenVersion: null, oauth2PermissionScopes: [], preAuthorizedApplications: [] },
+    api: {
+      acceptMappedClaims: null,
+      knownClientApplications: [],
+      requestedAccessTokenVersion: null,
+      oauth2PermissionScopes: [],
+      preAuthorizedApplications: [],
+    },
     appRoles: [],
     info: { logoUrl: null, marketingUrl: null, privacyStatementUrl: null, supportUrl: null, termsOfServiceUrl: null },
     keyCredentials: [],
@@ -304,7 +355,10 @@ function queryValue(url: string, name: string): string | undefined {
 }
 
 function sendError(reply: FastifyReply, request: FastifyRequest, error: GraphError) {
-  return reply.code(error.status).type('application/json; charset=utf-8').send({
-    error: { code: error.code, message: error.message, innerError: { date: new Date().toISOString().slice(0, 19), 'request-id': request.id } },
-  });
+  return reply
+    .code(error.status)
+    .type('application/json; charset=utf-8')
+    .send({
+      error: { code: error.code, message: error.message, innerError: { date: new Date().toISOString().slice(0, 19), 'request-id': request.id } },
+    });
 }

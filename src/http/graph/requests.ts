@@ -7,7 +7,11 @@ import { isGuid } from '../../core/ids.js';
 
 /** A failure answered with Graph's `{"error":{"code","message"}}` body. */
 export class GraphError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'GraphError';
   }
@@ -47,14 +51,14 @@ export function parseGetByIds(body: Record<string, unknown>): GetByIdsRequest {
   if (types !== undefined && types !== null && (!Array.isArray(types) || types.some((t) => typeof t !== 'string'))) {
     throw badRequest("'types' must be an array of type names such as 'servicePrincipal'.");
   }
-  return { ids: ids as string[], types: Array.isArray(types) ? (types as string[]).map((t) => t.replace(/^#?microsoft\.graph\./i, '').toLowerCase()) : undefined };
+  return {
+    ids: ids as string[],
+    types: Array.isArray(types) ? (types as string[]).map((t) => t.replace(/^#?microsoft\.graph\./i, '').toLowerCase()) : undefined,
+  };
 }
 
 /** The one lookup a `servicePrincipals` `$filter` asks for. */
-export type PrincipalFilter =
-  | { by: 'appId'; value: string }
-  | { by: 'id'; value: string }
-  | { by: 'servicePrincipalName'; value: string };
+export type PrincipalFilter = { by: 'appId'; value: string } | { by: 'id'; value: string } | { by: 'servicePrincipalName'; value: string };
 
 const QUOTED = String.raw`'((?:[^']|'')*)'`;
 const FILTERS: [RegExp, PrincipalFilter['by']][] = [
@@ -70,20 +74,26 @@ const FILTERS: [RegExp, PrincipalFilter['by']][] = [
  */
 export function parsePrincipalFilter(filter: string | undefined): PrincipalFilter {
   if (filter === undefined || filter.trim() === '') {
-    throw new GraphError(400, 'Request_UnsupportedQuery', "Keyless does not list the directory: use $filter=appId eq '<appId>' or servicePrincipalNames/any(c:c eq '<name>').");
+    throw new GraphError(
+      400,
+      'Request_UnsupportedQuery',
+      "Keyless does not list the directory: use $filter=appId eq '<appId>' or servicePrincipalNames/any(c:c eq '<name>').",
+    );
   }
   for (const [pattern, by] of FILTERS) {
     const m = pattern.exec(filter);
     if (m) return { by, value: m[m.length - 1]!.replace(/''/g, "'") };
   }
-  throw new GraphError(400, 'Request_UnsupportedQuery', `Unsupported query: the filter '${filter.slice(0, 200)}' is not one Keyless serves (appId eq '…', id eq '…', servicePrincipalNames/any(c:c eq '…')).`);
+  throw new GraphError(
+    400,
+    'Request_UnsupportedQuery',
+    `Unsupported query: the filter '${filter.slice(0, 200)}' is not one Keyless serves (appId eq '…', id eq '…', servicePrincipalNames/any(c:c eq '…')).`,
+  );
 }
 
 /** One condition of an OData `$filter`: a property compared to a string. */
 export type FilterTerm =
-  | { op: 'eq'; property: string; value: string }
-  | { op: 'startswith'; property: string; value: string }
-  | { op: 'any-eq'; property: string; value: string };
+  { op: 'eq'; property: string; value: string } | { op: 'startswith'; property: string; value: string } | { op: 'any-eq'; property: string; value: string };
 
 const TERM_PATTERNS: [RegExp, FilterTerm['op']][] = [
   [new RegExp(String.raw`^\s*([A-Za-z]+)\s+eq\s+${QUOTED}`, 'i'), 'eq'],
@@ -101,7 +111,12 @@ export function parseFilterTerms(filter: string): FilterTerm[] {
   let rest = filter;
   for (;;) {
     const found = TERM_PATTERNS.map(([p, op]) => [p.exec(rest), op] as const).find(([m]) => m !== null);
-    if (!found) throw new GraphError(400, 'Request_UnsupportedQuery', `Unsupported query: the filter '${filter.slice(0, 200)}' is not one Keyless serves (prop eq '…', startswith(prop,'…'), prop/any(c:c eq '…'), joined by 'and').`);
+    if (!found)
+      throw new GraphError(
+        400,
+        'Request_UnsupportedQuery',
+        `Unsupported query: the filter '${filter.slice(0, 200)}' is not one Keyless serves (prop eq '…', startswith(prop,'…'), prop/any(c:c eq '…'), joined by 'and').`,
+      );
     const [m, op] = found as [RegExpExecArray, FilterTerm['op']];
     terms.push({ op, property: m[1]!, value: m[m.length - 1]!.replace(/''/g, "'") });
     rest = rest.slice(m[0].length);

@@ -26,7 +26,9 @@ export function healthPlugin(deps: HealthDeps): FastifyPluginAsync {
       try {
         await Promise.race([
           deps.ping(),
-          new Promise((_, fail) => { timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs); }),
+          new Promise((_, fail) => {
+            timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+          }),
         ]);
         return reply.send({ status: 'ready' });
       } catch (error) {

@@ -30,8 +30,12 @@ export function metadataPlugin(deps: MetadataDeps): FastifyPluginAsync {
       }
       const form = metadataFormFor(version);
       if (!form) {
-        return armError(reply, 400, 'InvalidApiVersionParameter',
-          `The api-version '${version.slice(0, 40)}' is invalid. The supported versions are '${METADATA_API_VERSIONS.join(',')}'.`);
+        return armError(
+          reply,
+          400,
+          'InvalidApiVersionParameter',
+          `The api-version '${version.slice(0, 40)}' is invalid. The supported versions are '${METADATA_API_VERSIONS.join(',')}'.`,
+        );
       }
       const input = { baseUrl: deps.baseUrl(), suffixes: deps.suffixes?.() ?? {} };
       reply.header('cache-control', 'no-cache').type('application/json; charset=utf-8');

@@ -20,7 +20,10 @@ export interface OAuthErrorBody {
 
 /** Entra's timestamp form: `2026-01-01 00:00:00Z`. */
 export function entraTimestamp(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** The caller's `client-request-id` (header or query, as MSAL sends it) when it is a GUID; else a new one. */

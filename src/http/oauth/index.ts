@@ -65,14 +65,19 @@ export function oauthPlugin(deps: OAuthDeps): FastifyPluginAsync {
       const body = (request.body ?? {}) as FormBody;
       const params = clientCredentialsParams(endpoint, body, request.headers.authorization);
       const issued = await deps.tokens.clientCredentials(tenantOf(request), params);
-      reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
-        .header('x-ms-request-id', String(request.id)).header('client-request-id', correlationId(request));
+      reply
+        .header('cache-control', 'no-store')
+        .header('pragma', 'no-cache')
+        .header('x-ms-request-id', String(request.id))
+        .header('client-request-id', correlationId(request));
       return endpoint === 'v2' ? v2TokenResponse(issued) : v1TokenResponse(issued);
     };
     const fromPath = (request: FastifyRequest) => (request as TenantRequest).params.tenant;
     app.post('/:tenant/oauth2/v2.0/token', token('v2', fromPath));
     app.post('/:tenant/oauth2/token', token('v1', fromPath));
-    const postOnly = async (request: FastifyRequest) => { throw oauthErrors.postRequired(request.method); };
+    const postOnly = async (request: FastifyRequest) => {
+      throw oauthErrors.postRequired(request.method);
+    };
     app.get('/:tenant/oauth2/v2.0/token', postOnly);
     app.get('/:tenant/oauth2/token', postOnly);
 
@@ -86,8 +91,14 @@ export function oauthPlugin(deps: OAuthDeps): FastifyPluginAsync {
         return adfsDiscovery({ base: deps.baseUrl(), segment: ADFS_SEGMENT, issuerTenant: adfsTenant, issuers: deps.tokens.issuers });
       });
       app.get(`/${ADFS_SEGMENT}/discovery/keys`, jwks('1.0'));
-      app.post(`/${ADFS_SEGMENT}/oauth2/token`, token('v1', () => adfsTenant));
-      app.post(`/${ADFS_SEGMENT}/oauth2/v2.0/token`, token('v2', () => adfsTenant));
+      app.post(
+        `/${ADFS_SEGMENT}/oauth2/token`,
+        token('v1', () => adfsTenant),
+      );
+      app.post(
+        `/${ADFS_SEGMENT}/oauth2/v2.0/token`,
+        token('v2', () => adfsTenant),
+      );
       app.get(`/${ADFS_SEGMENT}/oauth2/token`, postOnly);
       app.get(`/${ADFS_SEGMENT}/oauth2/v2.0/token`, postOnly);
     }

@@ -23,21 +23,31 @@ export const SELF_SERVICE_ACTIONS = ['Microsoft.Authorization/permissions/read',
 
 const scopeOf = (ctx: ArmContext<unknown>) => ctx.params['scope'] || '/';
 
-interface CheckAccessBody { principalId?: string; action?: string; dataAction?: string }
+interface CheckAccessBody {
+  principalId?: string;
+  action?: string;
+  dataAction?: string;
+}
 
 export function accessRoutes(access: AccessService): ArmRoute<any>[] {
   return [
     defineRoute({
-      method: 'GET', path: '{*scope}/providers/Microsoft.Authorization/permissions', operationId: 'Permissions_ListForScope',
-      action: SELF_SERVICE_ACTIONS[0], apiVersions: AUTHORIZATION_API_VERSIONS,
+      method: 'GET',
+      path: '{*scope}/providers/Microsoft.Authorization/permissions',
+      operationId: 'Permissions_ListForScope',
+      action: SELF_SERVICE_ACTIONS[0],
+      apiVersions: AUTHORIZATION_API_VERSIONS,
       handler: async (ctx) => {
         const scope = checkScope(scopeOf(ctx));
         return { status: 200, body: { value: access.permissions(ctx.caller.objectId, scope).map(toPermissionWire) } };
       },
     }),
     defineRoute<CheckAccessBody>({
-      method: 'POST', path: '{*scope}/providers/Microsoft.Authorization/checkAccess', operationId: 'Keyless_CheckAccess',
-      action: SELF_SERVICE_ACTIONS[1], apiVersions: AUTHORIZATION_API_VERSIONS,
+      method: 'POST',
+      path: '{*scope}/providers/Microsoft.Authorization/checkAccess',
+      operationId: 'Keyless_CheckAccess',
+      action: SELF_SERVICE_ACTIONS[1],
+      apiVersions: AUTHORIZATION_API_VERSIONS,
       body: bodySchema({ principalId: 'string?', action: 'string?', dataAction: 'string?' }),
       handler: async (ctx) => {
         const scope = checkScope(scopeOf(ctx));
@@ -51,14 +61,19 @@ export function accessRoutes(access: AccessService): ArmRoute<any>[] {
           throw access.denied(ctx.caller.objectId, 'Microsoft.Authorization/roleAssignments/read', scope);
         }
         const decision = access.check({ principalId, action: (action ?? dataAction)!, scope, dataAction: dataAction !== undefined });
-        const explain = (c: typeof decision.considered[number]) => ({
+        const explain = (c: (typeof decision.considered)[number]) => ({
           roleAssignmentId: roleAssignmentId({ scope: c.scope, name: c.roleAssignmentName }),
-          roleDefinitionId: roleDefinitionId(c.roleDefinitionName, c.scope), roleName: c.roleName, scope: c.scope, verdict: c.verdict,
+          roleDefinitionId: roleDefinitionId(c.roleDefinitionName, c.scope),
+          roleName: c.roleName,
+          scope: c.scope,
+          verdict: c.verdict,
         });
         return {
           status: 200,
           body: {
-            allowed: decision.allowed, principalId: principalId.toLowerCase(), scope,
+            allowed: decision.allowed,
+            principalId: principalId.toLowerCase(),
+            scope,
             ...(action === undefined ? { dataAction } : { action }),
             reason: decision.reason,
             matchedAssignments: decision.considered.filter((c) => c.verdict === 'granted').map(explain),

@@ -7,7 +7,6 @@ import type { ArmAuthorizer } from '../../http/arm/route.js';
 
 const SUBSCRIPTION_READ = 'microsoft.resources/subscriptions/read';
 
-
 const isList = (operationId: string | undefined, method: string | undefined) => method === 'GET' && /_List/i.test(operationId ?? '');
 
 /**

@@ -13,7 +13,8 @@ export function authorizationProvider(rbac: Pick<Rbac, 'assignments' | 'definiti
     namespace: 'Microsoft.Authorization',
     registrationPolicy: 'RegistrationFree',
     resourceTypes: [
-      global('roleAssignments', AUTHORIZATION_API_VERSIONS), global('roleDefinitions', AUTHORIZATION_API_VERSIONS),
+      global('roleAssignments', AUTHORIZATION_API_VERSIONS),
+      global('roleDefinitions', AUTHORIZATION_API_VERSIONS),
       global('permissions', AUTHORIZATION_API_VERSIONS),
     ],
     routes: [...roleAssignmentRoutes(rbac.assignments), ...roleDefinitionRoutes(rbac.definitions), ...accessRoutes(rbac.access)],

@@ -19,12 +19,20 @@ const scopeOf = (ctx: ArmContext<unknown>) => ctx.params['scope'] || '/';
 export function roleAssignmentRoutes(assignments: RoleAssignmentService): ArmRoute<any>[] {
   return [
     defineRoute<{ properties: RoleAssignmentInput }>({
-      method: 'PUT', path: `${BASE}/{roleAssignmentName}`, operationId: 'RoleAssignments_Create', action: `${ACTION}/write`,
+      method: 'PUT',
+      path: `${BASE}/{roleAssignmentName}`,
+      operationId: 'RoleAssignments_Create',
+      action: `${ACTION}/write`,
       apiVersions: AUTHORIZATION_API_VERSIONS,
       body: bodySchema({
         properties: {
-          roleDefinitionId: 'string', principalId: 'string', principalType: 'string?', description: 'string?',
-          condition: 'string?', conditionVersion: 'string?', delegatedManagedIdentityResourceId: 'string?',
+          roleDefinitionId: 'string',
+          principalId: 'string',
+          principalType: 'string?',
+          description: 'string?',
+          condition: 'string?',
+          conditionVersion: 'string?',
+          delegatedManagedIdentityResourceId: 'string?',
         },
       }),
       handler: async (ctx) => {
@@ -37,12 +45,18 @@ export function roleAssignmentRoutes(assignments: RoleAssignmentService): ArmRou
       },
     }),
     defineRoute({
-      method: 'GET', path: `${BASE}/{roleAssignmentName}`, operationId: 'RoleAssignments_Get', action: `${ACTION}/read`,
+      method: 'GET',
+      path: `${BASE}/{roleAssignmentName}`,
+      operationId: 'RoleAssignments_Get',
+      action: `${ACTION}/read`,
       apiVersions: AUTHORIZATION_API_VERSIONS,
       handler: async (ctx) => ({ status: 200, body: toRoleAssignmentWire(await assignments.get(scopeOf(ctx), ctx.params['roleAssignmentName']!)) }),
     }),
     defineRoute({
-      method: 'DELETE', path: `${BASE}/{roleAssignmentName}`, operationId: 'RoleAssignments_Delete', action: `${ACTION}/delete`,
+      method: 'DELETE',
+      path: `${BASE}/{roleAssignmentName}`,
+      operationId: 'RoleAssignments_Delete',
+      action: `${ACTION}/delete`,
       apiVersions: AUTHORIZATION_API_VERSIONS,
       handler: async (ctx) => {
         const deleted = await assignments.delete(scopeOf(ctx), ctx.params['roleAssignmentName']!);
@@ -50,7 +64,10 @@ export function roleAssignmentRoutes(assignments: RoleAssignmentService): ArmRou
       },
     }),
     defineRoute({
-      method: 'GET', path: BASE, operationId: 'RoleAssignments_ListForScope', action: `${ACTION}/read`,
+      method: 'GET',
+      path: BASE,
+      operationId: 'RoleAssignments_ListForScope',
+      action: `${ACTION}/read`,
       apiVersions: AUTHORIZATION_API_VERSIONS,
       handler: async (ctx) => {
         const filter = parseAssignmentFilter(ctx.query('$filter'));
@@ -63,5 +80,7 @@ export function roleAssignmentRoutes(assignments: RoleAssignmentService): ArmRou
 }
 
 function invalidBody(): never {
-  throw new DomainError('InvalidRequestContent', "The request content was invalid: 'properties.roleDefinitionId' and 'properties.principalId' are required.", { target: 'properties' });
+  throw new DomainError('InvalidRequestContent', "The request content was invalid: 'properties.roleDefinitionId' and 'properties.principalId' are required.", {
+    target: 'properties',
+  });
 }

@@ -15,12 +15,18 @@ const scopeOf = (ctx: ArmContext<unknown>) => ctx.params['scope'] || '/';
 export function roleDefinitionRoutes(definitions: RoleDefinitionService): ArmRoute<any>[] {
   return [
     defineRoute({
-      method: 'GET', path: `${BASE}/{roleDefinitionId}`, operationId: 'RoleDefinitions_Get', action: `${ACTION}/read`,
+      method: 'GET',
+      path: `${BASE}/{roleDefinitionId}`,
+      operationId: 'RoleDefinitions_Get',
+      action: `${ACTION}/read`,
       apiVersions: AUTHORIZATION_API_VERSIONS,
       handler: async (ctx) => ({ status: 200, body: toRoleDefinitionWire(definitions.get(ctx.params['roleDefinitionId']!), scopeOf(ctx)) }),
     }),
     defineRoute({
-      method: 'GET', path: BASE, operationId: 'RoleDefinitions_List', action: `${ACTION}/read`,
+      method: 'GET',
+      path: BASE,
+      operationId: 'RoleDefinitions_List',
+      action: `${ACTION}/read`,
       apiVersions: AUTHORIZATION_API_VERSIONS,
       handler: async (ctx) => {
         const list = definitions.list(scopeOf(ctx), parseDefinitionFilter(ctx.query('$filter')));
@@ -28,7 +34,10 @@ export function roleDefinitionRoutes(definitions: RoleDefinitionService): ArmRou
       },
     }),
     defineRoute<{ properties: RoleDefinitionInput }>({
-      method: 'PUT', path: `${BASE}/{roleDefinitionId}`, operationId: 'RoleDefinitions_CreateOrUpdate', action: `${ACTION}/write`,
+      method: 'PUT',
+      path: `${BASE}/{roleDefinitionId}`,
+      operationId: 'RoleDefinitions_CreateOrUpdate',
+      action: `${ACTION}/write`,
       apiVersions: AUTHORIZATION_API_VERSIONS,
       body: bodySchema({ properties: { roleName: 'string?', description: 'string?', type: 'string?', permissions: 'array', assignableScopes: 'array' } }),
       handler: async (ctx) => {
@@ -37,7 +46,10 @@ export function roleDefinitionRoutes(definitions: RoleDefinitionService): ArmRou
       },
     }),
     defineRoute({
-      method: 'DELETE', path: `${BASE}/{roleDefinitionId}`, operationId: 'RoleDefinitions_Delete', action: `${ACTION}/delete`,
+      method: 'DELETE',
+      path: `${BASE}/{roleDefinitionId}`,
+      operationId: 'RoleDefinitions_Delete',
+      action: `${ACTION}/delete`,
       apiVersions: AUTHORIZATION_API_VERSIONS,
       handler: async (ctx) => {
         const deleted = await definitions.delete(ctx.caller, scopeOf(ctx), ctx.params['roleDefinitionId']!);

@@ -18,7 +18,9 @@ const VM_NAME = /^[^_\W][\w\-._]{0,79}(?<![-.])$/;
 
 function assertVmName(name: string): void {
   if (!VM_NAME.test(name)) {
-    throw new DomainError('InvalidParameter', `The entity name '${name}' is invalid according to its validation rule: ${VM_NAME.source}.`, { target: 'vmName' });
+    throw new DomainError('InvalidParameter', `The entity name '${name}' is invalid according to its validation rule: ${VM_NAME.source}.`, {
+      target: 'vmName',
+    });
   }
 }
 

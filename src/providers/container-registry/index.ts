@@ -22,7 +22,9 @@ const SKUS = ['Basic', 'Standard', 'Premium', 'Classic'];
 
 function assertRegistryName(name: string): void {
   if (!NAME.test(name)) {
-    throw new DomainError('InvalidParameter', `The registry name '${name}' is invalid: it must be 5 to 50 alphanumeric characters.`, { target: 'registryName' });
+    throw new DomainError('InvalidParameter', `The registry name '${name}' is invalid: it must be 5 to 50 alphanumeric characters.`, {
+      target: 'registryName',
+    });
   }
 }
 
@@ -36,7 +38,10 @@ export const REGISTRY_SPEC: TrackedTypeSpec = {
   properties: {
     readOnly: ['provisioningState', 'loginServer', 'creationDate', 'status'],
     write: (properties, { existing, target, now }) => ({
-      adminUserEnabled: false, publicNetworkAccess: 'Enabled', anonymousPullEnabled: false, ...properties,
+      adminUserEnabled: false,
+      publicNetworkAccess: 'Enabled',
+      anonymousPullEnabled: false,
+      ...properties,
       loginServer: `${target.name.toLowerCase()}.azurecr.io`,
       creationDate: existing?.properties['creationDate'] ?? now,
     }),
@@ -45,7 +50,8 @@ export const REGISTRY_SPEC: TrackedTypeSpec = {
     async onCreate({ tx, resource }) {
       // Registry names are global (they are DNS names): one per name across subscriptions.
       const sku = (resource.sku ?? {}) as JsonObject;
-      if (!SKUS.includes(String(sku['name']))) throw new DomainError('InvalidParameter', `The sku '${String(sku['name'])}' is not valid. Allowed values: ${SKUS.join(', ')}.`, { target: 'sku.name' });
+      if (!SKUS.includes(String(sku['name'])))
+        throw new DomainError('InvalidParameter', `The sku '${String(sku['name'])}' is not valid. Allowed values: ${SKUS.join(', ')}.`, { target: 'sku.name' });
       const others = (await tx.resources.findByTypeAndName(REGISTRY_TYPE, resource.name)).filter((r) => r.id.toLowerCase() !== resource.id.toLowerCase());
       if (others.length > 0) throw new DomainError('Conflict', `The registry ${resource.name} is already in use.`);
       return { ...resource, sku: { name: sku['name'], tier: sku['name'] } };
@@ -55,7 +61,12 @@ export const REGISTRY_SPEC: TrackedTypeSpec = {
 
 function toRegistryWire(resource: ResourceRecord, ctx: { provisioningState?: string }): JsonObject {
   return {
-    id: resource.id, name: resource.name, type: REGISTRY_TYPE, location: resource.location, tags: resource.tags, sku: resource.sku,
+    id: resource.id,
+    name: resource.name,
+    type: REGISTRY_TYPE,
+    location: resource.location,
+    tags: resource.tags,
+    sku: resource.sku,
     properties: { ...resource.properties, provisioningState: ctx.provisioningState ?? resource.provisioningState },
   };
 }
@@ -65,26 +76,48 @@ export function containerRegistryProvider(deps: ProviderDeps): ProviderDeclarati
     namespace: 'Microsoft.ContainerRegistry',
     registrationPolicy: 'RegistrationRequired',
     resourceTypes: [regional('registries', ACR_API_VERSIONS)],
-    tracked: [{
-      spec: REGISTRY_SPEC, apiVersions: ACR_API_VERSIONS, params: { name: 'registryName' },
-      operationIds: {
-        createOrUpdate: 'Registries_Create', update: 'Registries_Update', get: 'Registries_Get',
-        delete: 'Registries_Delete', list: 'Registries_ListByResourceGroup', listBySubscription: 'Registries_List',
+    tracked: [
+      {
+        spec: REGISTRY_SPEC,
+        apiVersions: ACR_API_VERSIONS,
+        params: { name: 'registryName' },
+        operationIds: {
+          createOrUpdate: 'Registries_Create',
+          update: 'Registries_Update',
+          get: 'Registries_Get',
+          delete: 'Registries_Delete',
+          list: 'Registries_ListByResourceGroup',
+          listBySubscription: 'Registries_List',
+        },
+        write: 'async-operation',
+        delete: 'accepted',
+        render: toRegistryWire,
       },
-      write: 'async-operation', delete: 'accepted',
-      render: toRegistryWire,
-    }],
-    routes: [defineRoute<{ name?: string; type?: string }>({
-      method: 'POST', path: '/subscriptions/{subscriptionId}/providers/Microsoft.ContainerRegistry/checkNameAvailability',
-      operationId: 'Registries_CheckNameAvailability', action: 'Microsoft.ContainerRegistry/checkNameAvailability/read', apiVersions: ACR_API_VERSIONS,
-      body: bodySchema<{ name?: string; type?: string }>({ name: 'string?', type: 'string?' }),
-      handler: async (ctx) => {
-        const name = ctx.body?.name ?? '';
-        if (!NAME.test(name)) return { status: 200, body: { nameAvailable: false, reason: 'Invalid', message: 'The registry name must be 5 to 50 alphanumeric characters.' } };
-        const taken = (await deps.store.resources.findByTypeAndName(REGISTRY_TYPE, name)).length > 0;
-        return { status: 200, body: taken ? { nameAvailable: false, reason: 'AlreadyExists', message: `The registry ${name} is already in use.` } : { nameAvailable: true } };
-      },
-    })],
-    operations: { provider: 'Microsoft Container Registry', display: {}, extraActions: ['Microsoft.ContainerRegistry/registries/pull/read', 'Microsoft.ContainerRegistry/registries/push/write'] },
+    ],
+    routes: [
+      defineRoute<{ name?: string; type?: string }>({
+        method: 'POST',
+        path: '/subscriptions/{subscriptionId}/providers/Microsoft.ContainerRegistry/checkNameAvailability',
+        operationId: 'Registries_CheckNameAvailability',
+        action: 'Microsoft.ContainerRegistry/checkNameAvailability/read',
+        apiVersions: ACR_API_VERSIONS,
+        body: bodySchema<{ name?: string; type?: string }>({ name: 'string?', type: 'string?' }),
+        handler: async (ctx) => {
+          const name = ctx.body?.name ?? '';
+          if (!NAME.test(name))
+            return { status: 200, body: { nameAvailable: false, reason: 'Invalid', message: 'The registry name must be 5 to 50 alphanumeric characters.' } };
+          const taken = (await deps.store.resources.findByTypeAndName(REGISTRY_TYPE, name)).length > 0;
+          return {
+            status: 200,
+            body: taken ? { nameAvailable: false, reason: 'AlreadyExists', message: `The registry ${name} is already in use.` } : { nameAvailable: true },
+          };
+        },
+      }),
+    ],
+    operations: {
+      provider: 'Microsoft Container Registry',
+      display: {},
+      extraActions: ['Microsoft.ContainerRegistry/registries/pull/read', 'Microsoft.ContainerRegistry/registries/push/write'],
+    },
   });
 }

@@ -14,7 +14,15 @@ import type { Repositories } from '../../core/ports.js';
 import { resourceKey } from '../../core/resource-id.js';
 import type { JsonObject } from '../../core/resources/tracked/json-paths.js';
 import type { TrackedHookContext, TrackedTypeSpec } from '../../core/resources/tracked/spec.js';
-import { AGENT_POOL_TYPE, assertPoolName, clusterIdOfPool, completePool, nodeIdentityIds, POOL_READ_ONLY, resolveKubernetesVersion } from './cluster-properties.js';
+import {
+  AGENT_POOL_TYPE,
+  assertPoolName,
+  clusterIdOfPool,
+  completePool,
+  nodeIdentityIds,
+  POOL_READ_ONLY,
+  resolveKubernetesVersion,
+} from './cluster-properties.js';
 
 const SUBNET_TYPE = 'Microsoft.Network/virtualNetworks/subnets';
 
@@ -26,15 +34,22 @@ async function loadCluster(tx: Pick<Repositories, 'resources'>, poolId: string):
 
 async function saveCluster(tx: Repositories, cluster: ResourceRecord, pools: JsonObject[], ctx: Pick<TrackedHookContext, 'ids' | 'clock'>): Promise<void> {
   if (!pools.some((p) => p['mode'] === 'System')) {
-    throw new DomainError('BadRequest', 'Must define at least one system pool. A managed cluster needs an agent pool in System mode.', { target: 'properties.mode' });
+    throw new DomainError('BadRequest', 'Must define at least one system pool. A managed cluster needs an agent pool in System mode.', {
+      target: 'properties.mode',
+    });
   }
-  const updated: ResourceRecord = { ...cluster, properties: { ...cluster.properties, agentPoolProfiles: pools }, etag: ctx.ids.newGuid(), updatedAt: isoTime(ctx.clock.now()) };
-  if (!await tx.resources.update(updated, cluster.etag)) {
+  const updated: ResourceRecord = {
+    ...cluster,
+    properties: { ...cluster.properties, agentPoolProfiles: pools },
+    etag: ctx.ids.newGuid(),
+    updatedAt: isoTime(ctx.clock.now()),
+  };
+  if (!(await tx.resources.update(updated, cluster.etag))) {
     throw new DomainError('Conflict', `The managed cluster '${cluster.name}' was changed while its agent pool was being written. Retry the request.`);
   }
 }
 
-const profilesOf = (cluster: ResourceRecord) => ((cluster.properties['agentPoolProfiles'] as JsonObject[] | undefined) ?? []);
+const profilesOf = (cluster: ResourceRecord) => (cluster.properties['agentPoolProfiles'] as JsonObject[] | undefined) ?? [];
 const sameName = (a: unknown, b: string) => String(a).toLowerCase() === b.toLowerCase();
 
 async function writePool(ctx: TrackedHookContext): Promise<ResourceRecord> {
@@ -85,12 +100,23 @@ export function agentPoolSpec(cluster: TrackedTypeSpec): TrackedTypeSpec {
 }
 
 /** Moves a pool to today's node image (`upgradeNodeImageVersion`); the pool record and the cluster's profile together. */
-export async function upgradeNodeImage(tx: Repositories, pool: ResourceRecord, image: string, ctx: Pick<TrackedHookContext, 'ids' | 'clock'>): Promise<ResourceRecord> {
+export async function upgradeNodeImage(
+  tx: Repositories,
+  pool: ResourceRecord,
+  image: string,
+  ctx: Pick<TrackedHookContext, 'ids' | 'clock'>,
+): Promise<ResourceRecord> {
   const cluster = await loadCluster(tx, pool.id);
   const properties = { ...pool.properties, nodeImageVersion: image };
   const updated: ResourceRecord = { ...pool, properties, etag: ctx.ids.newGuid(), updatedAt: isoTime(ctx.clock.now()) };
-  if (!await tx.resources.update(updated, pool.etag)) throw new DomainError('Conflict', `The agent pool '${pool.name}' was changed meanwhile. Retry the request.`);
-  await saveCluster(tx, cluster, profilesOf(cluster).map((p) => (sameName(p['name'], pool.name) ? { ...p, nodeImageVersion: image } : p)), ctx);
+  if (!(await tx.resources.update(updated, pool.etag)))
+    throw new DomainError('Conflict', `The agent pool '${pool.name}' was changed meanwhile. Retry the request.`);
+  await saveCluster(
+    tx,
+    cluster,
+    profilesOf(cluster).map((p) => (sameName(p['name'], pool.name) ? { ...p, nodeImageVersion: image } : p)),
+    ctx,
+  );
   return updated;
 }
 

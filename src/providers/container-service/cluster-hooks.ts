@@ -66,8 +66,16 @@ function controlPlanePrincipal(resource: Pick<ResourceRecord, 'identity'>): { pr
 async function grant(tx: Repositories, principalId: string, role: string, scope: string, now: string, newGuid: () => string, what: string): Promise<void> {
   if (await tx.roleAssignments.find(principalId.toLowerCase(), role, scope)) return;
   const assignment: RoleAssignment = {
-    name: newGuid().toLowerCase(), scope, roleDefinitionName: role, principalId: principalId.toLowerCase(), principalType: 'ServicePrincipal',
-    description: `Made by Microsoft.ContainerService for ${what}`, createdOn: now, updatedOn: now, createdBy: null, updatedBy: null,
+    name: newGuid().toLowerCase(),
+    scope,
+    roleDefinitionName: role,
+    principalId: principalId.toLowerCase(),
+    principalType: 'ServicePrincipal',
+    description: `Made by Microsoft.ContainerService for ${what}`,
+    createdOn: now,
+    updatedOn: now,
+    createdBy: null,
+    updatedBy: null,
   };
   await tx.roleAssignments.insert(assignment);
   // The change feed carries it to every server's RBAC index (within one poll, 200 ms by default).
@@ -104,24 +112,39 @@ export function managedClusterHooks(deps: ClusterHookDeps): TrackedHooks {
   async function createNodeGroup(ctx: TrackedHookContext, name: string): Promise<void> {
     const { tx, resource, target } = ctx;
     if (name.toLowerCase() === resource.resourceGroup.toLowerCase()) {
-      throw new DomainError('NodeResourceGroupSameAsResourceGroup',
-        `The node resource group '${name}' cannot be the resource group of the managed cluster itself. Please choose another name for properties.nodeResourceGroup.`, { target: 'properties.nodeResourceGroup' });
+      throw new DomainError(
+        'NodeResourceGroupSameAsResourceGroup',
+        `The node resource group '${name}' cannot be the resource group of the managed cluster itself. Please choose another name for properties.nodeResourceGroup.`,
+        { target: 'properties.nodeResourceGroup' },
+      );
     }
     if (await tx.resourceGroups.get(target.subscriptionId, name)) {
-      throw new DomainError('NodeResourceGroupAlreadyExists',
-        `The node resource group '${name}' already exists. AKS creates the node resource group itself: delete it, or choose another name for properties.nodeResourceGroup.`, { target: 'properties.nodeResourceGroup' });
+      throw new DomainError(
+        'NodeResourceGroupAlreadyExists',
+        `The node resource group '${name}' already exists. AKS creates the node resource group itself: delete it, or choose another name for properties.nodeResourceGroup.`,
+        { target: 'properties.nodeResourceGroup' },
+      );
     }
     const now = isoTime(ctx.clock.now());
     await tx.resourceGroups.insert({
-      subscriptionId: target.subscriptionId, name, location: resource.location, managedBy: resource.id, tags: {},
-      provisioningState: 'Succeeded', etag: ctx.ids.newGuid(), createdAt: now, updatedAt: now,
+      subscriptionId: target.subscriptionId,
+      name,
+      location: resource.location,
+      managedBy: resource.id,
+      tags: {},
+      provisioningState: 'Succeeded',
+      etag: ctx.ids.newGuid(),
+      createdAt: now,
+      updatedAt: now,
     });
   }
 
   /** A user-assigned identity AKS owns, in the node group (created when absent). */
   async function ownedIdentity(ctx: TrackedHookContext, nodeGroup: string, name: string): Promise<JsonObject> {
     const target = { subscriptionId: ctx.target.subscriptionId, tenantId: ctx.target.tenantId, resourceGroup: nodeGroup, name };
-    const existing = await ctx.tx.resources.get(providerResourceId(target.subscriptionId, nodeGroup, USER_ASSIGNED_IDENTITY_NAMESPACE, 'userAssignedIdentities', name));
+    const existing = await ctx.tx.resources.get(
+      providerResourceId(target.subscriptionId, nodeGroup, USER_ASSIGNED_IDENTITY_NAMESPACE, 'userAssignedIdentities', name),
+    );
     const written = existing ? { resource: existing } : await deps.identities.writeInTx(ctx.tx, target, { location: ctx.resource.location }, 'replace');
     const p = written.resource.properties;
     return { resourceId: rpSpelling(written.resource.id), clientId: p['clientId'], objectId: p['principalId'] };
@@ -131,13 +154,23 @@ export function managedClusterHooks(deps: ClusterHookDeps): TrackedHooks {
     for (const pool of pools) {
       const subnetId = pool['vnetSubnetID'];
       if (typeof subnetId !== 'string') continue;
-      const parts = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)\/subnets\/([^/]+)$/i.exec(subnetId);
+      const parts = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)\/subnets\/([^/]+)$/i.exec(
+        subnetId,
+      );
       if (!parts) {
-        throw new DomainError('InvalidParameter', `The value of parameter agentPoolProfile.vnetSubnetID is invalid: '${subnetId}' is not a subnet resource id. Please see https://aka.ms/aks-vnet for more details.`, { target: 'agentPoolProfile.vnetSubnetID' });
+        throw new DomainError(
+          'InvalidParameter',
+          `The value of parameter agentPoolProfile.vnetSubnetID is invalid: '${subnetId}' is not a subnet resource id. Please see https://aka.ms/aks-vnet for more details.`,
+          { target: 'agentPoolProfile.vnetSubnetID' },
+        );
       }
       const subnet = await ctx.tx.resources.get(subnetId);
       if (!subnet || subnet.type.toLowerCase() !== SUBNET_TYPE.toLowerCase()) {
-        throw new DomainError('SubnetNotFound', `Could not find subnet ${parts[4]} in vnet ${parts[3]} from resource group ${parts[2]} of subscription ${parts[1]}.`, { target: 'agentPoolProfile.vnetSubnetID' });
+        throw new DomainError(
+          'SubnetNotFound',
+          `Could not find subnet ${parts[4]} in vnet ${parts[3]} from resource group ${parts[2]} of subscription ${parts[1]}.`,
+          { target: 'agentPoolProfile.vnetSubnetID' },
+        );
       }
     }
   }
@@ -151,9 +184,21 @@ export function managedClusterHooks(deps: ClusterHookDeps): TrackedHooks {
       const existing = await ctx.tx.resources.get(id);
       if (existing && JSON.stringify(existing.properties) === JSON.stringify(properties)) continue;
       const record: ResourceRecord = {
-        id: existing?.id ?? id, subscriptionId: ctx.resource.subscriptionId, resourceGroup: ctx.resource.resourceGroup, type: AGENT_POOL_TYPE,
-        name: existing?.name ?? String(name), location: '', tags: {}, properties, identity: null, kind: null, sku: null,
-        provisioningState: 'Succeeded', etag: ctx.ids.newGuid(), createdAt: existing?.createdAt ?? now, updatedAt: now,
+        id: existing?.id ?? id,
+        subscriptionId: ctx.resource.subscriptionId,
+        resourceGroup: ctx.resource.resourceGroup,
+        type: AGENT_POOL_TYPE,
+        name: existing?.name ?? String(name),
+        location: '',
+        tags: {},
+        properties,
+        identity: null,
+        kind: null,
+        sku: null,
+        provisioningState: 'Succeeded',
+        etag: ctx.ids.newGuid(),
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now,
       };
       if (existing) await ctx.tx.resources.update(record);
       else await ctx.tx.resources.insert(record);
@@ -172,23 +217,37 @@ export function managedClusterHooks(deps: ClusterHookDeps): TrackedHooks {
     const what = `managed cluster '${resource.name}'`;
 
     if (before && !cp) {
-      throw new DomainError('BadRequest',
-        "Once you create a cluster with a managed identity, you can't switch back to using a service principal. 'identity.type' must stay 'SystemAssigned' or 'UserAssigned'.", { target: 'identity.type' });
+      throw new DomainError(
+        'BadRequest',
+        "Once you create a cluster with a managed identity, you can't switch back to using a service principal. 'identity.type' must stay 'SystemAssigned' or 'UserAssigned'.",
+        { target: 'identity.type' },
+      );
     }
     const sp = isJsonObject(props['servicePrincipalProfile']) ? props['servicePrincipalProfile'] : undefined;
     if (cp) {
       props['servicePrincipalProfile'] = { clientId: 'msi' };
     } else if (!sp || typeof sp['clientId'] !== 'string' || sp['clientId'] === '' || sp['clientId'] === 'msi') {
-      throw new DomainError('BadRequest',
-        "The managed cluster has neither a managed identity nor a service principal: set 'identity.type' to 'SystemAssigned' or 'UserAssigned', or give 'servicePrincipalProfile' with 'clientId' and 'secret'.", { target: 'properties.servicePrincipalProfile' });
+      throw new DomainError(
+        'BadRequest',
+        "The managed cluster has neither a managed identity nor a service principal: set 'identity.type' to 'SystemAssigned' or 'UserAssigned', or give 'servicePrincipalProfile' with 'clientId' and 'secret'.",
+        { target: 'properties.servicePrincipalProfile' },
+      );
     } else {
       const app = await tx.principals.getByAppId(ctx.target.tenantId, sp['clientId']);
       if (!app) {
-        throw new DomainError('BadRequest',
-          `Service principal clientID: ${sp['clientId']} not found in Active Directory tenant ${ctx.target.tenantId}, Please see https://aka.ms/aks-sp-help for more details.`, { target: 'properties.servicePrincipalProfile.clientId' });
+        throw new DomainError(
+          'BadRequest',
+          `Service principal clientID: ${sp['clientId']} not found in Active Directory tenant ${ctx.target.tenantId}, Please see https://aka.ms/aks-sp-help for more details.`,
+          { target: 'properties.servicePrincipalProfile.clientId' },
+        );
       }
-      if (!previous && (typeof ctx.input?.properties?.['servicePrincipalProfile'] !== 'object' || !(ctx.input.properties['servicePrincipalProfile'] as JsonObject)['secret'])) {
-        throw new DomainError('BadRequest', "A service principal cluster needs 'servicePrincipalProfile.secret' when it is created.", { target: 'properties.servicePrincipalProfile.secret' });
+      if (
+        !previous &&
+        (typeof ctx.input?.properties?.['servicePrincipalProfile'] !== 'object' || !(ctx.input.properties['servicePrincipalProfile'] as JsonObject)['secret'])
+      ) {
+        throw new DomainError('BadRequest', "A service principal cluster needs 'servicePrincipalProfile.secret' when it is created.", {
+          target: 'properties.servicePrincipalProfile.secret',
+        });
       }
       props['servicePrincipalProfile'] = { clientId: sp['clientId'] };
     }
@@ -198,8 +257,11 @@ export function managedClusterHooks(deps: ClusterHookDeps): TrackedHooks {
     // identity (shared/reference/aks-wire.md §1.6); the wording for the DNS zone follows its VNet message.
     const privateDnsZone = (props['apiServerAccessProfile'] as JsonObject | undefined)?.['privateDNSZone'];
     if (cp?.system && typeof privateDnsZone === 'string' && !['system', 'none', ''].includes(privateDnsZone.toLowerCase())) {
-      throw new DomainError('OnlySupportedOnUserAssignedMSICluster',
-        'System-assigned managed identity not supported for custom resource PrivateDNSZone. Please use user-assigned managed identity.', { target: 'properties.apiServerAccessProfile.privateDNSZone' });
+      throw new DomainError(
+        'OnlySupportedOnUserAssignedMSICluster',
+        'System-assigned managed identity not supported for custom resource PrivateDNSZone. Please use user-assigned managed identity.',
+        { target: 'properties.apiServerAccessProfile.privateDNSZone' },
+      );
     }
     const pools = props['agentPoolProfiles'] as JsonObject[];
     await checkSubnets(ctx, pools);
@@ -213,14 +275,18 @@ export function managedClusterHooks(deps: ClusterHookDeps): TrackedHooks {
     } else if (asked && !(previousKubelet && resourceKey(String(previousKubelet['resourceId'])) === resourceKey(String(asked['resourceId'])))) {
       const kubeletId = String(asked['resourceId']);
       if (cp.system) {
-        throw new DomainError('CustomKubeletIdentityOnlySupportedOnUserAssignedMSICluster',
+        throw new DomainError(
+          'CustomKubeletIdentityOnlySupportedOnUserAssignedMSICluster',
           'Custom kubelet identity is only supported on a cluster using a user-assigned managed identity: set identity.type to UserAssigned with the control plane identity in identity.userAssignedIdentities. See https://learn.microsoft.com/en-us/azure/aks/use-managed-identity#use-a-pre-created-kubelet-managed-identity',
-          { target: 'properties.identityProfile.kubeletidentity.resourceId' });
+          { target: 'properties.identityProfile.kubeletidentity.resourceId' },
+        );
       }
       if (deps.rbac && !deps.rbac.access.can(cp.principalId, ASSIGN_IDENTITY_ACTION, kubeletId)) {
-        throw new DomainError('CustomKubeletIdentityMissingPermissionError',
+        throw new DomainError(
+          'CustomKubeletIdentityMissingPermissionError',
           `The cluster using user-assigned managed identity must be granted 'Managed Identity Operator' role to assign kubelet identity. You can run 'az role assignment create --assignee ${cp.principalId} --role 'Managed Identity Operator' --scope ${kubeletId}' to grant the permission. See https://learn.microsoft.com/en-us/azure/aks/use-managed-identity#add-role-assignment`,
-          { target: 'properties.identityProfile.kubeletidentity.resourceId' });
+          { target: 'properties.identityProfile.kubeletidentity.resourceId' },
+        );
       }
       const principal = await tx.principals.getByResourceId(kubeletId);
       props['identityProfile'] = { kubeletidentity: { resourceId: kubeletId, clientId: principal?.appId, objectId: principal?.objectId } };
@@ -236,21 +302,34 @@ export function managedClusterHooks(deps: ClusterHookDeps): TrackedHooks {
     for (const [name, raw] of Object.entries(addons)) {
       const profile = raw as JsonObject;
       const known = ADDON_IDENTITIES[name.toLowerCase()];
-      if (!known || !cp) { delete profile['identity']; continue; }
-      if (profile['enabled'] !== true) { delete profile['identity']; continue; }
+      if (!known || !cp) {
+        delete profile['identity'];
+        continue;
+      }
+      if (profile['enabled'] !== true) {
+        delete profile['identity'];
+        continue;
+      }
       const identity = await ownedIdentity(ctx, nodeGroup, `${known.identityPrefix}-${resource.name.toLowerCase()}`);
       profile['identity'] = identity;
       if (known.nodeGroupRole) await grant(tx, String(identity['objectId']), known.nodeGroupRole, nodeScope, now, newGuid, `the ${name} add-on of ${what}`);
     }
     for (const [name, raw] of Object.entries(previousAddons)) {
       const was = (raw as JsonObject)['identity'] as JsonObject | undefined;
-      const still = Object.entries(addons).find(([k, v]) => k.toLowerCase() === name.toLowerCase() && (v as JsonObject)['enabled'] === true && (v as JsonObject)['identity']);
+      const still = Object.entries(addons).find(
+        ([k, v]) => k.toLowerCase() === name.toLowerCase() && (v as JsonObject)['enabled'] === true && (v as JsonObject)['identity'],
+      );
       if (!was || still) continue;
       const identityName = String(was['resourceId']).split('/').at(-1)!;
       await revokeBelow(tx, String(was['resourceId']));
       const known = ADDON_IDENTITIES[name.toLowerCase()];
       if (known?.nodeGroupRole) await revoke(tx, String(was['objectId']), known.nodeGroupRole, nodeScope);
-      await deps.identities.deleteInTx(tx, { subscriptionId: resource.subscriptionId, tenantId: ctx.target.tenantId, resourceGroup: nodeGroup, name: identityName });
+      await deps.identities.deleteInTx(tx, {
+        subscriptionId: resource.subscriptionId,
+        tenantId: ctx.target.tenantId,
+        resourceGroup: nodeGroup,
+        name: identityName,
+      });
     }
 
     // The control-plane identity is Contributor on the node resource group (the RP's assignment).

@@ -23,31 +23,53 @@ export function containerServiceProvider(deps: ProviderDeps): ProviderDeclaratio
     namespace: 'Microsoft.ContainerService',
     registrationPolicy: 'RegistrationRequired',
     resourceTypes: [
-      regional('managedClusters', AKS_API_VERSIONS), regional('managedClusters/agentPools', AKS_API_VERSIONS),
-      regional('locations/orchestrators', AKS_API_VERSIONS), regional('locations/kubernetesVersions', AKS_API_VERSIONS),
+      regional('managedClusters', AKS_API_VERSIONS),
+      regional('managedClusters/agentPools', AKS_API_VERSIONS),
+      regional('locations/orchestrators', AKS_API_VERSIONS),
+      regional('locations/kubernetesVersions', AKS_API_VERSIONS),
     ],
     tracked: [
       {
-        spec: clusterSpec, apiVersions: AKS_API_VERSIONS, params: { name: 'resourceName' },
+        spec: clusterSpec,
+        apiVersions: AKS_API_VERSIONS,
+        params: { name: 'resourceName' },
         operationIds: {
-          createOrUpdate: 'ManagedClusters_CreateOrUpdate', update: 'ManagedClusters_UpdateTags', get: 'ManagedClusters_Get',
-          delete: 'ManagedClusters_Delete', list: 'ManagedClusters_ListByResourceGroup', listBySubscription: 'ManagedClusters_List',
+          createOrUpdate: 'ManagedClusters_CreateOrUpdate',
+          update: 'ManagedClusters_UpdateTags',
+          get: 'ManagedClusters_Get',
+          delete: 'ManagedClusters_Delete',
+          list: 'ManagedClusters_ListByResourceGroup',
+          listBySubscription: 'ManagedClusters_List',
         },
         // Recorded from AKS: PUT 201/200 with the body in Creating/Updating and Azure-AsyncOperation; DELETE 202 (az 2.45 refuses a 200).
-        write: 'async-operation', delete: 'accepted',
+        write: 'async-operation',
+        delete: 'accepted',
         render: toManagedClusterWire,
       },
       {
-        spec: poolSpec, apiVersions: AKS_API_VERSIONS, params: { parents: ['resourceName'], name: 'agentPoolName' },
+        spec: poolSpec,
+        apiVersions: AKS_API_VERSIONS,
+        params: { parents: ['resourceName'], name: 'agentPoolName' },
         operationIds: { createOrUpdate: 'AgentPools_CreateOrUpdate', get: 'AgentPools_Get', delete: 'AgentPools_Delete', list: 'AgentPools_List' },
-        write: 'async-operation', delete: 'accepted',
+        write: 'async-operation',
+        delete: 'accepted',
         render: toAgentPoolWire,
       },
     ],
     routes: [
-      ...containerServiceRoutes({ store: deps.store, clock: deps.clock, ids: deps.ids, clusters, pools, apiVersions: AKS_API_VERSIONS, ...(deps.onIdentitiesChanged ? { onIdentitiesChanged: deps.onIdentitiesChanged } : {}) }),
+      ...containerServiceRoutes({
+        store: deps.store,
+        clock: deps.clock,
+        ids: deps.ids,
+        clusters,
+        pools,
+        apiVersions: AKS_API_VERSIONS,
+        ...(deps.onIdentitiesChanged ? { onIdentitiesChanged: deps.onIdentitiesChanged } : {}),
+      }),
       // Issue 14: the OIDC issuer's key rotation (oidc-issuer.ts).
-      ...(deps.oidcIssuers ? [rotateSigningKeysRoute({ store: deps.store, clock: deps.clock, ids: deps.ids, clusters, issuers: deps.oidcIssuers, apiVersions: AKS_API_VERSIONS })] : []),
+      ...(deps.oidcIssuers
+        ? [rotateSigningKeysRoute({ store: deps.store, clock: deps.clock, ids: deps.ids, clusters, issuers: deps.oidcIssuers, apiVersions: AKS_API_VERSIONS })]
+        : []),
     ],
     hostTypes: [{ ...AGENT_POOL_HOST, apiVersions: AKS_API_VERSIONS, label: 'agent pool' }],
     features: ['MSIPreview', 'EnableWorkloadIdentityPreview', 'EnableOIDCIssuerPreview'],

@@ -15,7 +15,11 @@ import { withOidcIssuer, withOidcIssuerKeys } from './oidc-issuer.js';
 
 /** AKS's `identity.type` enum is SystemAssigned | UserAssigned | None; one user-assigned identity at most. */
 export const MANAGED_CLUSTER_IDENTITY_RULES: IdentityRules = {
-  allowSystemAssigned: true, allowUserAssigned: true, maxUserAssigned: 1, exclusive: true, typeSpelling: 'compact',
+  allowSystemAssigned: true,
+  allowUserAssigned: true,
+  maxUserAssigned: 1,
+  exclusive: true,
+  typeSpelling: 'compact',
 };
 
 /**
@@ -29,7 +33,12 @@ function prepareClusterInput(input: TrackedInput, { existing }: { existing: { id
     if (!existing.identity) return input;
     const held = existing.identity as { systemAssigned?: boolean; userAssignedIdentities?: Record<string, unknown> };
     const userAssigned = Object.keys(held.userAssignedIdentities ?? {});
-    return { ...input, identity: held.systemAssigned ? { type: 'SystemAssigned' } : { type: 'UserAssigned', userAssignedIdentities: Object.fromEntries(userAssigned.map((id) => [id, {}])) } };
+    return {
+      ...input,
+      identity: held.systemAssigned
+        ? { type: 'SystemAssigned' }
+        : { type: 'UserAssigned', userAssignedIdentities: Object.fromEntries(userAssigned.map((id) => [id, {}])) },
+    };
   }
   const sp = input.properties?.['servicePrincipalProfile'] as { clientId?: unknown } | undefined;
   const hasServicePrincipal = typeof sp?.clientId === 'string' && sp.clientId !== '' && sp.clientId !== 'msi';
@@ -53,7 +62,17 @@ export function managedClusterSpec(deps: ProviderDeps): TrackedTypeSpec {
     },
     prepare: prepareClusterInput,
     properties: {
-      readOnly: ['provisioningState', 'powerState', 'maxAgentPools', 'fqdn', 'privateFQDN', 'azurePortalFQDN', 'currentKubernetesVersion', 'resourceUID', 'oidcIssuerProfile.issuerURL'],
+      readOnly: [
+        'provisioningState',
+        'powerState',
+        'maxAgentPools',
+        'fqdn',
+        'privateFQDN',
+        'azurePortalFQDN',
+        'currentKubernetesVersion',
+        'resourceUID',
+        'oidcIssuerProfile.issuerURL',
+      ],
       writeOnly: ['servicePrincipalProfile.secret'],
       // Issue 14: the OIDC issuer (oidc-issuer.ts), when the server hosts issuers.
       write: deps.oidcIssuers ? withOidcIssuer(writeClusterProperties, deps.oidcIssuers) : writeClusterProperties,

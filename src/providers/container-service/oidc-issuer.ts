@@ -25,7 +25,10 @@ export function clusterIssuerUrl(cluster: Pick<ResourceRecord, 'properties'> | u
 }
 
 /** The writer, then: the issuer URL (new, or the cluster's own for ever), and workload identity ⇒ issuer. */
-export function withOidcIssuer(write: NonNullable<PropertiesDeclaration['write']>, issuers: Pick<ClusterIssuers, 'newIssuerUrl'>): NonNullable<PropertiesDeclaration['write']> {
+export function withOidcIssuer(
+  write: NonNullable<PropertiesDeclaration['write']>,
+  issuers: Pick<ClusterIssuers, 'newIssuerUrl'>,
+): NonNullable<PropertiesDeclaration['write']> {
   return (properties, ctx) => {
     const p = write(properties, ctx);
     const oidc = isJsonObject(p['oidcIssuerProfile']) ? p['oidcIssuerProfile'] : {};
@@ -37,9 +40,11 @@ export function withOidcIssuer(write: NonNullable<PropertiesDeclaration['write']
     const security = isJsonObject(p['securityProfile']) ? p['securityProfile'] : {};
     const workload = security['workloadIdentity'];
     if (isJsonObject(workload) && workload['enabled'] === true && oidc['enabled'] !== true) {
-      throw new DomainError('BadRequest',
+      throw new DomainError(
+        'BadRequest',
         'Enabling workload identity requires the OIDC issuer: set properties.oidcIssuerProfile.enabled to true (az aks create|update --enable-oidc-issuer).',
-        { target: 'properties.securityProfile.workloadIdentity.enabled' });
+        { target: 'properties.securityProfile.workloadIdentity.enabled' },
+      );
     }
     return p as JsonObject;
   };
@@ -74,21 +79,38 @@ export function withOidcIssuerKeys(hooks: TrackedHooks, issuers: Pick<ClusterIss
  * the overlap, as AKS does. 202 with `Azure-AsyncOperation` and `Location` (already finished).
  */
 export function rotateSigningKeysRoute(deps: {
-  store: Store; clock: Clock; ids: IdGenerator; clusters: TrackedResourceService; issuers: Pick<ClusterIssuers, 'rotate'>; apiVersions: readonly string[];
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  clusters: TrackedResourceService;
+  issuers: Pick<ClusterIssuers, 'rotate'>;
+  apiVersions: readonly string[];
 }): ArmRoute {
   const NS = 'Microsoft.ContainerService';
   return defineRoute({
-    method: 'POST', path: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/${NS}/managedClusters/{resourceName}/rotateServiceAccountSigningKeys`,
-    operationId: 'ManagedClusters_RotateServiceAccountSigningKeys', action: `${NS}/managedClusters/rotateServiceAccountSigningKeys/action`, apiVersions: deps.apiVersions,
+    method: 'POST',
+    path: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/${NS}/managedClusters/{resourceName}/rotateServiceAccountSigningKeys`,
+    operationId: 'ManagedClusters_RotateServiceAccountSigningKeys',
+    action: `${NS}/managedClusters/rotateServiceAccountSigningKeys/action`,
+    apiVersions: deps.apiVersions,
     handler: async (ctx) => {
       const cluster = await deps.clusters.get({
-        subscriptionId: ctx.subscription!.id, tenantId: ctx.subscription!.tenantId, resourceGroup: ctx.params['resourceGroupName']!, name: ctx.params['resourceName']!,
+        subscriptionId: ctx.subscription!.id,
+        tenantId: ctx.subscription!.tenantId,
+        resourceGroup: ctx.params['resourceGroupName']!,
+        name: ctx.params['resourceName']!,
       });
       const issuer = clusterIssuerUrl(cluster);
       if (!issuer) throw new DomainError('BadRequest', 'The OIDC issuer is not enabled on this cluster: enable it first (az aks update --enable-oidc-issuer).');
       await deps.issuers.rotate(issuer);
       const operations = createOperationService({ operations: deps.store.operations, clock: deps.clock, ids: deps.ids });
-      const operation = await operations.complete(await operations.create({ subscriptionId: ctx.subscription!.id, resourceId: cluster.id, action: `${NS}/managedClusters/rotateServiceAccountSigningKeys/action` }));
+      const operation = await operations.complete(
+        await operations.create({
+          subscriptionId: ctx.subscription!.id,
+          resourceId: cluster.id,
+          action: `${NS}/managedClusters/rotateServiceAccountSigningKeys/action`,
+        }),
+      );
       return {
         status: 202,
         headers: {

@@ -36,12 +36,19 @@ export interface ContainerServiceRouteDeps {
 }
 
 function clusterTarget(ctx: ArmContext<unknown>): ResourceTarget {
-  return { subscriptionId: ctx.subscription!.id, tenantId: ctx.subscription!.tenantId, resourceGroup: ctx.params['resourceGroupName']!, name: ctx.params['resourceName']! };
+  return {
+    subscriptionId: ctx.subscription!.id,
+    tenantId: ctx.subscription!.tenantId,
+    resourceGroup: ctx.params['resourceGroupName']!,
+    name: ctx.params['resourceName']!,
+  };
 }
 
 /** A stable placeholder token (Keyless runs no API server: it opens nothing). */
 function placeholderToken(cluster: ResourceRecord, kind: string): string {
-  return createHash('sha256').update(`${String(cluster.properties['resourceUID'])}:${kind}`).digest('hex');
+  return createHash('sha256')
+    .update(`${String(cluster.properties['resourceUID'])}:${kind}`)
+    .digest('hex');
 }
 
 /** `Location` of an AKS operation: `…/providers/Microsoft.ContainerService/locations/{l}/operationresults/{id}`. */
@@ -51,17 +58,22 @@ function aksOperationResultUrl(ctx: ArmContext<unknown>, location: string, opera
 
 export function containerServiceRoutes(deps: ContainerServiceRouteDeps): ArmRoute<any>[] {
   const { apiVersions } = deps;
-  const credential = (action: string, kind: 'clusterUser' | 'clusterAdmin' | 'clusterMonitoringUser', operationId: string): ArmRoute => defineRoute({
-    method: 'POST', path: `${CLUSTER}/${action}`, operationId, action: `${NS}/managedClusters/${action}/action`, apiVersions,
-    handler: async (ctx) => {
-      const cluster = await deps.clusters.get(clusterTarget(ctx));
-      if (kind !== 'clusterUser' && cluster.properties['disableLocalAccounts'] === true) {
-        throw new DomainError('BadRequest', 'Getting static credential is not allowed because this cluster is set to disable local accounts.');
-      }
-      const fileKind = kind === 'clusterAdmin' ? 'clusterAdmin' : 'clusterUser';
-      return { status: 200, body: credentialResults(kind, kubeconfig(cluster, fileKind, placeholderToken(cluster, fileKind))) };
-    },
-  });
+  const credential = (action: string, kind: 'clusterUser' | 'clusterAdmin' | 'clusterMonitoringUser', operationId: string): ArmRoute =>
+    defineRoute({
+      method: 'POST',
+      path: `${CLUSTER}/${action}`,
+      operationId,
+      action: `${NS}/managedClusters/${action}/action`,
+      apiVersions,
+      handler: async (ctx) => {
+        const cluster = await deps.clusters.get(clusterTarget(ctx));
+        if (kind !== 'clusterUser' && cluster.properties['disableLocalAccounts'] === true) {
+          throw new DomainError('BadRequest', 'Getting static credential is not allowed because this cluster is set to disable local accounts.');
+        }
+        const fileKind = kind === 'clusterAdmin' ? 'clusterAdmin' : 'clusterUser';
+        return { status: 200, body: credentialResults(kind, kubeconfig(cluster, fileKind, placeholderToken(cluster, fileKind))) };
+      },
+    });
 
   return [
     credential('listClusterUserCredential', 'clusterUser', 'ManagedClusters_ListClusterUserCredentials'),
@@ -69,30 +81,45 @@ export function containerServiceRoutes(deps: ContainerServiceRouteDeps): ArmRout
     credential('listClusterMonitoringUserCredential', 'clusterMonitoringUser', 'ManagedClusters_ListClusterMonitoringUserCredentials'),
 
     defineRoute<{ clientId?: string; secret?: string }>({
-      method: 'POST', path: `${CLUSTER}/resetServicePrincipalProfile`, operationId: 'ManagedClusters_ResetServicePrincipalProfile',
-      action: `${NS}/managedClusters/resetServicePrincipalProfile/action`, apiVersions,
+      method: 'POST',
+      path: `${CLUSTER}/resetServicePrincipalProfile`,
+      operationId: 'ManagedClusters_ResetServicePrincipalProfile',
+      action: `${NS}/managedClusters/resetServicePrincipalProfile/action`,
+      apiVersions,
       body: bodySchema<{ clientId?: string; secret?: string }>({ clientId: 'string?', secret: 'string?' }),
       handler: async (ctx) => {
         const target = clusterTarget(ctx);
         const cluster = await deps.clusters.get(target);
         if (cluster.identity) {
-          throw new DomainError('BadRequest', 'ResetServicePrincipalProfile cannot be performed on a cluster that is not using a service principal: this cluster uses a managed identity.');
+          throw new DomainError(
+            'BadRequest',
+            'ResetServicePrincipalProfile cannot be performed on a cluster that is not using a service principal: this cluster uses a managed identity.',
+          );
         }
-        if (!ctx.body?.clientId || !ctx.body.secret) throw new DomainError('InvalidParameter', "Both 'clientId' and 'secret' are required.", { target: 'clientId' });
-        const { operation } = await deps.clusters.update(target, { properties: { servicePrincipalProfile: { clientId: ctx.body.clientId, secret: ctx.body.secret } } }, { caller: ctx.caller });
+        if (!ctx.body?.clientId || !ctx.body.secret)
+          throw new DomainError('InvalidParameter', "Both 'clientId' and 'secret' are required.", { target: 'clientId' });
+        const { operation } = await deps.clusters.update(
+          target,
+          { properties: { servicePrincipalProfile: { clientId: ctx.body.clientId, secret: ctx.body.secret } } },
+          { caller: ctx.caller },
+        );
         return {
           status: 202,
           headers: {
             'azure-asyncoperation': asyncOperationUrl(ctx.baseUrl, operation, ctx.apiVersion),
-            location: aksOperationResultUrl(ctx, cluster.location, operation.id), 'retry-after': retryAfter(operation),
+            location: aksOperationResultUrl(ctx, cluster.location, operation.id),
+            'retry-after': retryAfter(operation),
           },
         };
       },
     }),
 
     defineRoute({
-      method: 'POST', path: `${CLUSTER}/agentPools/{agentPoolName}/upgradeNodeImageVersion`, operationId: 'AgentPools_UpgradeNodeImageVersion',
-      action: `${NS}/managedClusters/agentPools/upgradeNodeImageVersion/action`, apiVersions,
+      method: 'POST',
+      path: `${CLUSTER}/agentPools/{agentPoolName}/upgradeNodeImageVersion`,
+      operationId: 'AgentPools_UpgradeNodeImageVersion',
+      action: `${NS}/managedClusters/agentPools/upgradeNodeImageVersion/action`,
+      apiVersions,
       handler: async (ctx) => {
         const target: ResourceTarget = { ...clusterTarget(ctx), parents: [ctx.params['resourceName']!], name: ctx.params['agentPoolName']! };
         const cluster = await deps.clusters.get(clusterTarget(ctx));
@@ -100,26 +127,44 @@ export function containerServiceRoutes(deps: ContainerServiceRouteDeps): ArmRout
         const operation = await deps.store.transaction(async (tx) => {
           await upgradeNodeImage(tx, pool, nodeImageVersion(isoTime(deps.clock.now())), deps);
           const operations = createOperationService({ operations: tx.operations, clock: deps.clock, ids: deps.ids });
-          return operations.complete(await operations.create({ subscriptionId: target.subscriptionId, resourceId: pool.id, action: `${NS}/managedClusters/agentPools/upgradeNodeImageVersion/action` }));
+          return operations.complete(
+            await operations.create({
+              subscriptionId: target.subscriptionId,
+              resourceId: pool.id,
+              action: `${NS}/managedClusters/agentPools/upgradeNodeImageVersion/action`,
+            }),
+          );
         });
         deps.onIdentitiesChanged?.();
         return {
           status: 202,
           headers: {
             'azure-asyncoperation': asyncOperationUrl(ctx.baseUrl, operation, ctx.apiVersion),
-            location: aksOperationResultUrl(ctx, cluster.location, operation.id), 'retry-after': retryAfter(operation),
+            location: aksOperationResultUrl(ctx, cluster.location, operation.id),
+            'retry-after': retryAfter(operation),
           },
         };
       },
     }),
 
     defineRoute({
-      method: 'GET', path: `/subscriptions/{subscriptionId}/providers/${NS}/locations/{location}/operationresults/{operationId}`,
-      operationId: 'OperationStatusResult_Get', action: `${NS}/locations/operationresults/read`, apiVersions: 'any',
+      method: 'GET',
+      path: `/subscriptions/{subscriptionId}/providers/${NS}/locations/{location}/operationresults/{operationId}`,
+      operationId: 'OperationStatusResult_Get',
+      action: `${NS}/locations/operationresults/read`,
+      apiVersions: 'any',
       handler: async (ctx) => {
-        const operation = await createOperationService({ operations: deps.store.operations, clock: deps.clock, ids: deps.ids }).get(ctx.subscription!.id, ctx.params['operationId']!);
-        if (operation.status === 'InProgress') return { status: 202, headers: { location: aksOperationResultUrl(ctx, ctx.params['location']!, operation.id), 'retry-after': retryAfter(operation) } };
-        if (operation.status !== 'Succeeded') return { status: 400, body: { error: operation.error ?? { code: 'OperationFailed', message: 'The operation failed.' } } };
+        const operation = await createOperationService({ operations: deps.store.operations, clock: deps.clock, ids: deps.ids }).get(
+          ctx.subscription!.id,
+          ctx.params['operationId']!,
+        );
+        if (operation.status === 'InProgress')
+          return {
+            status: 202,
+            headers: { location: aksOperationResultUrl(ctx, ctx.params['location']!, operation.id), 'retry-after': retryAfter(operation) },
+          };
+        if (operation.status !== 'Succeeded')
+          return { status: 400, body: { error: operation.error ?? { code: 'OperationFailed', message: 'The operation failed.' } } };
         const resource = await deps.store.resources.get(operation.resourceId);
         if (resource && resource.type.toLowerCase() === AGENT_POOL_TYPE.toLowerCase() && resourceKey(resource.id) === resourceKey(operation.resourceId)) {
           return { status: 200, body: toAgentPoolWire(resource, { apiVersion: ctx.apiVersion }) };
@@ -129,13 +174,19 @@ export function containerServiceRoutes(deps: ContainerServiceRouteDeps): ArmRout
     }),
 
     defineRoute({
-      method: 'GET', path: `/subscriptions/{subscriptionId}/providers/${NS}/locations/{location}/orchestrators`, operationId: 'ContainerServices_ListOrchestrators',
-      action: `${NS}/locations/orchestrators/read`, apiVersions,
+      method: 'GET',
+      path: `/subscriptions/{subscriptionId}/providers/${NS}/locations/{location}/orchestrators`,
+      operationId: 'ContainerServices_ListOrchestrators',
+      action: `${NS}/locations/orchestrators/read`,
+      apiVersions,
       handler: async (ctx) => ({ status: 200, body: orchestratorsWire(ctx.subscription!.id, ctx.params['location']!.replace(/\s+/g, '').toLowerCase()) }),
     }),
     defineRoute({
-      method: 'GET', path: `/subscriptions/{subscriptionId}/providers/${NS}/locations/{location}/kubernetesVersions`, operationId: 'ManagedClusters_ListKubernetesVersions',
-      action: `${NS}/locations/kubernetesVersions/read`, apiVersions,
+      method: 'GET',
+      path: `/subscriptions/{subscriptionId}/providers/${NS}/locations/{location}/kubernetesVersions`,
+      operationId: 'ManagedClusters_ListKubernetesVersions',
+      action: `${NS}/locations/kubernetesVersions/read`,
+      apiVersions,
       handler: async () => ({ status: 200, body: kubernetesVersionsWire() }),
     }),
   ];

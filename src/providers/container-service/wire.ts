@@ -28,7 +28,9 @@ export function toManagedClusterWire(resource: ResourceRecord, ctx: RenderContex
     tags: resource.tags,
     ...(resource.kind !== null ? { kind: resource.kind } : {}),
     sku: resource.sku ?? { name: 'Base', tier: 'Free' },
-    ...(renderIdentity(MANAGED_CLUSTER_IDENTITY_RULES, resource.identity) ? { identity: renderIdentity(MANAGED_CLUSTER_IDENTITY_RULES, resource.identity) } : {}),
+    ...(renderIdentity(MANAGED_CLUSTER_IDENTITY_RULES, resource.identity)
+      ? { identity: renderIdentity(MANAGED_CLUSTER_IDENTITY_RULES, resource.identity) }
+      : {}),
     properties: {
       ...withState(rest, state),
       agentPoolProfiles: (agentPoolProfiles ?? []).map((p) => withState(p, state)),
@@ -90,7 +92,9 @@ export function orchestratorsWire(subscriptionId: string, location: string): Jso
     type: 'Microsoft.ContainerService/locations/orchestrators',
     properties: {
       orchestrators: sorted.map((v, i) => ({
-        orchestratorType: 'Kubernetes', orchestratorVersion: v.patch, isPreview: false,
+        orchestratorType: 'Kubernetes',
+        orchestratorVersion: v.patch,
+        isPreview: false,
         ...(v.patch === KUBERNETES_VERSIONS[0]!.patch ? { default: true } : {}),
         upgrades: sorted.slice(i + 1).map((u) => ({ orchestratorType: 'Kubernetes', orchestratorVersion: u.patch, isPreview: false })),
       })),
@@ -102,7 +106,9 @@ export function orchestratorsWire(subscriptionId: string, location: string): Jso
 export function kubernetesVersionsWire(): JsonObject {
   return {
     values: KUBERNETES_VERSIONS.map((v, i) => ({
-      version: v.minor, isPreview: false, ...(i === 0 ? { isDefault: true } : {}),
+      version: v.minor,
+      isPreview: false,
+      ...(i === 0 ? { isDefault: true } : {}),
       capabilities: { supportPlan: ['KubernetesOfficial'] },
       patchVersions: { [v.patch]: { upgrades: KUBERNETES_VERSIONS.filter((u) => u.minor > v.minor).map((u) => u.patch) } },
     })),

@@ -14,8 +14,19 @@ export const FEATURES_API_VERSIONS = ['2021-07-01', '2015-12-01'] as const;
  * location from `provider show` find the usual ones (Azure's display names, as Provider lists them).
  */
 export const LISTED_LOCATIONS = [
-  'East US', 'East US 2', 'West US', 'West US 2', 'West US 3', 'Central US', 'North Europe', 'West Europe',
-  'UK South', 'Southeast Asia', 'East Asia', 'Australia East', 'Japan East',
+  'East US',
+  'East US 2',
+  'West US',
+  'West US 2',
+  'West US 3',
+  'Central US',
+  'North Europe',
+  'West Europe',
+  'UK South',
+  'Southeast Asia',
+  'East Asia',
+  'Australia East',
+  'Japan East',
 ] as const;
 
 export interface CatalogueProvider {
@@ -53,10 +64,15 @@ export interface Catalogue {
 }
 
 /** The catalogue of the served providers (their declarations) and the well-known unserved ones. */
-export function createCatalogue(declarations: readonly Pick<ProviderDeclaration, 'namespace' | 'registrationPolicy' | 'resourceTypes' | 'features'>[]): Catalogue {
+export function createCatalogue(
+  declarations: readonly Pick<ProviderDeclaration, 'namespace' | 'registrationPolicy' | 'resourceTypes' | 'features'>[],
+): Catalogue {
   const wellKnown = (namespace: string) => Object.entries(WELL_KNOWN_NAMESPACES).find(([ns]) => ns.toLowerCase() === namespace.toLowerCase())?.[1] ?? [];
   const served: CatalogueProvider[] = declarations.map((d) => ({
-    namespace: d.namespace, registrationPolicy: d.registrationPolicy, served: true, resourceTypes: d.resourceTypes,
+    namespace: d.namespace,
+    registrationPolicy: d.registrationPolicy,
+    served: true,
+    resourceTypes: d.resourceTypes,
     features: [...new Set([...wellKnown(d.namespace), ...(d.features ?? [])])],
   }));
   const servedNames = new Set(served.map((p) => p.namespace.toLowerCase()));

@@ -21,7 +21,8 @@ export interface FeaturesDeps {
 
 export function featuresProvider(deps: FeaturesDeps): ProviderDeclaration {
   const self = {
-    namespace: 'Microsoft.Features', registrationPolicy: 'RegistrationFree' as const,
+    namespace: 'Microsoft.Features',
+    registrationPolicy: 'RegistrationFree' as const,
     resourceTypes: [global('features', FEATURES_API_VERSIONS), global('providers', FEATURES_API_VERSIONS)],
   };
   const registrations = createRegistrationService({ registrations: deps.registrations, clock: deps.clock, catalogue: createCatalogue([...deps.served, self]) });

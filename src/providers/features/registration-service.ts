@@ -68,14 +68,21 @@ export function createRegistrationService({ registrations, clock, catalogue }: R
     },
     async listFeatures(subscriptionId, namespace) {
       const stored = new Map((await registrations.list(subscriptionId, 'feature')).map((r) => [r.name.toLowerCase(), r.state as FeatureState]));
-      return catalogue.allFeatures()
+      return catalogue
+        .allFeatures()
         .filter(([ns]) => namespace === undefined || ns.toLowerCase() === namespace.toLowerCase())
         .map(([ns, feature]) => ({ namespace: ns, feature, state: stored.get(featureKey(ns, feature).toLowerCase()) ?? 'NotRegistered' }));
     },
     async setFeature(subscriptionId, namespace, feature, register) {
       const f = knownFeature(catalogue, namespace, feature);
       const state: FeatureState = register ? 'Registered' : 'Unregistered';
-      await registrations.put({ subscriptionId, kind: 'feature', name: featureKey(f.namespace, f.feature), state, updatedAt: new Date(clock.now()).toISOString() });
+      await registrations.put({
+        subscriptionId,
+        kind: 'feature',
+        name: featureKey(f.namespace, f.feature),
+        state,
+        updatedAt: new Date(clock.now()).toISOString(),
+      });
       return { ...f, state };
     },
     async getProvider(subscriptionId, namespace) {

@@ -37,8 +37,17 @@ export const CLUSTER_KINDS = ['hadoop', 'spark', 'kafka', 'hbase', 'interactiveh
 export const SERVICE_STATE = 'keylessService';
 
 export const CLUSTER_READ_ONLY = [
-  'provisioningState', 'clusterState', 'clusterId', 'clusterHdpVersion', 'createdDate', 'quotaInfo', 'errors', 'connectivityEndpoints',
-  'excludedServicesConfig', 'privateEndpointConnections', SERVICE_STATE,
+  'provisioningState',
+  'clusterState',
+  'clusterId',
+  'clusterHdpVersion',
+  'createdDate',
+  'quotaInfo',
+  'errors',
+  'connectivityEndpoints',
+  'excludedServicesConfig',
+  'privateEndpointConnections',
+  SERVICE_STATE,
 ] as const;
 
 export const CLUSTER_WRITE_ONLY = [
@@ -58,7 +67,9 @@ const CLUSTER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{1,57})[A-Za-z0-9]$/;
 
 export function assertClusterName(name: string): void {
   if (!CLUSTER_NAME.test(name) || name.toLowerCase() === 'apps') {
-    throw badRequest(`The cluster name '${name.slice(0, 80)}' is invalid. Cluster names are 3 to 59 characters of letters, numbers and hyphens, start and end with a letter or number, and 'apps' is reserved.`);
+    throw badRequest(
+      `The cluster name '${name.slice(0, 80)}' is invalid. Cluster names are 3 to 59 characters of letters, numbers and hyphens, start and end with a letter or number, and 'apps' is reserved.`,
+    );
   }
 }
 
@@ -69,7 +80,8 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 function completeRoles(roles: unknown[]): JsonObject[] {
   const out = roles.map((r) => (isJsonObject(r) ? { ...r } : {})) as JsonObject[];
   for (const role of out) {
-    if (typeof role['name'] !== 'string' || role['name'] === '') throw badRequest("Each role in 'computeProfile.roles' needs a 'name' (headnode, workernode, zookeepernode, …).");
+    if (typeof role['name'] !== 'string' || role['name'] === '')
+      throw badRequest("Each role in 'computeProfile.roles' needs a 'name' (headnode, workernode, zookeepernode, …).");
     const count = role['targetInstanceCount'];
     if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 500)) {
       throw badRequest(`The targetInstanceCount of role '${role['name']}' must be a whole number from 1 to 500.`);
@@ -98,7 +110,8 @@ function writeClusterProperties(properties: JsonObject, ctx: PropertyWriteContex
   const os = str(properties['osType']) ?? 'Linux';
   if (os.toLowerCase() !== 'linux') throw badRequest(`The osType '${os}' is not supported; HDInsight clusters run Linux.`);
   const tier = (str(properties['tier']) ?? 'Standard').toLowerCase();
-  if (tier !== 'standard' && tier !== 'premium') throw badRequest(`The tier '${String(properties['tier'])}' is not valid. Allowed values: 'Standard', 'Premium'.`);
+  if (tier !== 'standard' && tier !== 'premium')
+    throw badRequest(`The tier '${String(properties['tier'])}' is not valid. Allowed values: 'Standard', 'Premium'.`);
   if (properties['securityProfile'] !== undefined && properties['securityProfile'] !== null && tier !== 'premium') {
     throw badRequest("An Enterprise Security Package cluster ('securityProfile') must use the 'Premium' tier.");
   }
@@ -112,9 +125,12 @@ function writeClusterProperties(properties: JsonObject, ctx: PropertyWriteContex
     if (!isJsonObject(a) || !str(a['name'])) throw badRequest("Each storage account entry needs a 'name' (its blob or dfs host name).");
     if (a['msiResourceId'] !== undefined && a['msiResourceId'] !== null) {
       if (!str(a['fileSystem'])) throw badRequest(`The Data Lake Storage Gen2 account '${String(a['name'])}' needs a 'fileSystem'.`);
-      if (!str(a['resourceId'])) throw badRequest(`The Data Lake Storage Gen2 account '${String(a['name'])}' needs its 'resourceId' (the storage account's ARM id).`);
+      if (!str(a['resourceId']))
+        throw badRequest(`The Data Lake Storage Gen2 account '${String(a['name'])}' needs its 'resourceId' (the storage account's ARM id).`);
     } else if (!str(a['container']) && !str(a['fileSystem'])) {
-      throw badRequest(`The storage account '${String(a['name'])}' needs a 'container' (Blob storage with a key) or a 'fileSystem' with an 'msiResourceId' (Data Lake Storage Gen2).`);
+      throw badRequest(
+        `The storage account '${String(a['name'])}' needs a 'container' (Blob storage with a key) or a 'fileSystem' with an 'msiResourceId' (Data Lake Storage Gen2).`,
+      );
     }
   }
   const encryption = properties['diskEncryptionProperties'];
@@ -123,16 +139,23 @@ function writeClusterProperties(properties: JsonObject, ctx: PropertyWriteContex
       if (!str(encryption[f])) throw badRequest(`Disk encryption with a customer-managed key needs 'diskEncryptionProperties.${f}'.`);
     }
     const alg = str(encryption['encryptionAlgorithm']) ?? 'RSA-OAEP';
-    if (!['RSA-OAEP', 'RSA-OAEP-256', 'RSA1_5'].includes(alg)) throw badRequest(`The encryptionAlgorithm '${alg}' is not valid. Allowed values: 'RSA-OAEP', 'RSA-OAEP-256', 'RSA1_5'.`);
+    if (!['RSA-OAEP', 'RSA-OAEP-256', 'RSA1_5'].includes(alg))
+      throw badRequest(`The encryptionAlgorithm '${alg}' is not valid. Allowed values: 'RSA-OAEP', 'RSA-OAEP-256', 'RSA1_5'.`);
   }
   const existing = ctx.existing?.properties;
   const out: JsonObject = {
     ...properties,
     osType: 'Linux',
     tier,
-    clusterDefinition: { ...definition, kind: kind.toLowerCase(), blueprint: `https://blueprints.azurehdinsight.net/${kind.toLowerCase()}-${String(properties['clusterVersion'] ?? '5.1')}.json` },
+    clusterDefinition: {
+      ...definition,
+      kind: kind.toLowerCase(),
+      blueprint: `https://blueprints.azurehdinsight.net/${kind.toLowerCase()}-${String(properties['clusterVersion'] ?? '5.1')}.json`,
+    },
     computeProfile: { ...compute, roles: completeRoles(compute['roles'] as unknown[]) },
-    encryptionInTransitProperties: isJsonObject(properties['encryptionInTransitProperties']) ? properties['encryptionInTransitProperties'] : { isEncryptionInTransitEnabled: false },
+    encryptionInTransitProperties: isJsonObject(properties['encryptionInTransitProperties'])
+      ? properties['encryptionInTransitProperties']
+      : { isEncryptionInTransitEnabled: false },
     minSupportedTlsVersion: str(properties['minSupportedTlsVersion']) ?? '1.2',
   };
   const version = str(properties['clusterVersion']);
@@ -146,8 +169,16 @@ function writeClusterProperties(properties: JsonObject, ctx: PropertyWriteContex
   const roles = (out['computeProfile'] as { roles: JsonObject[] }).roles;
   out['clusterId'] = ctx.ids.newGuid().replace(/-/g, '');
   out['createdDate'] = ctx.now.replace(/\.\d+Z$|Z$/, '');
-  out['clusterHdpVersion'] = `${String(out['clusterVersion'] ?? '5.1').split('.').slice(0, 2).join('.')}-0`;
-  out['quotaInfo'] = { coresUsed: roles.reduce((n, r) => n + Number(r['targetInstanceCount'] ?? 1) * coresOf(String((r['hardwareProfile'] as JsonObject | undefined)?.['vmSize'] ?? '')), 0) };
+  out['clusterHdpVersion'] = `${String(out['clusterVersion'] ?? '5.1')
+    .split('.')
+    .slice(0, 2)
+    .join('.')}-0`;
+  out['quotaInfo'] = {
+    coresUsed: roles.reduce(
+      (n, r) => n + Number(r['targetInstanceCount'] ?? 1) * coresOf(String((r['hardwareProfile'] as JsonObject | undefined)?.['vmSize'] ?? '')),
+      0,
+    ),
+  };
   out['connectivityEndpoints'] = [
     { name: 'SSH', protocol: 'TCP', location: `${name}-ssh.azurehdinsight.net`, port: 22 },
     { name: 'HTTPS', protocol: 'TCP', location: `${name}.azurehdinsight.net`, port: 443 },
@@ -187,20 +218,30 @@ export function precheckClusterBody(body: unknown): void {
   if (!isJsonObject(body)) return;
   const identity = body['identity'];
   if (isJsonObject(identity) && typeof identity['type'] === 'string' && /systemassigned/i.test(identity['type'].replace(/\s/g, ''))) {
-    throw badRequest(`Azure HDInsight supports only user-assigned managed identities; the identity type '${identity['type']}' is not supported. Use 'UserAssigned' and list the identities in 'identity.userAssignedIdentities'.`);
+    throw badRequest(
+      `Azure HDInsight supports only user-assigned managed identities; the identity type '${identity['type']}' is not supported. Use 'UserAssigned' and list the identities in 'identity.userAssignedIdentities'.`,
+    );
   }
   const properties = body['properties'];
   if (!isJsonObject(properties)) return;
-  const attached = isJsonObject(identity) && isJsonObject(identity['userAssignedIdentities'])
-    ? new Set(Object.keys(identity['userAssignedIdentities']).map((k) => k.toLowerCase())) : new Set<string>();
+  const attached =
+    isJsonObject(identity) && isJsonObject(identity['userAssignedIdentities'])
+      ? new Set(Object.keys(identity['userAssignedIdentities']).map((k) => k.toLowerCase()))
+      : new Set<string>();
   const named: [string, unknown][] = [];
   const storage = properties['storageProfile'];
-  if (isJsonObject(storage)) arr(storage['storageaccounts']).forEach((a, i) => isJsonObject(a) && named.push([`storageProfile.storageaccounts[${i}].msiResourceId`, a['msiResourceId']]));
+  if (isJsonObject(storage))
+    arr(storage['storageaccounts']).forEach(
+      (a, i) => isJsonObject(a) && named.push([`storageProfile.storageaccounts[${i}].msiResourceId`, a['msiResourceId']]),
+    );
   if (isJsonObject(properties['securityProfile'])) named.push(['securityProfile.msiResourceId', properties['securityProfile']['msiResourceId']]);
-  if (isJsonObject(properties['diskEncryptionProperties'])) named.push(['diskEncryptionProperties.msiResourceId', properties['diskEncryptionProperties']['msiResourceId']]);
+  if (isJsonObject(properties['diskEncryptionProperties']))
+    named.push(['diskEncryptionProperties.msiResourceId', properties['diskEncryptionProperties']['msiResourceId']]);
   for (const [path, value] of named) {
     if (typeof value === 'string' && value !== '' && !attached.has(value.toLowerCase())) {
-      throw badRequest(`The managed identity '${value}' given in '${path}' is not one of the cluster's identities. Add it to 'identity.userAssignedIdentities' (type 'UserAssigned').`);
+      throw badRequest(
+        `The managed identity '${value}' given in '${path}' is not one of the cluster's identities. Add it to 'identity.userAssignedIdentities' (type 'UserAssigned').`,
+      );
     }
   }
 }

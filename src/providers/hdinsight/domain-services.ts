@@ -22,21 +22,30 @@ export const DOMAIN_SERVICES_SPEC: TrackedTypeSpec = {
   label: 'domain service',
   shape: 'tracked',
   assertName(name) {
-    if (!NAME.test(name)) throw new DomainError('InvalidResourceName', `The domain service name '${name.slice(0, 80)}' is invalid: use letters, digits, dots and hyphens.`);
+    if (!NAME.test(name))
+      throw new DomainError('InvalidResourceName', `The domain service name '${name.slice(0, 80)}' is invalid: use letters, digits, dots and hyphens.`);
   },
   properties: {
     readOnly: ['provisioningState', 'deploymentId', 'syncOwner', 'tenantId', 'version', 'migrationProperties'],
     write(properties, { target, existing, ids }) {
       const domainName = properties['domainName'] ?? target.name;
       if (typeof domainName !== 'string' || !DOMAIN.test(domainName)) {
-        throw new DomainError('InvalidParameter', `The domainName '${String(domainName).slice(0, 80)}' is not a valid DNS domain name (e.g. contoso.onmicrosoft.com).`, { target: 'properties.domainName' });
+        throw new DomainError(
+          'InvalidParameter',
+          `The domainName '${String(domainName).slice(0, 80)}' is not a valid DNS domain name (e.g. contoso.onmicrosoft.com).`,
+          { target: 'properties.domainName' },
+        );
       }
       if (existing && String(existing.properties['domainName']).toLowerCase() !== domainName.toLowerCase()) {
         throw new DomainError('InvalidParameter', 'The domainName of a domain service cannot be changed.', { target: 'properties.domainName' });
       }
       return {
-        ...properties, domainName,
-        deploymentId: existing?.properties['deploymentId'] ?? ids.newGuid(), tenantId: target.tenantId, syncOwner: existing?.properties['syncOwner'] ?? ids.newGuid(), version: 2,
+        ...properties,
+        domainName,
+        deploymentId: existing?.properties['deploymentId'] ?? ids.newGuid(),
+        tenantId: target.tenantId,
+        syncOwner: existing?.properties['syncOwner'] ?? ids.newGuid(),
+        version: 2,
       };
     },
   },
@@ -47,13 +56,22 @@ export function domainServicesProvider(deps: ProviderDeps): ProviderDeclaration 
     namespace: 'Microsoft.AAD',
     registrationPolicy: 'RegistrationRequired',
     resourceTypes: [regional('domainServices', DOMAIN_SERVICES_API_VERSIONS)],
-    tracked: [{
-      spec: DOMAIN_SERVICES_SPEC, apiVersions: DOMAIN_SERVICES_API_VERSIONS, params: { name: 'domainServiceName' },
-      operationIds: {
-        createOrUpdate: 'DomainServices_CreateOrUpdate', update: 'DomainServices_Update', get: 'DomainServices_Get',
-        delete: 'DomainServices_Delete', list: 'DomainServices_ListByResourceGroup', listBySubscription: 'DomainServices_List',
+    tracked: [
+      {
+        spec: DOMAIN_SERVICES_SPEC,
+        apiVersions: DOMAIN_SERVICES_API_VERSIONS,
+        params: { name: 'domainServiceName' },
+        operationIds: {
+          createOrUpdate: 'DomainServices_CreateOrUpdate',
+          update: 'DomainServices_Update',
+          get: 'DomainServices_Get',
+          delete: 'DomainServices_Delete',
+          list: 'DomainServices_ListByResourceGroup',
+          listBySubscription: 'DomainServices_List',
+        },
+        write: 'sync',
+        delete: 'sync',
       },
-      write: 'sync', delete: 'sync',
-    }],
+    ],
   });
 }

@@ -10,7 +10,11 @@ import type { ArmResponse, ArmRoute } from '../../http/arm/route.js';
 
 export class HdInsightError extends Error {
   override name = 'HdInsightError';
-  constructor(readonly code: string, message: string, readonly status = 400) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
   }
 }

@@ -44,7 +44,8 @@ export interface ServiceState {
   diskEncryption?: WrappedDataKey;
 }
 
-export const readServiceState = (r: Pick<ResourceRecord, 'properties'>): ServiceState => (isJsonObject(r.properties[SERVICE_STATE]) ? r.properties[SERVICE_STATE] as ServiceState : {});
+export const readServiceState = (r: Pick<ResourceRecord, 'properties'>): ServiceState =>
+  isJsonObject(r.properties[SERVICE_STATE]) ? (r.properties[SERVICE_STATE] as ServiceState) : {};
 
 /** The password sealed together with the cluster id: a sealed value copied to another cluster does not open. */
 export function sealGateway(sealing: ValueSealing | undefined, clusterId: string, password: string): string | undefined {
@@ -64,7 +65,9 @@ export function readGateway(input: unknown): { enabled: boolean; username: strin
   const username = g['restAuthCredential.username'];
   const password = g['restAuthCredential.password'];
   if (typeof username !== 'string' || username === '' || typeof password !== 'string' || password === '') {
-    throw badRequest("The gateway credentials are missing: 'clusterDefinition.configurations.gateway' needs 'restAuthCredential.username' and 'restAuthCredential.password'.");
+    throw badRequest(
+      "The gateway credentials are missing: 'clusterDefinition.configurations.gateway' needs 'restAuthCredential.username' and 'restAuthCredential.password'.",
+    );
   }
   checkPassword(password, 'gateway');
   return { enabled: String(g['restAuthCredential.isEnabled'] ?? 'true').toLowerCase() !== 'false', username, password };
@@ -74,7 +77,9 @@ export function readGateway(input: unknown): { enabled: boolean; username: strin
 export function checkPassword(password: string, what: string): void {
   const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((r) => r.test(password)).length;
   if (password.length < 10 || password.length > 72 || classes < 4) {
-    throw badRequest(`The ${what} password does not meet the requirements: 10 to 72 characters with at least one upper case letter, one lower case letter, one digit and one special character.`);
+    throw badRequest(
+      `The ${what} password does not meet the requirements: 10 to 72 characters with at least one upper case letter, one lower case letter, one digit and one special character.`,
+    );
   }
 }
 
@@ -106,16 +111,22 @@ export function createClusterHooks(deps: ClusterHookDeps): TrackedHooks {
         throw badRequest(`The storage account '${accountId}' given in 'storageProfile.storageaccounts[].resourceId' was not found.`);
       }
       if (account.properties['isHnsEnabled'] !== true) {
-        throw badRequest(`The storage account '${account.name}' is not a Data Lake Storage Gen2 account: its hierarchical namespace ('isHnsEnabled') is not enabled. HDInsight uses a managed identity only with Data Lake Storage Gen2.`);
+        throw badRequest(
+          `The storage account '${account.name}' is not a Data Lake Storage Gen2 account: its hierarchical namespace ('isHnsEnabled') is not enabled. HDInsight uses a managed identity only with Data Lake Storage Gen2.`,
+        );
       }
       const host = String(entry['name']).toLowerCase();
       if (!host.startsWith(`${account.name.toLowerCase()}.dfs.`)) {
-        throw badRequest(`The storage account name '${String(entry['name'])}' must be the account's Data Lake Storage endpoint host ('${account.name}.dfs.…'), as in its 'primaryEndpoints.dfs'.`);
+        throw badRequest(
+          `The storage account name '${String(entry['name'])}' must be the account's Data Lake Storage endpoint host ('${account.name}.dfs.…'), as in its 'primaryEndpoints.dfs'.`,
+        );
       }
       if (!can(principalOf(ctx.resource, msi), BLOB_OWNER_PROBE, account.id, true)) {
         // Azure's text (create-cluster-error-dictionary), naming the storage account and the identity.
-        throw new HdInsightError('StoragePermissionsBlockedForMsi',
-          `The Managed Identity does not have permissions on the storage account. Please verify that 'Storage Blob Data Owner' role is assigned to the Managed Identity for the storage account. Storage: ${account.id}, Managed Identity: ${msi}`);
+        throw new HdInsightError(
+          'StoragePermissionsBlockedForMsi',
+          `The Managed Identity does not have permissions on the storage account. Please verify that 'Storage Blob Data Owner' role is assigned to the Managed Identity for the storage account. Storage: ${account.id}, Managed Identity: ${msi}`,
+        );
       }
       const { service: s, calls } = needService('A Data Lake Storage Gen2 account');
       const token = await calls.identityToken({ resource: ctx.resource, identityId: msi, audience: STORAGE_AUDIENCE });
@@ -148,7 +159,9 @@ export function createClusterHooks(deps: ClusterHookDeps): TrackedHooks {
     }
     const msi = String(sp['msiResourceId']);
     if (!can(principalOf(ctx.resource, msi), DOMAIN_SERVICES_PROBE, domainServices.id, false)) {
-      throw badRequest(`The Managed Identity does not have permissions on the Azure AD Domain Services. Please verify that 'HDInsight Domain Services Contributor' role is assigned to the Managed Identity for the Azure AD Domain Services. Azure AD Domain Services: ${domainServices.id}, Managed Identity: ${msi}`);
+      throw badRequest(
+        `The Managed Identity does not have permissions on the Azure AD Domain Services. Please verify that 'HDInsight Domain Services Contributor' role is assigned to the Managed Identity for the Azure AD Domain Services. Azure AD Domain Services: ${domainServices.id}, Managed Identity: ${msi}`,
+      );
     }
   }
 
@@ -158,7 +171,11 @@ export function createClusterHooks(deps: ClusterHookDeps): TrackedHooks {
     const msi = String(de['msiResourceId']);
     const { service: s, calls } = needService('A customer-managed key');
     const token = await calls.identityToken({ resource: ctx.resource, identityId: msi, audience: VAULT_AUDIENCE });
-    const key = { vaultUri: de['vaultUri'], keyName: String(de['keyName']), ...(typeof de['keyVersion'] === 'string' && de['keyVersion'] ? { keyVersion: de['keyVersion'] } : {}) };
+    const key = {
+      vaultUri: de['vaultUri'],
+      keyName: String(de['keyName']),
+      ...(typeof de['keyVersion'] === 'string' && de['keyVersion'] ? { keyVersion: de['keyVersion'] } : {}),
+    };
     return s.wrapNewDataKey(token, key, String(de['encryptionAlgorithm'] ?? 'RSA-OAEP'));
   }
 
@@ -186,7 +203,11 @@ export function createClusterHooks(deps: ClusterHookDeps): TrackedHooks {
       for (const path of ['storageProfile', 'securityProfile', 'diskEncryptionProperties', 'clusterDefinition.kind']) {
         if (!same(path)) throw badRequest(`'properties.${path}' cannot be changed after the cluster is created.`);
       }
-      const ids = (r: ResourceRecord) => Object.keys(readStoredIdentity(r.identity).userAssignedIdentities).map((k) => k.toLowerCase()).sort().join();
+      const ids = (r: ResourceRecord) =>
+        Object.keys(readStoredIdentity(r.identity).userAssignedIdentities)
+          .map((k) => k.toLowerCase())
+          .sort()
+          .join();
       if (ids(before) !== ids(ctx.resource)) throw badRequest("The cluster's managed identities cannot be changed after the cluster is created.");
       return undefined;
     },

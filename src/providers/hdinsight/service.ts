@@ -28,9 +28,11 @@ export function planeError(answer: DataPlaneAnswer): string {
   try {
     const parsed = JSON.parse(answer.body) as { error?: { code?: string; message?: string } };
     if (parsed.error?.code) return `${answer.status} ${parsed.error.code}: ${String(parsed.error.message ?? '').split('\n')[0]}`;
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   const xml = /<Code>([^<]*)<\/Code>/.exec(answer.body);
-  return `${answer.status} ${typeof header === 'string' ? header : xml?.[1] ?? 'Error'}`;
+  return `${answer.status} ${typeof header === 'string' ? header : (xml?.[1] ?? 'Error')}`;
 }
 
 /** Stored form of the data-encryption key: wrapped by the vault key, never in clear. */
@@ -48,22 +50,36 @@ export interface KeyAddress {
 
 export function vaultOf(vaultUri: string): { name: string; host: string } {
   let url: URL;
-  try { url = new URL(vaultUri); } catch { throw new HdInsightError('BadRequest', `The vaultUri '${vaultUri.slice(0, 200)}' is not a valid URL (e.g. https://myvault.vault.azure.net).`); }
+  try {
+    url = new URL(vaultUri);
+  } catch {
+    throw new HdInsightError('BadRequest', `The vaultUri '${vaultUri.slice(0, 200)}' is not a valid URL (e.g. https://myvault.vault.azure.net).`);
+  }
   const name = url.hostname.split('.')[0]!;
-  if (url.protocol !== 'https:' || !name) throw new HdInsightError('BadRequest', `The vaultUri '${vaultUri.slice(0, 200)}' is not a Key Vault URI (e.g. https://myvault.vault.azure.net).`);
+  if (url.protocol !== 'https:' || !name)
+    throw new HdInsightError('BadRequest', `The vaultUri '${vaultUri.slice(0, 200)}' is not a Key Vault URI (e.g. https://myvault.vault.azure.net).`);
   return { name, host: url.host };
 }
 
 /** The CMK failure text recorded from HDInsight (hdinsight-wire §7.2 #2), with what the vault answered. */
 export function keyAccessFailed(key: KeyAddress, why: string): HdInsightError {
-  return new HdInsightError('BadRequest',
-    `Please make sure to use only RSA or RSA-HSM keys. Error accessing key vault or appropriate key permissions are not set on the given disk encryption key, key vault: ${key.vaultUri}. key name:${key.keyName}. key version: ${key.keyVersion ?? ''}. (Key Vault answered: ${why})`);
+  return new HdInsightError(
+    'BadRequest',
+    `Please make sure to use only RSA or RSA-HSM keys. Error accessing key vault or appropriate key permissions are not set on the given disk encryption key, key vault: ${key.vaultUri}. key name:${key.keyName}. key version: ${key.keyVersion ?? ''}. (Key Vault answered: ${why})`,
+  );
 }
 
 export function createClusterService(calls: ServiceCalls) {
-  async function vaultCall(token: string, vault: { name: string; host: string }, method: 'GET' | 'POST', path: string, body?: unknown): Promise<DataPlaneAnswer> {
+  async function vaultCall(
+    token: string,
+    vault: { name: string; host: string },
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<DataPlaneAnswer> {
     return calls.dataPlane({
-      method, url: `/.keyless-dataplane/vault/${encodeURIComponent(vault.name)}/${path}?api-version=${KEY_VAULT_API}`,
+      method,
+      url: `/.keyless-dataplane/vault/${encodeURIComponent(vault.name)}/${path}?api-version=${KEY_VAULT_API}`,
       headers: { authorization: `Bearer ${token}`, host: vault.host, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
@@ -72,7 +88,12 @@ export function createClusterService(calls: ServiceCalls) {
   /** The key's id after checking it exists, is RSA and the identity may read it. */
   async function readKey(token: string, key: KeyAddress): Promise<string> {
     const vault = vaultOf(key.vaultUri);
-    const got = await vaultCall(token, vault, 'GET', `keys/${encodeURIComponent(key.keyName)}${key.keyVersion ? `/${encodeURIComponent(key.keyVersion)}` : ''}`);
+    const got = await vaultCall(
+      token,
+      vault,
+      'GET',
+      `keys/${encodeURIComponent(key.keyName)}${key.keyVersion ? `/${encodeURIComponent(key.keyVersion)}` : ''}`,
+    );
     if (got.status !== 200) throw keyAccessFailed(key, planeError(got));
     const bundle = JSON.parse(got.body) as { key?: { kid?: string; kty?: string } };
     if (!bundle.key?.kid || !['RSA', 'RSA-HSM'].includes(String(bundle.key.kty))) throw keyAccessFailed(key, `the key type is '${String(bundle.key?.kty)}'`);
@@ -102,8 +123,11 @@ export function createClusterService(calls: ServiceCalls) {
       const headers = { authorization: `Bearer ${token}`, 'x-ms-version': DFS_VERSION };
       const base = `/${input.account}/${encodeURIComponent(input.fileSystem)}`;
       const created = await calls.dataPlane({ method: 'PUT', url: `${base}?resource=filesystem`, headers });
-      const failed = (answer: DataPlaneAnswer) => new HdInsightError('StoragePermissionsBlockedForMsi',
-        `The Managed Identity could not use the storage account: ${planeError(answer)}. Please verify that 'Storage Blob Data Owner' role is assigned to the Managed Identity for the storage account. Storage: ${input.accountId}, Managed Identity: ${input.identityId}`);
+      const failed = (answer: DataPlaneAnswer) =>
+        new HdInsightError(
+          'StoragePermissionsBlockedForMsi',
+          `The Managed Identity could not use the storage account: ${planeError(answer)}. Please verify that 'Storage Blob Data Owner' role is assigned to the Managed Identity for the storage account. Storage: ${input.accountId}, Managed Identity: ${input.identityId}`,
+        );
       if (created.status !== 201 && created.status !== 409) throw failed(created);
       for (const dir of DEFAULT_DIRECTORIES) {
         const made = await calls.dataPlane({ method: 'PUT', url: `${base}/${dir}?resource=directory`, headers });

@@ -34,12 +34,27 @@ export function renderCluster(resource: ResourceRecord, ctx: RenderContext): unk
 const HEAD_SIZE = 'Standard_E8_V3';
 const WORKER_SIZE = 'Standard_E8_V3';
 const ZOOKEEPER_SIZE = 'Standard_A2_V2';
-const SIZES = ['Standard_A2_V2', 'Standard_A4_V2', 'Standard_D4_V2', 'Standard_D12_V2', 'Standard_D13_V2', 'Standard_E4_V3', 'Standard_E8_V3', 'Standard_E16_V3'];
+const SIZES = [
+  'Standard_A2_V2',
+  'Standard_A4_V2',
+  'Standard_D4_V2',
+  'Standard_D12_V2',
+  'Standard_D13_V2',
+  'Standard_E4_V3',
+  'Standard_E8_V3',
+  'Standard_E16_V3',
+];
 
 /** `Locations_ListBillingSpecs` (BillingResponseListResult). */
 export function billingSpecs(location: string): unknown {
   const filter = (nodeTypes: string[], vmSizes: string[]) => ({
-    filterMode: 'Default', regions: [location], clusterFlavors: ['*'], nodeTypes, clusterVersions: ['*'], osType: ['linux'], vmSizes,
+    filterMode: 'Default',
+    regions: [location],
+    clusterFlavors: ['*'],
+    nodeTypes,
+    clusterVersions: ['*'],
+    osType: ['linux'],
+    vmSizes,
   });
   return {
     vmSizes: SIZES,
@@ -50,7 +65,18 @@ export function billingSpecs(location: string): unknown {
       filter(['ZookeeperRole'], [ZOOKEEPER_SIZE]),
       { filterMode: 'Include', regions: [location], clusterFlavors: ['*'], nodeTypes: ['*'], clusterVersions: ['*'], osType: ['linux'], vmSizes: SIZES },
     ],
-    vmSizeProperties: SIZES.map((name) => ({ name, cores: coresOf(name), dataDiskStorageTier: 'Standard', label: name, maxDataDiskCount: 8, memoryInMb: coresOf(name) * 8192, supportedByVirtualMachines: true, supportedByWebWorkerRoles: false, virtualMachineResourceDiskSizeInMb: 65536, webWorkerResourceDiskSizeInMb: 0 })),
+    vmSizeProperties: SIZES.map((name) => ({
+      name,
+      cores: coresOf(name),
+      dataDiskStorageTier: 'Standard',
+      label: name,
+      maxDataDiskCount: 8,
+      memoryInMb: coresOf(name) * 8192,
+      supportedByVirtualMachines: true,
+      supportedByWebWorkerRoles: false,
+      virtualMachineResourceDiskSizeInMb: 65536,
+      webWorkerResourceDiskSizeInMb: 0,
+    })),
     billingResources: [{ region: location, billingMeters: [], diskBillingMeters: [] }],
   };
 }
@@ -58,7 +84,11 @@ export function billingSpecs(location: string): unknown {
 /** `Locations_GetCapabilities` (CapabilitiesResult). */
 export function capabilities(location: string): unknown {
   return {
-    versions: { hadoop: { available: [{ friendlyName: '5.1', displayName: '5.1', isDefault: true }] }, spark: { available: [{ friendlyName: '5.1', displayName: '5.1', isDefault: true }] }, kafka: { available: [{ friendlyName: '5.1', displayName: '5.1', isDefault: true }] } },
+    versions: {
+      hadoop: { available: [{ friendlyName: '5.1', displayName: '5.1', isDefault: true }] },
+      spark: { available: [{ friendlyName: '5.1', displayName: '5.1', isDefault: true }] },
+      kafka: { available: [{ friendlyName: '5.1', displayName: '5.1', isDefault: true }] },
+    },
     regions: { linux: { available: [location] } },
     features: ['EnableUserAssignedMsi', 'EnableDiskEncryption', 'EnableEsp', 'EnableAdlsGen2'],
     quota: { coresUsed: 0, maxCoresAllowed: 400, regionalQuotas: [{ regionName: location, coresUsed: 0, coresAvailable: 400 }] },

@@ -17,15 +17,30 @@ import { checkAccessPolicies, VAULT_SPEC, VAULT_TYPE, vaultNameProblem } from '.
 
 /** api-versions of vaults (specification/keyvault/resource-manager Microsoft.KeyVault): az 2.45 sends 2022-07-01, `@azure/arm-keyvault` 5.0 sends 2026-02-01. */
 export const KEYVAULT_API_VERSIONS = [
-  '2026-02-01', '2025-05-01', '2024-12-01-preview', '2024-11-01', '2024-04-01-preview', '2023-07-01', '2023-02-01', '2022-11-01', '2022-07-01', '2022-02-01-preview', '2021-10-01',
-  '2021-06-01-preview', '2021-04-01-preview', '2019-09-01', '2018-02-14',
+  '2026-02-01',
+  '2025-05-01',
+  '2024-12-01-preview',
+  '2024-11-01',
+  '2024-04-01-preview',
+  '2023-07-01',
+  '2023-02-01',
+  '2022-11-01',
+  '2022-07-01',
+  '2022-02-01-preview',
+  '2021-10-01',
+  '2021-06-01-preview',
+  '2021-04-01-preview',
+  '2019-09-01',
+  '2018-02-14',
 ] as const;
 
 const NS = 'Microsoft.KeyVault';
 const VAULT = `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/${NS}/vaults/{vaultName}`;
 
-const samePrincipal = (a: VaultAccessPolicy, b: VaultAccessPolicy) => a.tenantId.toLowerCase() === b.tenantId.toLowerCase()
-  && a.objectId.toLowerCase() === b.objectId.toLowerCase() && (a.applicationId ?? '').toLowerCase() === (b.applicationId ?? '').toLowerCase();
+const samePrincipal = (a: VaultAccessPolicy, b: VaultAccessPolicy) =>
+  a.tenantId.toLowerCase() === b.tenantId.toLowerCase() &&
+  a.objectId.toLowerCase() === b.objectId.toLowerCase() &&
+  (a.applicationId ?? '').toLowerCase() === (b.applicationId ?? '').toLowerCase();
 
 type Lists = VaultAccessPolicy['permissions'];
 const KINDS = ['keys', 'secrets', 'certificates', 'storage'] as const;
@@ -36,13 +51,17 @@ export function applyAccessPolicyChange(current: VaultAccessPolicy[], change: Va
   for (const entry of change) {
     const found = out.find((p) => samePrincipal(p, entry));
     if (kind === 'replace' || (kind === 'add' && !found)) {
-      if (found) found.permissions = entry.permissions; else out.push(entry);
+      if (found) found.permissions = entry.permissions;
+      else out.push(entry);
       continue;
     }
     if (!found) continue;
     for (const k of KINDS) {
       const have = new Set((found.permissions[k] ?? []).map((x) => x.toLowerCase()));
-      for (const x of entry.permissions[k] ?? []) { if (kind === 'add') have.add(x.toLowerCase()); else have.delete(x.toLowerCase()); }
+      for (const x of entry.permissions[k] ?? []) {
+        if (kind === 'add') have.add(x.toLowerCase());
+        else have.delete(x.toLowerCase());
+      }
       (found.permissions as Lists)[k] = [...have];
     }
   }
@@ -60,42 +79,82 @@ export function keyVaultProvider(deps: ProviderDeps): ProviderDeclaration {
     namespace: NS,
     registrationPolicy: 'RegistrationRequired',
     resourceTypes: [regional('vaults', KEYVAULT_API_VERSIONS)],
-    tracked: [{
-      spec: VAULT_SPEC, apiVersions: KEYVAULT_API_VERSIONS, params: { name: 'vaultName' },
-      operationIds: { createOrUpdate: 'Vaults_CreateOrUpdate', update: 'Vaults_Update', get: 'Vaults_Get', delete: 'Vaults_Delete', list: 'Vaults_ListByResourceGroup', listBySubscription: 'Vaults_ListBySubscription' },
-      write: 'sync', delete: 'sync', render,
-    }],
+    tracked: [
+      {
+        spec: VAULT_SPEC,
+        apiVersions: KEYVAULT_API_VERSIONS,
+        params: { name: 'vaultName' },
+        operationIds: {
+          createOrUpdate: 'Vaults_CreateOrUpdate',
+          update: 'Vaults_Update',
+          get: 'Vaults_Get',
+          delete: 'Vaults_Delete',
+          list: 'Vaults_ListByResourceGroup',
+          listBySubscription: 'Vaults_ListBySubscription',
+        },
+        write: 'sync',
+        delete: 'sync',
+        render,
+      },
+    ],
     openActions: [`${NS}/checkNameAvailability/read`],
     routes: [
       defineRoute<{ properties: { accessPolicies: unknown[] } }>({
-        method: 'PUT', path: `${VAULT}/accessPolicies/{operationKind}`, operationId: 'Vaults_UpdateAccessPolicy', action: `${NS}/vaults/accessPolicies/write`, apiVersions: KEYVAULT_API_VERSIONS,
+        method: 'PUT',
+        path: `${VAULT}/accessPolicies/{operationKind}`,
+        operationId: 'Vaults_UpdateAccessPolicy',
+        action: `${NS}/vaults/accessPolicies/write`,
+        apiVersions: KEYVAULT_API_VERSIONS,
         body: bodySchema<{ properties: { accessPolicies: unknown[] } }>({ properties: { accessPolicies: 'array' } }),
         handler: async (ctx) => {
           const kind = ctx.params['operationKind']!.toLowerCase();
-          if (kind !== 'add' && kind !== 'replace' && kind !== 'remove') throw new DomainError('InvalidParameter', `The operation kind '${ctx.params['operationKind']}' is not valid: use add, replace or remove.`, { target: 'operationKind' });
+          if (kind !== 'add' && kind !== 'replace' && kind !== 'remove')
+            throw new DomainError('InvalidParameter', `The operation kind '${ctx.params['operationKind']}' is not valid: use add, replace or remove.`, {
+              target: 'operationKind',
+            });
           const service = declaration.services.get(VAULT_TYPE.toLowerCase())!;
-          const target = { subscriptionId: ctx.subscription!.id, tenantId: ctx.subscription!.tenantId, resourceGroup: ctx.params['resourceGroupName']!, name: ctx.params['vaultName']! };
+          const target = {
+            subscriptionId: ctx.subscription!.id,
+            tenantId: ctx.subscription!.tenantId,
+            resourceGroup: ctx.params['resourceGroupName']!,
+            name: ctx.params['vaultName']!,
+          };
           const vault = await service.get(target);
           const change = checkAccessPolicies(ctx.body.properties.accessPolicies, 'properties.accessPolicies');
           const next = applyAccessPolicyChange(checkAccessPolicies(vault.properties['accessPolicies']), change, kind);
           const written = await service.update(target, { properties: { accessPolicies: next as unknown as JsonObject[] } }, { caller: ctx.caller });
           return {
             status: 200,
-            body: { id: `${written.resource.id}/accessPolicies/${kind}`, type: `${VAULT_TYPE}/accessPolicies`, name: kind, location: written.resource.location, properties: { accessPolicies: written.resource.properties['accessPolicies'] } },
+            body: {
+              id: `${written.resource.id}/accessPolicies/${kind}`,
+              type: `${VAULT_TYPE}/accessPolicies`,
+              name: kind,
+              location: written.resource.location,
+              properties: { accessPolicies: written.resource.properties['accessPolicies'] },
+            },
           };
         },
       }),
       defineRoute<{ name: string; type?: string }>({
-        method: 'POST', path: `/subscriptions/{subscriptionId}/providers/${NS}/checkNameAvailability`, operationId: 'Vaults_CheckNameAvailability',
-        action: `${NS}/checkNameAvailability/read`, apiVersions: KEYVAULT_API_VERSIONS,
+        method: 'POST',
+        path: `/subscriptions/{subscriptionId}/providers/${NS}/checkNameAvailability`,
+        operationId: 'Vaults_CheckNameAvailability',
+        action: `${NS}/checkNameAvailability/read`,
+        apiVersions: KEYVAULT_API_VERSIONS,
         body: bodySchema<{ name: string; type?: string }>({ name: 'string' }),
         handler: async (ctx) => {
           // The schema checks types, not presence: a body without `name` is the caller's error, not a crash (found by test/fuzz/).
-          if (typeof ctx.body.name !== 'string') throw new DomainError('InvalidParameter', "The request body must name the vault to check: {\"name\": \"<vault name>\", \"type\": \"Microsoft.KeyVault/vaults\"}.", { target: 'name' });
+          if (typeof ctx.body.name !== 'string')
+            throw new DomainError(
+              'InvalidParameter',
+              'The request body must name the vault to check: {"name": "<vault name>", "type": "Microsoft.KeyVault/vaults"}.',
+              { target: 'name' },
+            );
           const problem = vaultNameProblem(ctx.body.name);
           if (problem) return { status: 200, body: { nameAvailable: false, reason: 'AccountNameInvalid', message: problem } };
           const taken = await deps.store.resources.findByTypeAndName(VAULT_TYPE, ctx.body.name);
-          if (taken.length > 0) return { status: 200, body: { nameAvailable: false, reason: 'AlreadyExists', message: `The vault name '${ctx.body.name}' is already in use.` } };
+          if (taken.length > 0)
+            return { status: 200, body: { nameAvailable: false, reason: 'AlreadyExists', message: `The vault name '${ctx.body.name}' is already in use.` } };
           return { status: 200, body: { nameAvailable: true } };
         },
       }),

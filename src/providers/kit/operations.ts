@@ -28,26 +28,31 @@ export function listOperations(declaration: Pick<ProviderDeclaration, 'namespace
   add(operationsReadAction(declaration.namespace));
   for (const route of declaration.routes) add(route.action);
   for (const action of declaration.operations?.extraActions ?? []) add(action);
-  return [...actions.values()].sort((a, b) => a.localeCompare(b)).map((action) => {
-    const d = byLower.get(action.toLowerCase())?.d;
-    const [, ...rest] = action.split('/');
-    return {
-      name: action,
-      display: {
-        provider: providerName,
-        resource: d?.resource ?? rest.slice(0, -1).join('/'),
-        operation: d?.operation ?? rest.at(-1)!,
-        description: d?.description ?? `${rest.at(-1)} on ${rest.slice(0, -1).join('/')}.`,
-      },
-    };
-  });
+  return [...actions.values()]
+    .sort((a, b) => a.localeCompare(b))
+    .map((action) => {
+      const d = byLower.get(action.toLowerCase())?.d;
+      const [, ...rest] = action.split('/');
+      return {
+        name: action,
+        display: {
+          provider: providerName,
+          resource: d?.resource ?? rest.slice(0, -1).join('/'),
+          operation: d?.operation ?? rest.at(-1)!,
+          description: d?.description ?? `${rest.at(-1)} on ${rest.slice(0, -1).join('/')}.`,
+        },
+      };
+    });
 }
 
 /** The operations route of a declaration (added by `declareProvider`). */
 export function operationsRoute(declaration: Pick<ProviderDeclaration, 'namespace' | 'routes' | 'operations'>, apiVersions: readonly string[]): ArmRoute {
   return defineRoute({
-    method: 'GET', path: `/providers/${declaration.namespace}/operations`, operationId: 'Operations_List',
-    action: operationsReadAction(declaration.namespace), apiVersions,
+    method: 'GET',
+    path: `/providers/${declaration.namespace}/operations`,
+    operationId: 'Operations_List',
+    action: operationsReadAction(declaration.namespace),
+    apiVersions,
     handler: async () => ({ status: 200, body: { value: listOperations(declaration) } }),
   });
 }

@@ -36,7 +36,8 @@ const TIERS = ['Basic', 'Standard'];
 function bool(properties: JsonObject, field: string, fallback: boolean): boolean {
   const value = properties[field];
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'boolean') throw new DomainError('InvalidRequestContent', `'properties.${field}' must be true or false.`, { target: `properties.${field}` });
+  if (typeof value !== 'boolean')
+    throw new DomainError('InvalidRequestContent', `'properties.${field}' must be true or false.`, { target: `properties.${field}` });
   return value;
 }
 
@@ -44,7 +45,10 @@ function str(properties: JsonObject, field: string, allowed: readonly string[], 
   const value = properties[field];
   if (value === undefined || value === null) return fallback;
   const match = typeof value === 'string' ? allowed.find((a) => a.toLowerCase() === value.toLowerCase()) : undefined;
-  if (!match) throw new DomainError('InvalidParameter', `'properties.${field}' must be one of ${allowed.map((a) => `'${a}'`).join(', ')}.`, { target: `properties.${field}` });
+  if (!match)
+    throw new DomainError('InvalidParameter', `'properties.${field}' must be one of ${allowed.map((a) => `'${a}'`).join(', ')}.`, {
+      target: `properties.${field}`,
+    });
   return match;
 }
 
@@ -59,8 +63,12 @@ export const KUSTO_CLUSTER_SPEC: TrackedTypeSpec = {
   prepare(input) {
     const sku = input.sku as Record<string, unknown> | null | undefined;
     if (sku && typeof sku === 'object') {
-      if (sku['name'] !== undefined && (typeof sku['name'] !== 'string' || sku['name'] === '')) throw new DomainError('InvalidParameter', "'sku.name' must be a SKU name such as 'Standard_E2ads_v5' or 'Dev(No SLA)_Standard_E2a_v4'.", { target: 'sku.name' });
-      if (sku['tier'] !== undefined && (typeof sku['tier'] !== 'string' || !TIERS.includes(sku['tier']))) throw new DomainError('InvalidParameter', "'sku.tier' must be 'Basic' or 'Standard'.", { target: 'sku.tier' });
+      if (sku['name'] !== undefined && (typeof sku['name'] !== 'string' || sku['name'] === ''))
+        throw new DomainError('InvalidParameter', "'sku.name' must be a SKU name such as 'Standard_E2ads_v5' or 'Dev(No SLA)_Standard_E2a_v4'.", {
+          target: 'sku.name',
+        });
+      if (sku['tier'] !== undefined && (typeof sku['tier'] !== 'string' || !TIERS.includes(sku['tier'])))
+        throw new DomainError('InvalidParameter', "'sku.tier' must be 'Basic' or 'Standard'.", { target: 'sku.tier' });
       if (sku['capacity'] !== undefined && (!Number.isInteger(sku['capacity']) || (sku['capacity'] as number) < 1 || (sku['capacity'] as number) > 1000)) {
         throw new DomainError('InvalidParameter', "'sku.capacity' must be a whole number of instances from 1 to 1000.", { target: 'sku.capacity' });
       }
@@ -91,8 +99,13 @@ export const KUSTO_CLUSTER_SPEC: TrackedTypeSpec = {
   },
   hooks: {
     async onCreate(ctx) {
-      const taken = (await ctx.tx.resources.findByTypeAndName(KUSTO_CLUSTER_TYPE, ctx.target.name)).filter((r) => r.id.toLowerCase() !== ctx.resource.id.toLowerCase());
-      if (taken.length > 0) throw new DomainError('Conflict', `Cluster name '${ctx.target.name}' is already in use. Cluster names are globally unique; choose another name.`, { target: 'clusterName' });
+      const taken = (await ctx.tx.resources.findByTypeAndName(KUSTO_CLUSTER_TYPE, ctx.target.name)).filter(
+        (r) => r.id.toLowerCase() !== ctx.resource.id.toLowerCase(),
+      );
+      if (taken.length > 0)
+        throw new DomainError('Conflict', `Cluster name '${ctx.target.name}' is already in use. Cluster names are globally unique; choose another name.`, {
+          target: 'clusterName',
+        });
     },
     async onDelete(ctx) {
       await ctx.tx.kusto.deleteCluster(ctx.resource.id);

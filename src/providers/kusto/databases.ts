@@ -22,7 +22,9 @@ function duration(properties: JsonObject, field: string): string | undefined {
   const value = properties[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' || !DURATION.test(value)) {
-    throw new DomainError('InvalidParameter', `'properties.${field}' must be an ISO-8601 duration such as 'P365D' or 'P31D'; '${String(value)}' is not.`, { target: `properties.${field}` });
+    throw new DomainError('InvalidParameter', `'properties.${field}' must be an ISO-8601 duration such as 'P365D' or 'P31D'; '${String(value)}' is not.`, {
+      target: `properties.${field}`,
+    });
   }
   return value;
 }
@@ -38,11 +40,18 @@ export const KUSTO_DATABASE_SPEC: TrackedTypeSpec = {
   parent: KUSTO_CLUSTER_SPEC,
   kind: 'required',
   assertName(name) {
-    if (!DATABASE_NAME.test(name)) throw new DomainError('InvalidResourceName', `Database name '${name}' is invalid: use up to 260 letters, digits, spaces, dots, dashes or underscores.`, { target: 'databaseName' });
+    if (!DATABASE_NAME.test(name))
+      throw new DomainError('InvalidResourceName', `Database name '${name}' is invalid: use up to 260 letters, digits, spaces, dots, dashes or underscores.`, {
+        target: 'databaseName',
+      });
   },
   prepare(input) {
     if (input.kind !== undefined && input.kind !== null && input.kind !== 'ReadWrite') {
-      throw new DomainError('InvalidParameter', `Database kind '${String(input.kind)}' is not supported by Keyless; use 'ReadWrite' (follower databases need a leader cluster).`, { target: 'kind' });
+      throw new DomainError(
+        'InvalidParameter',
+        `Database kind '${String(input.kind)}' is not supported by Keyless; use 'ReadWrite' (follower databases need a leader cluster).`,
+        { target: 'kind' },
+      );
     }
     return input;
   },
@@ -79,7 +88,11 @@ const PRINCIPAL_TYPES = ['App', 'User', 'Group'] as const;
 function pick<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
   const match = typeof value === 'string' ? allowed.find((a) => a.toLowerCase() === value.toLowerCase()) : undefined;
   if (!match) {
-    throw new DomainError('InvalidParameter', `'properties.${field}' must be one of ${allowed.map((a) => `'${a}'`).join(', ')}; got ${JSON.stringify(value ?? null)}.`, { target: `properties.${field}` });
+    throw new DomainError(
+      'InvalidParameter',
+      `'properties.${field}' must be one of ${allowed.map((a) => `'${a}'`).join(', ')}; got ${JSON.stringify(value ?? null)}.`,
+      { target: `properties.${field}` },
+    );
   }
   return match;
 }
@@ -96,9 +109,15 @@ async function resolvePrincipal(ctx: TrackedHookContext): Promise<ResourceRecord
   let principalName = principalId;
   let aadObjectId = isGuid(principalId) ? principalId.toLowerCase() : '';
   if (p['principalType'] === 'App') {
-    const found = (isGuid(principalId) ? await ctx.tx.principals.getByAppId(tenantId, principalId) ?? await ctx.tx.principals.getByObjectId(tenantId, principalId) : undefined);
+    const found = isGuid(principalId)
+      ? ((await ctx.tx.principals.getByAppId(tenantId, principalId)) ?? (await ctx.tx.principals.getByObjectId(tenantId, principalId)))
+      : undefined;
     if (!found) {
-      throw new DomainError('BadRequest', `[NotFound] Failed to run add principal assignment action: AAD principal '${principalId}' was not found in tenant '${tenantId}'.`, { target: 'properties.principalId' });
+      throw new DomainError(
+        'BadRequest',
+        `[NotFound] Failed to run add principal assignment action: AAD principal '${principalId}' was not found in tenant '${tenantId}'.`,
+        { target: 'properties.principalId' },
+      );
     }
     principalName = found.displayName;
     aadObjectId = found.objectId;
@@ -114,16 +133,25 @@ function principalAssignmentSpec(type: string, parent: TrackedTypeSpec, roles: r
     shape: 'proxy',
     parent,
     assertName(name) {
-      if (!PRINCIPAL_ASSIGNMENT_NAME.test(name)) throw new DomainError('InvalidResourceName', `Principal assignment name '${name}' is invalid: use letters, digits, dots, dashes or underscores.`, { target: 'principalAssignmentName' });
+      if (!PRINCIPAL_ASSIGNMENT_NAME.test(name))
+        throw new DomainError('InvalidResourceName', `Principal assignment name '${name}' is invalid: use letters, digits, dots, dashes or underscores.`, {
+          target: 'principalAssignmentName',
+        });
     },
     properties: {
       readOnly: ['provisioningState', 'tenantName', 'principalName', 'aadObjectId'],
       write(properties) {
         const principalId = properties['principalId'];
         if (typeof principalId !== 'string' || principalId.trim() === '') {
-          throw new DomainError('InvalidParameter', "'properties.principalId' is required: an application id, a user's email or a group name.", { target: 'properties.principalId' });
+          throw new DomainError('InvalidParameter', "'properties.principalId' is required: an application id, a user's email or a group name.", {
+            target: 'properties.principalId',
+          });
         }
-        if (properties['tenantId'] !== undefined && properties['tenantId'] !== null && (typeof properties['tenantId'] !== 'string' || !isGuid(properties['tenantId']))) {
+        if (
+          properties['tenantId'] !== undefined &&
+          properties['tenantId'] !== null &&
+          (typeof properties['tenantId'] !== 'string' || !isGuid(properties['tenantId']))
+        ) {
           throw new DomainError('InvalidParameter', "'properties.tenantId' must be a tenant id (a GUID).", { target: 'properties.tenantId' });
         }
         return {
@@ -139,5 +167,8 @@ function principalAssignmentSpec(type: string, parent: TrackedTypeSpec, roles: r
 }
 
 // The ARM enum of cluster roles has no AllDatabasesMonitor (a data-plane-only role).
-export const KUSTO_CLUSTER_PRINCIPAL_ASSIGNMENT_SPEC = principalAssignmentSpec('clusters/principalAssignments', KUSTO_CLUSTER_SPEC, ['AllDatabasesAdmin', 'AllDatabasesViewer']);
+export const KUSTO_CLUSTER_PRINCIPAL_ASSIGNMENT_SPEC = principalAssignmentSpec('clusters/principalAssignments', KUSTO_CLUSTER_SPEC, [
+  'AllDatabasesAdmin',
+  'AllDatabasesViewer',
+]);
 export const KUSTO_DATABASE_PRINCIPAL_ASSIGNMENT_SPEC = principalAssignmentSpec('clusters/databases/principalAssignments', KUSTO_DATABASE_SPEC, DATABASE_ROLES);

@@ -17,7 +17,12 @@ import { DomainError } from '../../core/errors.js';
 import type { ResourceRecord } from '../../core/model.js';
 import type { TrackedHookContext, TrackedTypeSpec } from '../../core/resources/tracked/spec.js';
 import { checkAmongSiblings, checkFederatedCredentialName, readFederatedCredential, type Invalid } from '../../core/workload-identity/federated-credentials.js';
-import { FEDERATED_CREDENTIAL_LEAF, identityIdOf, listIdentityCredentialResources, toFederatedCredential } from '../../core/workload-identity/identity-credentials.js';
+import {
+  FEDERATED_CREDENTIAL_LEAF,
+  identityIdOf,
+  listIdentityCredentialResources,
+  toFederatedCredential,
+} from '../../core/workload-identity/identity-credentials.js';
 import type { RenderContext } from '../../http/arm/tracked-routes.js';
 
 const badRequest: Invalid = (message, target) => new DomainError('BadRequest', message, target ? { target } : {});
@@ -31,11 +36,15 @@ async function checkWrite(ctx: TrackedHookContext): Promise<void> {
   const identity = await tx.resources.get(identityId);
   if (!identity) throw new DomainError('ResourceNotFound', "The parent user-assigned identity doesn't exist.");
   // Serialise writes under this identity (see the header): a lost race is Azure's 409.
-  if (!await tx.resources.update({ ...identity, etag: ctx.ids.newGuid() }, identity.etag)) {
-    throw new DomainError('Conflict', `Another request is changing the federated identity credentials of the identity '${identity.name}' at the same time; retry the request.`);
+  if (!(await tx.resources.update({ ...identity, etag: ctx.ids.newGuid() }, identity.etag))) {
+    throw new DomainError(
+      'Conflict',
+      `Another request is changing the federated identity credentials of the identity '${identity.name}' at the same time; retry the request.`,
+    );
   }
   const others = (await listIdentityCredentialResources(tx.resources, identityId))
-    .filter((r) => r.id.toLowerCase() !== resource.id.toLowerCase()).map(toFederatedCredential);
+    .filter((r) => r.id.toLowerCase() !== resource.id.toLowerCase())
+    .map(toFederatedCredential);
   checkAmongSiblings(toFederatedCredential(resource), others, badRequest, 'Managed Identity');
 }
 
@@ -53,8 +62,12 @@ export const FEDERATED_IDENTITY_CREDENTIAL_SPEC: TrackedTypeSpec = {
     },
   },
   hooks: {
-    onCreate: async (ctx) => { await checkWrite(ctx); },
-    onUpdate: async (ctx) => { await checkWrite(ctx); },
+    onCreate: async (ctx) => {
+      await checkWrite(ctx);
+    },
+    onUpdate: async (ctx) => {
+      await checkWrite(ctx);
+    },
   },
 };
 

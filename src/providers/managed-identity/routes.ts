@@ -10,8 +10,11 @@ import { toSystemAssignedIdentityWire } from './wire.js';
 
 export function systemAssignedIdentityRoute(repos: Pick<Repositories, 'subscriptions' | 'resources' | 'principals'>): ArmRoute {
   return defineRoute({
-    method: 'GET', path: '/{*scope}/providers/Microsoft.ManagedIdentity/identities/default', operationId: 'SystemAssignedIdentities_GetByScope',
-    action: 'Microsoft.ManagedIdentity/identities/read', apiVersions: MSI_API_VERSIONS,
+    method: 'GET',
+    path: '/{*scope}/providers/Microsoft.ManagedIdentity/identities/default',
+    operationId: 'SystemAssignedIdentities_GetByScope',
+    action: 'Microsoft.ManagedIdentity/identities/read',
+    apiVersions: MSI_API_VERSIONS,
     handler: async (ctx) => {
       const scope = ctx.params['scope']!;
       return { status: 200, body: toSystemAssignedIdentityWire(await findSystemAssignedIdentity(repos, scope, ctx.caller.tenantId), scope) };

@@ -18,7 +18,12 @@ const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,78}[a-zA-Z0-9_]$|^[a-zA-Z0-9]$/;
 
 function assertName(kind: string) {
   return (name: string) => {
-    if (!NAME.test(name)) throw new DomainError('InvalidResourceName', `Resource name ${name} is invalid. The name can be up to 80 characters long. It must begin with a word character, and it must end with a word character or with '_'. The name may contain word characters or '.', '-', '_'.`, { target: kind });
+    if (!NAME.test(name))
+      throw new DomainError(
+        'InvalidResourceName',
+        `Resource name ${name} is invalid. The name can be up to 80 characters long. It must begin with a word character, and it must end with a word character or with '_'. The name may contain word characters or '.', '-', '_'.`,
+        { target: kind },
+      );
   };
 }
 
@@ -44,10 +49,15 @@ function prefixesOf(vnet: JsonObject): [number, number][] {
 
 function checkSubnetPrefix(vnetName: string, vnet: JsonObject, subnetName: string, properties: JsonObject): void {
   const prefix = properties['addressPrefix'];
-  if (prefix === undefined) throw new DomainError('InvalidParameter', `Subnet '${subnetName}' needs 'properties.addressPrefix'.`, { target: 'properties.addressPrefix' });
+  if (prefix === undefined)
+    throw new DomainError('InvalidParameter', `Subnet '${subnetName}' needs 'properties.addressPrefix'.`, { target: 'properties.addressPrefix' });
   const range = cidr(prefix, 'properties.addressPrefix');
   if (!prefixesOf(vnet).some((outer) => within(range, outer))) {
-    throw new DomainError('InvalidParameter', `Subnet '${subnetName}' is not valid because its IP address range is outside the IP address range of virtual network '${vnetName}'.`, { target: 'properties.addressPrefix' });
+    throw new DomainError(
+      'InvalidParameter',
+      `Subnet '${subnetName}' is not valid because its IP address range is outside the IP address range of virtual network '${vnetName}'.`,
+      { target: 'properties.addressPrefix' },
+    );
   }
 }
 
@@ -56,18 +66,32 @@ async function upsertSubnet(ctx: Pick<TrackedHookContext, 'tx' | 'ids' | 'clock'
   const existing = await ctx.tx.resources.get(id);
   const now = isoTime(ctx.clock.now());
   const record: ResourceRecord = {
-    id: existing?.id ?? id, subscriptionId: vnet.subscriptionId, resourceGroup: vnet.resourceGroup, type: SUBNET_TYPE, name: existing?.name ?? name,
-    location: '', tags: {}, properties, identity: null, kind: null, sku: null, provisioningState: 'Succeeded', etag: ctx.ids.newGuid(),
-    createdAt: existing?.createdAt ?? now, updatedAt: now,
+    id: existing?.id ?? id,
+    subscriptionId: vnet.subscriptionId,
+    resourceGroup: vnet.resourceGroup,
+    type: SUBNET_TYPE,
+    name: existing?.name ?? name,
+    location: '',
+    tags: {},
+    properties,
+    identity: null,
+    kind: null,
+    sku: null,
+    provisioningState: 'Succeeded',
+    etag: ctx.ids.newGuid(),
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
   };
-  if (existing) await ctx.tx.resources.update(record); else await ctx.tx.resources.insert(record);
+  if (existing) await ctx.tx.resources.update(record);
+  else await ctx.tx.resources.insert(record);
 }
 
 /** Inline subnets of a network PUT become (or update) subnet resources; the stored list is name + properties. */
 async function syncInline(ctx: TrackedHookContext): Promise<ResourceRecord> {
   const sent = ctx.resource.properties['subnets'];
   if (sent === undefined) return ctx.resource;
-  if (!Array.isArray(sent) || !sent.every(isJsonObject)) throw new DomainError('InvalidParameter', "'properties.subnets' must be an array of subnets.", { target: 'properties.subnets' });
+  if (!Array.isArray(sent) || !sent.every(isJsonObject))
+    throw new DomainError('InvalidParameter', "'properties.subnets' must be an array of subnets.", { target: 'properties.subnets' });
   const subnets: JsonObject[] = [];
   for (const s of sent) {
     const name = String(s['name'] ?? '');
@@ -90,7 +114,11 @@ export const VIRTUAL_NETWORK_SPEC: TrackedTypeSpec = {
     readOnly: ['provisioningState', 'resourceGuid'],
     write: (properties, { existing, ids }) => {
       prefixesOf(properties);
-      return { ...properties, resourceGuid: existing?.properties['resourceGuid'] ?? ids.newGuid(), ...(properties['subnets'] === undefined && existing ? { subnets: existing.properties['subnets'] } : {}) };
+      return {
+        ...properties,
+        resourceGuid: existing?.properties['resourceGuid'] ?? ids.newGuid(),
+        ...(properties['subnets'] === undefined && existing ? { subnets: existing.properties['subnets'] } : {}),
+      };
     },
   },
   hooks: { onCreate: syncInline, onUpdate: syncInline },
@@ -101,13 +129,17 @@ async function writeSubnet(ctx: TrackedHookContext): Promise<void> {
   const vnet = await ctx.tx.resources.get(vnetId);
   if (!vnet) return;
   checkSubnetPrefix(vnet.name, vnet.properties, ctx.resource.name, ctx.resource.properties);
-  await saveVnetSubnets(ctx, vnet, (list) => [...list.filter((s) => String(s['name']).toLowerCase() !== ctx.resource.name.toLowerCase()), { name: ctx.resource.name, properties: ctx.resource.properties }]);
+  await saveVnetSubnets(ctx, vnet, (list) => [
+    ...list.filter((s) => String(s['name']).toLowerCase() !== ctx.resource.name.toLowerCase()),
+    { name: ctx.resource.name, properties: ctx.resource.properties },
+  ]);
 }
 
 async function saveVnetSubnets(ctx: TrackedHookContext, vnet: ResourceRecord, change: (list: JsonObject[]) => JsonObject[]): Promise<void> {
-  const list = Array.isArray(vnet.properties['subnets']) ? vnet.properties['subnets'] as JsonObject[] : [];
+  const list = Array.isArray(vnet.properties['subnets']) ? (vnet.properties['subnets'] as JsonObject[]) : [];
   const updated = { ...vnet, properties: { ...vnet.properties, subnets: change(list) }, etag: ctx.ids.newGuid(), updatedAt: isoTime(ctx.clock.now()) };
-  if (!await ctx.tx.resources.update(updated, vnet.etag)) throw new DomainError('Conflict', `The virtual network '${vnet.name}' was changed meanwhile. Retry the request.`);
+  if (!(await ctx.tx.resources.update(updated, vnet.etag)))
+    throw new DomainError('Conflict', `The virtual network '${vnet.name}' was changed meanwhile. Retry the request.`);
 }
 
 export const SUBNET_SPEC: TrackedTypeSpec = {
@@ -119,8 +151,12 @@ export const SUBNET_SPEC: TrackedTypeSpec = {
   assertName: assertName('subnetName'),
   properties: { readOnly: ['provisioningState'] },
   hooks: {
-    onCreate: async (ctx) => { await writeSubnet(ctx); },
-    onUpdate: async (ctx) => { await writeSubnet(ctx); },
+    onCreate: async (ctx) => {
+      await writeSubnet(ctx);
+    },
+    onUpdate: async (ctx) => {
+      await writeSubnet(ctx);
+    },
     async onDelete(ctx) {
       const vnetId = ctx.resource.id.replace(/\/subnets\/[^/]+$/i, '');
       const vnet = await ctx.tx.resources.get(vnetId);
@@ -131,14 +167,29 @@ export const SUBNET_SPEC: TrackedTypeSpec = {
 
 /** Network's wire shape: subnets listed with their ids; `etag` and `provisioningState` as the RP writes them. */
 export function toVirtualNetworkWire(resource: ResourceRecord, ctx: { provisioningState?: string }): JsonObject {
-  const subnets = (Array.isArray(resource.properties['subnets']) ? resource.properties['subnets'] as JsonObject[] : [])
-    .map((s) => ({ id: `${resource.id}/subnets/${String(s['name'])}`, name: s['name'], type: SUBNET_TYPE, properties: { ...(s['properties'] as JsonObject), provisioningState: 'Succeeded' } }));
+  const subnets = (Array.isArray(resource.properties['subnets']) ? (resource.properties['subnets'] as JsonObject[]) : []).map((s) => ({
+    id: `${resource.id}/subnets/${String(s['name'])}`,
+    name: s['name'],
+    type: SUBNET_TYPE,
+    properties: { ...(s['properties'] as JsonObject), provisioningState: 'Succeeded' },
+  }));
   return {
-    id: resource.id, name: resource.name, type: resource.type, location: resource.location, tags: resource.tags, etag: `W/"${resource.etag}"`,
+    id: resource.id,
+    name: resource.name,
+    type: resource.type,
+    location: resource.location,
+    tags: resource.tags,
+    etag: `W/"${resource.etag}"`,
     properties: { ...resource.properties, subnets, provisioningState: ctx.provisioningState ?? resource.provisioningState },
   };
 }
 
 export function toSubnetWire(resource: ResourceRecord, ctx: { provisioningState?: string }): JsonObject {
-  return { id: resource.id, name: resource.name, type: SUBNET_TYPE, etag: `W/"${resource.etag}"`, properties: { ...resource.properties, provisioningState: ctx.provisioningState ?? resource.provisioningState } };
+  return {
+    id: resource.id,
+    name: resource.name,
+    type: SUBNET_TYPE,
+    etag: `W/"${resource.etag}"`,
+    properties: { ...resource.properties, provisioningState: ctx.provisioningState ?? resource.provisioningState },
+  };
 }

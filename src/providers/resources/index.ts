@@ -22,8 +22,10 @@ export function resourcesProvider(services: ResourcesServices): ProviderDeclarat
     namespace: 'Microsoft.Resources',
     registrationPolicy: 'RegistrationFree',
     resourceTypes: [
-      global('tenants', SUBSCRIPTIONS_API_VERSIONS), global('subscriptions', SUBSCRIPTIONS_API_VERSIONS),
-      global('resourceGroups', RESOURCES_API_VERSIONS), global('subscriptions/resourceGroups', RESOURCES_API_VERSIONS),
+      global('tenants', SUBSCRIPTIONS_API_VERSIONS),
+      global('subscriptions', SUBSCRIPTIONS_API_VERSIONS),
+      global('resourceGroups', RESOURCES_API_VERSIONS),
+      global('subscriptions/resourceGroups', RESOURCES_API_VERSIONS),
       global('operationStatuses', RESOURCES_API_VERSIONS),
     ],
     routes: [

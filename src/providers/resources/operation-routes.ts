@@ -23,7 +23,10 @@ function operationResult(ctx: ArmContext<unknown>, operation: OperationRecord): 
     return { status: 202, headers: { location: operationResultUrl(ctx.baseUrl, operation, ctx.apiVersion), 'retry-after': retryAfter(operation) } };
   }
   if (operation.status === 'Succeeded') return { status: 200 };
-  const error = operation.error ?? { code: operation.status === 'Canceled' ? 'OperationCanceled' : 'OperationFailed', message: `The operation ${operation.status.toLowerCase()}.` };
+  const error = operation.error ?? {
+    code: operation.status === 'Canceled' ? 'OperationCanceled' : 'OperationFailed',
+    message: `The operation ${operation.status.toLowerCase()}.`,
+  };
   const kind = DOMAIN_ERROR_CODES[error.code as DomainErrorCode];
   return { status: kind ? statusForKind(kind) : 409, body: { error } };
 }
@@ -31,8 +34,11 @@ function operationResult(ctx: ArmContext<unknown>, operation: OperationRecord): 
 export function operationRoutes(operations: OperationReader): ArmRoute<any>[] {
   return [
     defineRoute({
-      method: 'GET', path: '/subscriptions/{subscriptionId}/providers/Microsoft.Resources/operationStatuses/{operationId}',
-      operationId: 'OperationStatuses_Get', action: 'Microsoft.Resources/subscriptions/operationresults/read', apiVersions: 'any',
+      method: 'GET',
+      path: '/subscriptions/{subscriptionId}/providers/Microsoft.Resources/operationStatuses/{operationId}',
+      operationId: 'OperationStatuses_Get',
+      action: 'Microsoft.Resources/subscriptions/operationresults/read',
+      apiVersions: 'any',
       handler: async (ctx) => {
         const operation = await load(operations, ctx);
         const headers: Record<string, string> = operation.status === 'InProgress' ? { 'retry-after': retryAfter(operation) } : {};
@@ -40,8 +46,11 @@ export function operationRoutes(operations: OperationReader): ArmRoute<any>[] {
       },
     }),
     defineRoute({
-      method: 'GET', path: '/subscriptions/{subscriptionId}/operationresults/{operationId}',
-      operationId: 'OperationResults_Get', action: 'Microsoft.Resources/subscriptions/operationresults/read', apiVersions: 'any',
+      method: 'GET',
+      path: '/subscriptions/{subscriptionId}/operationresults/{operationId}',
+      operationId: 'OperationResults_Get',
+      action: 'Microsoft.Resources/subscriptions/operationresults/read',
+      apiVersions: 'any',
       handler: async (ctx) => operationResult(ctx, await load(operations, ctx)),
     }),
   ];

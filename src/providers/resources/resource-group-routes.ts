@@ -26,13 +26,19 @@ const groupName = (ctx: ArmContext<unknown>) => ctx.params['resourceGroupName']!
 export function resourceGroupRoutes(groups: ResourceGroupService, rulesOf: IdentityRulesOf): ArmRoute<any>[] {
   return [
     defineRoute({
-      method: 'HEAD', path: GROUP, operationId: 'ResourceGroups_CheckExistence', action: `${ACTION}/read`,
+      method: 'HEAD',
+      path: GROUP,
+      operationId: 'ResourceGroups_CheckExistence',
+      action: `${ACTION}/read`,
       apiVersions: RESOURCES_API_VERSIONS,
       // 204 when it exists, 404 when not, never a body.
-      handler: async (ctx) => ({ status: await groups.exists(sub(ctx), groupName(ctx)) ? 204 : 404 }),
+      handler: async (ctx) => ({ status: (await groups.exists(sub(ctx), groupName(ctx))) ? 204 : 404 }),
     }),
     defineRoute<ResourceGroupInput>({
-      method: 'PUT', path: GROUP, operationId: 'ResourceGroups_CreateOrUpdate', action: `${ACTION}/write`,
+      method: 'PUT',
+      path: GROUP,
+      operationId: 'ResourceGroups_CreateOrUpdate',
+      action: `${ACTION}/write`,
       apiVersions: RESOURCES_API_VERSIONS,
       body: bodySchema({ location: 'string', tags: 'tags?', managedBy: 'string?', properties: 'object?' }),
       handler: async (ctx) => {
@@ -41,7 +47,10 @@ export function resourceGroupRoutes(groups: ResourceGroupService, rulesOf: Ident
       },
     }),
     defineRoute({
-      method: 'GET', path: GROUP, operationId: 'ResourceGroups_Get', action: `${ACTION}/read`,
+      method: 'GET',
+      path: GROUP,
+      operationId: 'ResourceGroups_Get',
+      action: `${ACTION}/read`,
       apiVersions: RESOURCES_API_VERSIONS,
       handler: async (ctx) => {
         const group = await groups.get(sub(ctx), groupName(ctx));
@@ -49,7 +58,10 @@ export function resourceGroupRoutes(groups: ResourceGroupService, rulesOf: Ident
       },
     }),
     defineRoute<ResourceGroupPatch>({
-      method: 'PATCH', path: GROUP, operationId: 'ResourceGroups_Update', action: `${ACTION}/write`,
+      method: 'PATCH',
+      path: GROUP,
+      operationId: 'ResourceGroups_Update',
+      action: `${ACTION}/write`,
       apiVersions: RESOURCES_API_VERSIONS,
       body: bodySchema({ name: 'string?', tags: 'tags?', managedBy: 'string?', properties: 'object?' }),
       handler: async (ctx) => {
@@ -58,12 +70,18 @@ export function resourceGroupRoutes(groups: ResourceGroupService, rulesOf: Ident
       },
     }),
     defineRoute({
-      method: 'DELETE', path: GROUP, operationId: 'ResourceGroups_Delete', action: `${ACTION}/delete`,
+      method: 'DELETE',
+      path: GROUP,
+      operationId: 'ResourceGroups_Delete',
+      action: `${ACTION}/delete`,
       apiVersions: RESOURCES_API_VERSIONS,
       handler: async (ctx) => acceptedOperation(ctx, await groups.delete(sub(ctx), groupName(ctx), ctx.conditions)),
     }),
     defineRoute({
-      method: 'GET', path: '/subscriptions/{subscriptionId}/resourcegroups', operationId: 'ResourceGroups_List', action: `${ACTION}/read`,
+      method: 'GET',
+      path: '/subscriptions/{subscriptionId}/resourcegroups',
+      operationId: 'ResourceGroups_List',
+      action: `${ACTION}/read`,
       apiVersions: RESOURCES_API_VERSIONS,
       handler: async (ctx) => {
         const filter = parseListFilter(ctx.query('$filter'), ['tagname', 'tagvalue']);
@@ -72,7 +90,10 @@ export function resourceGroupRoutes(groups: ResourceGroupService, rulesOf: Ident
       },
     }),
     defineRoute({
-      method: 'GET', path: `${GROUP}/resources`, operationId: 'Resources_ListByResourceGroup', action: 'Microsoft.Resources/subscriptions/resourceGroups/resources/read',
+      method: 'GET',
+      path: `${GROUP}/resources`,
+      operationId: 'Resources_ListByResourceGroup',
+      action: 'Microsoft.Resources/subscriptions/resourceGroups/resources/read',
       apiVersions: RESOURCES_API_VERSIONS,
       handler: async (ctx) => {
         const filter = parseListFilter(ctx.query('$filter'), ['tagname', 'tagvalue', 'resourcetype']);

@@ -23,7 +23,11 @@ export function parseResourceFilter(raw: string | undefined): (ListFilter & { na
   for (;;) {
     const m = CLAUSE.exec(rest);
     if (!m) {
-      throw new DomainError('InvalidParameter', `The $filter '${raw.slice(0, 200)}' is not supported. Supported filters: resourceType eq '<namespace>/<type>', name eq '<name>', tagName eq '<name>' [and tagValue eq '<value>'], joined by 'and'.`, { target: '$filter' });
+      throw new DomainError(
+        'InvalidParameter',
+        `The $filter '${raw.slice(0, 200)}' is not supported. Supported filters: resourceType eq '<namespace>/<type>', name eq '<name>', tagName eq '<name>' [and tagValue eq '<value>'], joined by 'and'.`,
+        { target: '$filter' },
+      );
     }
     const value = m[2]!.replace(/''/g, "'");
     const field = m[1]!.toLowerCase();
@@ -41,7 +45,10 @@ export function parseResourceFilter(raw: string | undefined): (ListFilter & { na
 
 export function resourceListRoute(deps: { store: Pick<Store, 'resources'>; identityRulesOf: IdentityRulesOf }): ArmRoute {
   return defineRoute({
-    method: 'GET', path: '/subscriptions/{subscriptionId}/resources', operationId: 'Resources_List', action: 'Microsoft.Resources/subscriptions/resources/read',
+    method: 'GET',
+    path: '/subscriptions/{subscriptionId}/resources',
+    operationId: 'Resources_List',
+    action: 'Microsoft.Resources/subscriptions/resources/read',
     apiVersions: RESOURCES_API_VERSIONS,
     handler: async (ctx) => {
       const filter = parseResourceFilter(ctx.query('$filter'));
@@ -50,7 +57,8 @@ export function resourceListRoute(deps: { store: Pick<Store, 'resources'>; ident
       const page = await readFilteredPage(
         (p) => deps.store.resources.listBySubscription(ctx.subscription!.id, p, filter?.resourceType),
         (r) => r.type.split('/').length === 2 && (name === undefined || r.name.toLowerCase() === name) && matchesTagFilter(r.tags, filter),
-        checkPageSize(readTop(ctx)), decodeSkipToken(ctx.query('$skiptoken')),
+        checkPageSize(readTop(ctx)),
+        decodeSkipToken(ctx.query('$skiptoken')),
       );
       return { status: 200, body: toArmList(ctx, page, (r) => toGenericResourceWire(r, expand, deps.identityRulesOf)) };
     },

@@ -12,18 +12,27 @@ function counted<T>(value: T[]) {
 export function subscriptionRoutes(subscriptions: SubscriptionService): ArmRoute<any>[] {
   return [
     defineRoute({
-      method: 'GET', path: '/subscriptions', operationId: 'Subscriptions_List', action: 'Microsoft.Resources/subscriptions/read',
+      method: 'GET',
+      path: '/subscriptions',
+      operationId: 'Subscriptions_List',
+      action: 'Microsoft.Resources/subscriptions/read',
       apiVersions: SUBSCRIPTIONS_API_VERSIONS,
       handler: async (ctx) => ({ status: 200, body: counted((await subscriptions.listSubscriptions(ctx.caller.tenantId)).map(toSubscriptionWire)) }),
     }),
     defineRoute({
-      method: 'GET', path: '/subscriptions/{subscriptionId}', operationId: 'Subscriptions_Get', action: 'Microsoft.Resources/subscriptions/read',
+      method: 'GET',
+      path: '/subscriptions/{subscriptionId}',
+      operationId: 'Subscriptions_Get',
+      action: 'Microsoft.Resources/subscriptions/read',
       apiVersions: SUBSCRIPTIONS_API_VERSIONS,
       // The pipeline has already loaded and checked the subscription.
       handler: async (ctx) => ({ status: 200, body: toSubscriptionWire(ctx.subscription!) }),
     }),
     defineRoute({
-      method: 'GET', path: '/tenants', operationId: 'Tenants_List', action: 'Microsoft.Resources/tenants/read',
+      method: 'GET',
+      path: '/tenants',
+      operationId: 'Tenants_List',
+      action: 'Microsoft.Resources/tenants/read',
       apiVersions: SUBSCRIPTIONS_API_VERSIONS,
       handler: async (ctx) => ({ status: 200, body: counted((await subscriptions.listTenants(ctx.caller.tenantId)).map(toTenantWire)) }),
     }),

@@ -2,9 +2,7 @@
  * Domain records → Microsoft.Resources wire shapes (src/contract/arm.ts), field for field as the
  * REST specs and the `@azure/arm-resources` mappers read them.
  */
-import type {
-  ArmErrorDetail, GenericResourceWire, OperationStatusWire, ResourceGroupWire, SubscriptionWire, TenantWire,
-} from '../../contract/arm.js';
+import type { ArmErrorDetail, GenericResourceWire, OperationStatusWire, ResourceGroupWire, SubscriptionWire, TenantWire } from '../../contract/arm.js';
 import type { ManagedServiceIdentityWire } from '../../contract/arm.js';
 import type { IdentityRules } from '../../core/identities/identity-plan.js';
 import { renderIdentity } from '../../http/arm/identity-wire.js';

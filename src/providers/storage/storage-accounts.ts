@@ -23,8 +23,10 @@ const SKUS = ['Standard_LRS', 'Standard_GRS', 'Standard_RAGRS', 'Standard_ZRS', 
 
 /** Azure's message for a name outside the rule (`AccountNameInvalid`). */
 export function accountNameProblem(name: string): string | undefined {
-  if (!STORAGE_ACCOUNT_NAME.test(name)) return `${name} is not a valid storage account name. Storage account name must be between 3 and 24 characters in length and use numbers and lower-case letters only.`;
-  if (RESERVED_ACCOUNT_NAMES.has(name)) return `${name} is reserved by Keyless (it is the first path segment of another Keyless endpoint); choose another storage account name.`;
+  if (!STORAGE_ACCOUNT_NAME.test(name))
+    return `${name} is not a valid storage account name. Storage account name must be between 3 and 24 characters in length and use numbers and lower-case letters only.`;
+  if (RESERVED_ACCOUNT_NAMES.has(name))
+    return `${name} is reserved by Keyless (it is the first path segment of another Keyless endpoint); choose another storage account name.`;
   return undefined;
 }
 
@@ -35,7 +37,8 @@ function assertAccountName(name: string): void {
 
 function bool(value: unknown, field: string, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'boolean') throw new DomainError('InvalidRequestContent', `'properties.${field}' must be true or false.`, { target: `properties.${field}` });
+  if (typeof value !== 'boolean')
+    throw new DomainError('InvalidRequestContent', `'properties.${field}' must be true or false.`, { target: `properties.${field}` });
   return value;
 }
 
@@ -51,8 +54,10 @@ export function storageAccountSpec(deps: { dataPlanes?: DataPlaneProviderDeps; c
     kind: 'required',
     prepare(input) {
       const sku = input.sku as { name?: unknown } | null | undefined;
-      if (sku && typeof sku.name === 'string' && !SKUS.includes(sku.name)) throw new DomainError('InvalidParameter', `The sku '${sku.name}' is not valid: use one of ${SKUS.join(', ')}.`, { target: 'sku.name' });
-      if (typeof input.kind === 'string' && !KINDS.includes(input.kind)) throw new DomainError('InvalidParameter', `The kind '${input.kind}' is not valid: use one of ${KINDS.join(', ')}.`, { target: 'kind' });
+      if (sku && typeof sku.name === 'string' && !SKUS.includes(sku.name))
+        throw new DomainError('InvalidParameter', `The sku '${sku.name}' is not valid: use one of ${SKUS.join(', ')}.`, { target: 'sku.name' });
+      if (typeof input.kind === 'string' && !KINDS.includes(input.kind))
+        throw new DomainError('InvalidParameter', `The kind '${input.kind}' is not valid: use one of ${KINDS.join(', ')}.`, { target: 'kind' });
       return input;
     },
     properties: {
@@ -60,7 +65,9 @@ export function storageAccountSpec(deps: { dataPlanes?: DataPlaneProviderDeps; c
       write(properties, { existing, now, location }) {
         const hns = bool(properties['isHnsEnabled'], 'isHnsEnabled', false);
         if (existing && hns !== (existing.properties['isHnsEnabled'] === true) && properties['isHnsEnabled'] !== undefined) {
-          throw new DomainError('InvalidParameter', "'isHnsEnabled' cannot be changed after the storage account is created.", { target: 'properties.isHnsEnabled' });
+          throw new DomainError('InvalidParameter', "'isHnsEnabled' cannot be changed after the storage account is created.", {
+            target: 'properties.isHnsEnabled',
+          });
         }
         return {
           ...properties,
@@ -70,7 +77,10 @@ export function storageAccountSpec(deps: { dataPlanes?: DataPlaneProviderDeps; c
           minimumTlsVersion: typeof properties['minimumTlsVersion'] === 'string' ? properties['minimumTlsVersion'] : 'TLS1_2',
           allowBlobPublicAccess: bool(properties['allowBlobPublicAccess'], 'allowBlobPublicAccess', false),
           accessTier: typeof properties['accessTier'] === 'string' ? properties['accessTier'] : 'Hot',
-          encryption: properties['encryption'] ?? { services: { blob: { enabled: true, keyType: 'Account' }, file: { enabled: true, keyType: 'Account' } }, keySource: 'Microsoft.Storage' },
+          encryption: properties['encryption'] ?? {
+            services: { blob: { enabled: true, keyType: 'Account' }, file: { enabled: true, keyType: 'Account' } },
+            keySource: 'Microsoft.Storage',
+          },
           creationTime: existing?.properties['creationTime'] ?? now,
           keyCreationTime: existing?.properties['keyCreationTime'] ?? { key1: now, key2: now },
           primaryLocation: location,
@@ -81,9 +91,12 @@ export function storageAccountSpec(deps: { dataPlanes?: DataPlaneProviderDeps; c
     hooks: {
       async onCreate(ctx) {
         // Account names are global, as Azure's DNS names: another subscription may hold it.
-        const taken = (await ctx.tx.resources.findByTypeAndName(STORAGE_ACCOUNT_TYPE, ctx.target.name)).filter((r) => r.id.toLowerCase() !== ctx.resource.id.toLowerCase());
+        const taken = (await ctx.tx.resources.findByTypeAndName(STORAGE_ACCOUNT_TYPE, ctx.target.name)).filter(
+          (r) => r.id.toLowerCase() !== ctx.resource.id.toLowerCase(),
+        );
         if (taken.length > 0) throw new DomainError('StorageAccountAlreadyTaken', `The storage account named ${ctx.target.name} is already taken.`);
-        if (deps.dataPlanes) await createStorageAccountKeys({ keys: ctx.tx.storageAccountKeys, sealing: deps.dataPlanes.sealing, clock: deps.clock }).ensure(ctx.target.name);
+        if (deps.dataPlanes)
+          await createStorageAccountKeys({ keys: ctx.tx.storageAccountKeys, sealing: deps.dataPlanes.sealing, clock: deps.clock }).ensure(ctx.target.name);
       },
       async onDelete(ctx) {
         await ctx.tx.blobs.deleteAccount(ctx.resource.name);

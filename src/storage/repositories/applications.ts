@@ -13,8 +13,13 @@ function toApplication(row: ApplicationTable): ApplicationRecord {
 
 function toPrincipal(row: PrincipalTable): ServicePrincipal {
   return {
-    objectId: row.object_id, appId: row.app_id, tenantId: row.tenant_id, displayName: row.display_name,
-    kind: row.kind as ServicePrincipal['kind'], resourceId: row.resource_id, createdAt: row.created_at,
+    objectId: row.object_id,
+    appId: row.app_id,
+    tenantId: row.tenant_id,
+    displayName: row.display_name,
+    kind: row.kind as ServicePrincipal['kind'],
+    resourceId: row.resource_id,
+    createdAt: row.created_at,
   };
 }
 
@@ -34,19 +39,37 @@ export function createApplicationRepository(db: DbSource): ApplicationRepository
       return rows.map(toApplication);
     },
     async insert(a) {
-      await insertOnce(db().insertInto('applications').values({
-        tenant_key: keyOf(a.tenantId), object_key: keyOf(a.objectId), app_key: keyOf(a.appId),
-        tenant_id: a.tenantId, object_id: a.objectId, app_id: a.appId, display_name: a.displayName, created_at: a.createdAt,
-      }), `An application with object id '${a.objectId}' or app id '${a.appId}' already exists.`);
+      await insertOnce(
+        db()
+          .insertInto('applications')
+          .values({
+            tenant_key: keyOf(a.tenantId),
+            object_key: keyOf(a.objectId),
+            app_key: keyOf(a.appId),
+            tenant_id: a.tenantId,
+            object_id: a.objectId,
+            app_id: a.appId,
+            display_name: a.displayName,
+            created_at: a.createdAt,
+          }),
+        `An application with object id '${a.objectId}' or app id '${a.appId}' already exists.`,
+      );
     },
     async update(a) {
-      const result = await db().updateTable('applications').set({ display_name: a.displayName })
-        .where('tenant_key', '=', keyOf(a.tenantId)).where('object_key', '=', keyOf(a.objectId)).executeTakeFirst();
+      const result = await db()
+        .updateTable('applications')
+        .set({ display_name: a.displayName })
+        .where('tenant_key', '=', keyOf(a.tenantId))
+        .where('object_key', '=', keyOf(a.objectId))
+        .executeTakeFirst();
       return countOf(result) > 0;
     },
     async delete(tenantId, objectId) {
-      const result = await db().deleteFrom('applications')
-        .where('tenant_key', '=', keyOf(tenantId)).where('object_key', '=', keyOf(objectId)).executeTakeFirst();
+      const result = await db()
+        .deleteFrom('applications')
+        .where('tenant_key', '=', keyOf(tenantId))
+        .where('object_key', '=', keyOf(objectId))
+        .executeTakeFirst();
       return countOf(result) > 0;
     },
     async listPrincipals(tenantId) {

@@ -12,15 +12,21 @@ export function createMetaRepository(db: DbSource): MetaRepository {
     async putIfAbsent(name, value) {
       // Concurrent callers (several servers starting at once) all insert; exactly one row wins and
       // every caller reads that winner back.
-      await db().insertInto('meta').values({ name_key: keyOf(name), name, value })
-        .onConflict((oc) => oc.column('name_key').doNothing()).execute();
+      await db()
+        .insertInto('meta')
+        .values({ name_key: keyOf(name), name, value })
+        .onConflict((oc) => oc.column('name_key').doNothing())
+        .execute();
       const stored = await get(name);
       if (stored === undefined) throw new Error(`meta value '${name}' vanished right after it was written`);
       return stored;
     },
     async put(name, value) {
-      await db().insertInto('meta').values({ name_key: keyOf(name), name, value })
-        .onConflict((oc) => oc.column('name_key').doUpdateSet({ name, value })).execute();
+      await db()
+        .insertInto('meta')
+        .values({ name_key: keyOf(name), name, value })
+        .onConflict((oc) => oc.column('name_key').doUpdateSet({ name, value }))
+        .execute();
     },
   };
 }

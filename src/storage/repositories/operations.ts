@@ -6,16 +6,28 @@ import { countOf, fromJsonOrNull, insertOnce, keyOf, toJsonOrNull, type DbSource
 
 function toOperation(row: OperationTable): OperationRecord {
   return {
-    id: row.id, subscriptionId: row.subscription_id, resourceId: row.resource_id, action: row.action,
-    status: row.status as OperationRecord['status'], startTime: row.start_time, endTime: row.end_time,
+    id: row.id,
+    subscriptionId: row.subscription_id,
+    resourceId: row.resource_id,
+    action: row.action,
+    status: row.status as OperationRecord['status'],
+    startTime: row.start_time,
+    endTime: row.end_time,
     error: fromJsonOrNull<OperationRecord['error'] & object>(row.error),
   };
 }
 
 function toRow(op: OperationRecord): OperationTable {
   return {
-    id_key: keyOf(op.id), id: op.id, subscription_id: op.subscriptionId, resource_id: op.resourceId,
-    action: op.action, status: op.status, start_time: op.startTime, end_time: op.endTime, error: toJsonOrNull(op.error),
+    id_key: keyOf(op.id),
+    id: op.id,
+    subscription_id: op.subscriptionId,
+    resource_id: op.resourceId,
+    action: op.action,
+    status: op.status,
+    start_time: op.startTime,
+    end_time: op.endTime,
+    error: toJsonOrNull(op.error),
   };
 }
 

@@ -11,8 +11,13 @@ import { countOf, insertOnce, keyOf, type DbSource } from './shared.js';
 
 function toPrincipal(row: PrincipalTable): ServicePrincipal {
   return {
-    objectId: row.object_id, appId: row.app_id, tenantId: row.tenant_id, displayName: row.display_name,
-    kind: row.kind as ServicePrincipal['kind'], resourceId: row.resource_id, createdAt: row.created_at,
+    objectId: row.object_id,
+    appId: row.app_id,
+    tenantId: row.tenant_id,
+    displayName: row.display_name,
+    kind: row.kind as ServicePrincipal['kind'],
+    resourceId: row.resource_id,
+    createdAt: row.created_at,
   };
 }
 
@@ -31,7 +36,10 @@ export function createPrincipalRepository(db: DbSource): PrincipalRepository {
     if (names.length === 0) return;
     await db().deleteFrom('role_assignments').where('principal_key', 'in', objectKeys).execute();
     const at = new Date().toISOString();
-    await db().insertInto('rbac_changes').values(names.map((n) => ({ kind: 'assignment', name: n.name, at }))).execute();
+    await db()
+      .insertInto('rbac_changes')
+      .values(names.map((n) => ({ kind: 'assignment', name: n.name, at })))
+      .execute();
   };
   return {
     async getByObjectId(tenantId, objectId) {
@@ -47,28 +55,38 @@ export function createPrincipalRepository(db: DbSource): PrincipalRepository {
       return row && toPrincipal(row);
     },
     async insert(p) {
-      await insertOnce(db().insertInto('principals').values({
-        tenant_key: keyOf(p.tenantId), object_key: keyOf(p.objectId), app_key: keyOf(p.appId),
-        resource_key: p.resourceId === null ? null : resourceKey(p.resourceId),
-        tenant_id: p.tenantId, object_id: p.objectId, app_id: p.appId, display_name: p.displayName,
-        kind: p.kind, resource_id: p.resourceId, created_at: p.createdAt,
-      }), `A service principal with object id '${p.objectId}', app id '${p.appId}'`
-        + (p.resourceId === null ? '' : ` or resource id '${p.resourceId}'`) + ' already exists.');
+      await insertOnce(
+        db()
+          .insertInto('principals')
+          .values({
+            tenant_key: keyOf(p.tenantId),
+            object_key: keyOf(p.objectId),
+            app_key: keyOf(p.appId),
+            resource_key: p.resourceId === null ? null : resourceKey(p.resourceId),
+            tenant_id: p.tenantId,
+            object_id: p.objectId,
+            app_id: p.appId,
+            display_name: p.displayName,
+            kind: p.kind,
+            resource_id: p.resourceId,
+            created_at: p.createdAt,
+          }),
+        `A service principal with object id '${p.objectId}', app id '${p.appId}'` +
+          (p.resourceId === null ? '' : ` or resource id '${p.resourceId}'`) +
+          ' already exists.',
+      );
     },
     async delete(tenantId, objectId) {
       await deleteAssignmentsOf([keyOf(objectId)]);
-      const result = await db().deleteFrom('principals')
-        .where('tenant_key', '=', keyOf(tenantId)).where('object_key', '=', keyOf(objectId)).executeTakeFirst();
+      const result = await db().deleteFrom('principals').where('tenant_key', '=', keyOf(tenantId)).where('object_key', '=', keyOf(objectId)).executeTakeFirst();
       return countOf(result) > 0;
     },
     async deleteByResourceScope(resourceId) {
       const key = resourceKey(resourceId);
       // Keys below `key` start with `key/`; '0' is the character after '/', so the range is exact
       // (keys compare byte-wise on both engines, see migrations.ts).
-      const inScope = (eb: ExpressionBuilder<Schema, 'principals'>) => eb.or([
-        eb('resource_key', '=', key),
-        eb.and([eb('resource_key', '>', `${key}/`), eb('resource_key', '<', `${key}0`)]),
-      ]);
+      const inScope = (eb: ExpressionBuilder<Schema, 'principals'>) =>
+        eb.or([eb('resource_key', '=', key), eb.and([eb('resource_key', '>', `${key}/`), eb('resource_key', '<', `${key}0`)])]);
       const doomed = await db().selectFrom('principals').select('object_key').where(inScope).execute();
       await deleteAssignmentsOf(doomed.map((p) => p.object_key));
       const result = await db().deleteFrom('principals').where(inScope).executeTakeFirst();

@@ -8,12 +8,14 @@ export function createRbacChangeRepository(db: DbSource): RbacChangeRepository {
       await db().insertInto('rbac_changes').values({ kind, name, at: new Date().toISOString() }).execute();
     },
     async since(after, limit) {
-      const rows = await db().selectFrom('rbac_changes').select(['seq', 'kind', 'name'])
-        .where('seq', '>', after).orderBy('seq').limit(limit).execute();
+      const rows = await db().selectFrom('rbac_changes').select(['seq', 'kind', 'name']).where('seq', '>', after).orderBy('seq').limit(limit).execute();
       return rows.map((r) => ({ seq: Number(r.seq), kind: r.kind as RbacChange['kind'], name: r.name }));
     },
     async latest() {
-      const row = await db().selectFrom('rbac_changes').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+      const row = await db()
+        .selectFrom('rbac_changes')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .executeTakeFirst();
       return Number(row?.seq ?? 0);
     },
     async prune(before) {

@@ -10,17 +10,33 @@ import { countOf, decodeCursor, insertOnce, keyOf, pageSize, toPage, type DbSour
 
 function toAssignment(row: RoleAssignmentTable): RoleAssignment {
   return {
-    name: row.name, scope: row.scope, roleDefinitionName: row.role_key, principalId: row.principal_key,
-    principalType: row.principal_type as PrincipalType, description: row.description,
-    createdOn: row.created_on, updatedOn: row.updated_on, createdBy: row.created_by, updatedBy: row.updated_by,
+    name: row.name,
+    scope: row.scope,
+    roleDefinitionName: row.role_key,
+    principalId: row.principal_key,
+    principalType: row.principal_type as PrincipalType,
+    description: row.description,
+    createdOn: row.created_on,
+    updatedOn: row.updated_on,
+    createdBy: row.created_by,
+    updatedBy: row.updated_by,
   };
 }
 
 function toRow(a: RoleAssignment): RoleAssignmentTable {
   return {
-    name_key: keyOf(a.name), name: a.name, scope: a.scope, scope_key: resourceKey(a.scope), role_key: keyOf(a.roleDefinitionName),
-    principal_key: keyOf(a.principalId), principal_type: a.principalType, description: a.description,
-    created_on: a.createdOn, updated_on: a.updatedOn, created_by: a.createdBy, updated_by: a.updatedBy,
+    name_key: keyOf(a.name),
+    name: a.name,
+    scope: a.scope,
+    scope_key: resourceKey(a.scope),
+    role_key: keyOf(a.roleDefinitionName),
+    principal_key: keyOf(a.principalId),
+    principal_type: a.principalType,
+    description: a.description,
+    created_on: a.createdOn,
+    updated_on: a.updatedOn,
+    created_by: a.createdBy,
+    updated_by: a.updatedBy,
   };
 }
 
@@ -32,8 +48,11 @@ export function createRoleAssignmentRepository(db: DbSource): RoleAssignmentRepo
       return row && toAssignment(row);
     },
     async find(principalId, roleDefinitionName, scope) {
-      const row = await select().where('principal_key', '=', keyOf(principalId)).where('role_key', '=', keyOf(roleDefinitionName))
-        .where('scope_key', '=', resourceKey(scope)).executeTakeFirst();
+      const row = await select()
+        .where('principal_key', '=', keyOf(principalId))
+        .where('role_key', '=', keyOf(roleDefinitionName))
+        .where('scope_key', '=', resourceKey(scope))
+        .executeTakeFirst();
       return row && toAssignment(row);
     },
     async list(query, page) {
@@ -44,25 +63,38 @@ export function createRoleAssignmentRepository(db: DbSource): RoleAssignmentRepo
       const below = query.belowScopeKey;
       if (query.atScopeKeys !== undefined && at === undefined && below === undefined) return { items: [] };
       if (at !== undefined || below !== undefined) {
-        q = q.where((eb) => eb.or([
-          ...(at === undefined ? [] : [eb('scope_key', 'in', at)]),
-          ...(below === undefined ? [] : [below === '/'
-            ? eb('scope_key', '>', '/')
-            : eb.and([eb('scope_key', '>', `${below}/`), eb('scope_key', '<', `${below}0`)])]),
-        ]));
+        q = q.where((eb) =>
+          eb.or([
+            ...(at === undefined ? [] : [eb('scope_key', 'in', at)]),
+            ...(below === undefined
+              ? []
+              : [below === '/' ? eb('scope_key', '>', '/') : eb.and([eb('scope_key', '>', `${below}/`), eb('scope_key', '<', `${below}0`)])]),
+          ]),
+        );
       }
       if (page.after !== undefined) q = q.where('name_key', '>', decodeCursor(page.after));
-      const rows = await q.orderBy('name_key').limit(limit + 1).execute();
+      const rows = await q
+        .orderBy('name_key')
+        .limit(limit + 1)
+        .execute();
       return toPage(rows, limit, (r) => r.name_key, toAssignment);
     },
     async countByRole(roleDefinitionName) {
-      const row = await db().selectFrom('role_assignments').select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .where('role_key', '=', keyOf(roleDefinitionName)).executeTakeFirst();
+      const row = await db()
+        .selectFrom('role_assignments')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('role_key', '=', keyOf(roleDefinitionName))
+        .executeTakeFirst();
       return Number(row?.n ?? 0);
     },
     async scanIndexEntries(afterName, limit) {
-      const rows = await db().selectFrom('role_assignments').select(['name_key', 'scope', 'role_key', 'principal_key'])
-        .where('name_key', '>', keyOf(afterName)).orderBy('name_key').limit(Math.max(1, Math.min(limit, 50_000))).execute();
+      const rows = await db()
+        .selectFrom('role_assignments')
+        .select(['name_key', 'scope', 'role_key', 'principal_key'])
+        .where('name_key', '>', keyOf(afterName))
+        .orderBy('name_key')
+        .limit(Math.max(1, Math.min(limit, 50_000)))
+        .execute();
       return rows.map((r) => ({ name: r.name_key, scope: r.scope, roleDefinitionName: r.role_key, principalId: r.principal_key }));
     },
     async insert(a) {

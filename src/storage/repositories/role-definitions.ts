@@ -6,17 +6,32 @@ import { countOf, fromJson, insertOnce, keyOf, toJson, type DbSource } from './s
 
 function toDefinition(row: RoleDefinitionTable): RoleDefinition {
   return {
-    name: row.name, roleName: row.role_name, description: row.description, roleType: 'CustomRole',
-    permissions: fromJson<Permission[]>(row.permissions), assignableScopes: fromJson<string[]>(row.assignable_scopes),
-    createdOn: row.created_on, updatedOn: row.updated_on, createdBy: row.created_by, updatedBy: row.updated_by,
+    name: row.name,
+    roleName: row.role_name,
+    description: row.description,
+    roleType: 'CustomRole',
+    permissions: fromJson<Permission[]>(row.permissions),
+    assignableScopes: fromJson<string[]>(row.assignable_scopes),
+    createdOn: row.created_on,
+    updatedOn: row.updated_on,
+    createdBy: row.created_by,
+    updatedBy: row.updated_by,
   };
 }
 
 function toRow(d: RoleDefinition): RoleDefinitionTable {
   return {
-    name_key: keyOf(d.name), name: d.name, role_name_key: keyOf(d.roleName), role_name: d.roleName, description: d.description,
-    permissions: toJson(d.permissions), assignable_scopes: toJson(d.assignableScopes),
-    created_on: d.createdOn, updated_on: d.updatedOn, created_by: d.createdBy, updated_by: d.updatedBy,
+    name_key: keyOf(d.name),
+    name: d.name,
+    role_name_key: keyOf(d.roleName),
+    role_name: d.roleName,
+    description: d.description,
+    permissions: toJson(d.permissions),
+    assignable_scopes: toJson(d.assignableScopes),
+    created_on: d.createdOn,
+    updated_on: d.updatedOn,
+    created_by: d.createdBy,
+    updated_by: d.updatedBy,
   };
 }
 

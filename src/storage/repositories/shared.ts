@@ -30,10 +30,7 @@ export function isUniqueViolation(error: unknown): boolean {
  * a PostgreSQL transaction usable after a duplicate, exactly like SQLite's; a skipped row becomes a
  * `Conflict` the core can turn into Azure's 409.
  */
-export async function insertOnce<DB, TB extends keyof DB & string>(
-  query: InsertQueryBuilder<DB, TB, InsertResult>,
-  conflictMessage: string,
-): Promise<void> {
+export async function insertOnce<DB, TB extends keyof DB & string>(query: InsertQueryBuilder<DB, TB, InsertResult>, conflictMessage: string): Promise<void> {
   let result: InsertResult;
   try {
     result = await query.onConflict((oc) => oc.doNothing()).executeTakeFirstOrThrow();
@@ -66,7 +63,7 @@ export function fromJson<T>(text: string): T {
 
 /** A nullable JSON column's value. */
 export function fromJsonOrNull<T>(text: string | null): T | null {
-  return text === null ? null : JSON.parse(text) as T;
+  return text === null ? null : (JSON.parse(text) as T);
 }
 
 const CURSOR_PREFIX = 'k1:';

@@ -6,8 +6,12 @@ import { countOf, insertOnce, type DbSource } from './shared.js';
 
 function toKey(row: SigningKeyTable): SigningKeyRecord {
   return {
-    kid: row.kid, privateKeyPem: row.private_key_pem, certificateDer: row.certificate_der,
-    createdAt: row.created_at, activatesAt: row.activates_at, expiresAt: row.expires_at,
+    kid: row.kid,
+    privateKeyPem: row.private_key_pem,
+    certificateDer: row.certificate_der,
+    createdAt: row.created_at,
+    activatesAt: row.activates_at,
+    expiresAt: row.expires_at,
   };
 }
 
@@ -18,10 +22,17 @@ export function createSigningKeyRepository(db: DbSource): SigningKeyRepository {
       return rows.map(toKey);
     },
     async insert(key) {
-      await insertOnce(db().insertInto('signing_keys').values({
-        kid: key.kid, private_key_pem: key.privateKeyPem, certificate_der: key.certificateDer,
-        created_at: key.createdAt, activates_at: key.activatesAt, expires_at: key.expiresAt,
-      }), `A signing key with kid '${key.kid}' already exists.`);
+      await insertOnce(
+        db().insertInto('signing_keys').values({
+          kid: key.kid,
+          private_key_pem: key.privateKeyPem,
+          certificate_der: key.certificateDer,
+          created_at: key.createdAt,
+          activates_at: key.activatesAt,
+          expires_at: key.expiresAt,
+        }),
+        `A signing key with kid '${key.kid}' already exists.`,
+      );
     },
     async deleteExpired(before) {
       // ISO-8601 UTC times of one format order as strings (byte-wise on both engines).

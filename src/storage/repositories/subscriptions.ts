@@ -6,8 +6,11 @@ import { insertOnce, keyOf, type DbSource } from './shared.js';
 
 function toSubscription(row: SubscriptionTable): Subscription {
   return {
-    id: row.id, tenantId: row.tenant_id, displayName: row.display_name,
-    state: row.state as Subscription['state'], createdAt: row.created_at,
+    id: row.id,
+    tenantId: row.tenant_id,
+    displayName: row.display_name,
+    state: row.state as Subscription['state'],
+    createdAt: row.created_at,
   };
 }
 
@@ -24,11 +27,20 @@ export function createSubscriptionRepository(db: DbSource): SubscriptionReposito
       return rows.map(toSubscription);
     },
     async insert(subscription) {
-      await insertOnce(db().insertInto('subscriptions').values({
-        id_key: keyOf(subscription.id), id: subscription.id,
-        tenant_key: keyOf(subscription.tenantId), tenant_id: subscription.tenantId,
-        display_name: subscription.displayName, state: subscription.state, created_at: subscription.createdAt,
-      }), `A subscription with id '${subscription.id}' already exists.`);
+      await insertOnce(
+        db()
+          .insertInto('subscriptions')
+          .values({
+            id_key: keyOf(subscription.id),
+            id: subscription.id,
+            tenant_key: keyOf(subscription.tenantId),
+            tenant_id: subscription.tenantId,
+            display_name: subscription.displayName,
+            state: subscription.state,
+            created_at: subscription.createdAt,
+          }),
+        `A subscription with id '${subscription.id}' already exists.`,
+      );
     },
   };
 }

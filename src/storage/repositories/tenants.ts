@@ -19,10 +19,18 @@ export function createTenantRepository(db: DbSource): TenantRepository {
       return rows.map(toTenant);
     },
     async insert(tenant) {
-      await insertOnce(db().insertInto('tenants').values({
-        id_key: keyOf(tenant.id), id: tenant.id, display_name: tenant.displayName,
-        default_domain: tenant.defaultDomain, created_at: tenant.createdAt,
-      }), `A tenant with id '${tenant.id}' already exists.`);
+      await insertOnce(
+        db()
+          .insertInto('tenants')
+          .values({
+            id_key: keyOf(tenant.id),
+            id: tenant.id,
+            display_name: tenant.displayName,
+            default_domain: tenant.defaultDomain,
+            created_at: tenant.createdAt,
+          }),
+        `A tenant with id '${tenant.id}' already exists.`,
+      );
     },
   };
 }

@@ -27,9 +27,14 @@ export interface ClientResult {
 async function run(step: ClientStep): Promise<ClientResult> {
   const scope = `${step.resource}/.default`;
   if (step.client === 'msal') {
-    const idParams = step.kind === 'system' ? undefined
-      : step.kind === 'clientId' ? { userAssignedClientId: step.value! }
-        : step.kind === 'objectId' ? { userAssignedObjectId: step.value! } : { userAssignedResourceId: step.value! };
+    const idParams =
+      step.kind === 'system'
+        ? undefined
+        : step.kind === 'clientId'
+          ? { userAssignedClientId: step.value! }
+          : step.kind === 'objectId'
+            ? { userAssignedObjectId: step.value! }
+            : { userAssignedResourceId: step.value! };
     const app = new ManagedIdentityApplication(idParams ? { managedIdentityIdParams: idParams } : {});
     const result = await app.acquireToken({ resource: step.resource });
     return { ok: true, token: result.accessToken, expiresOnMs: result.expiresOn?.getTime(), source: app.getManagedIdentitySource() };
@@ -40,7 +45,8 @@ async function run(step: ClientStep): Promise<ClientResult> {
     const token = await credential.getToken(scope);
     return { ok: true, token: token.token, expiresOnMs: token.expiresOnTimestamp };
   }
-  const dacOptions = step.kind === 'clientId' ? { managedIdentityClientId: step.value! } : step.kind === 'resourceId' ? { managedIdentityResourceId: step.value! } : {};
+  const dacOptions =
+    step.kind === 'clientId' ? { managedIdentityClientId: step.value! } : step.kind === 'resourceId' ? { managedIdentityResourceId: step.value! } : {};
   const token = await new DefaultAzureCredential(dacOptions).getToken(scope);
   return { ok: true, token: token.token, expiresOnMs: token.expiresOnTimestamp };
 }
@@ -48,6 +54,10 @@ async function run(step: ClientStep): Promise<ClientResult> {
 const steps = JSON.parse(process.argv[2] ?? '[]') as ClientStep[];
 const results: ClientResult[] = [];
 for (const step of steps) {
-  try { results.push(await run(step)); } catch (error) { results.push({ ok: false, error: (error as Error).message }); }
+  try {
+    results.push(await run(step));
+  } catch (error) {
+    results.push({ ok: false, error: (error as Error).message });
+  }
 }
 process.stdout.write(`${JSON.stringify(results)}\n`);

@@ -21,7 +21,12 @@ import { checkPageSize, readFilteredPage } from '../list-query.js';
 import { checkTags } from '../names.js';
 import { createOperationService } from '../operation-service.js';
 import {
-  assertSameLocation, listResourcesOfType, loadResourceGroup, normalizeResourceLocation, resourceNotFound, type ResourceListQuery,
+  assertSameLocation,
+  listResourcesOfType,
+  loadResourceGroup,
+  normalizeResourceLocation,
+  resourceNotFound,
+  type ResourceListQuery,
 } from '../../identities/tracked-resource.js';
 import { isJsonObject, mergePatch, withoutPaths, type JsonObject } from './json-paths.js';
 import { leafTypeOf, resourceTypeOf, specChain, type ListScope, type ResourceTarget, type TrackedInput, type TrackedTypeSpec } from './spec.js';
@@ -82,16 +87,21 @@ export function createTrackedResourceService(spec: TrackedTypeSpec, deps: Tracke
   const notify = () => deps.onIdentitiesChanged?.();
 
   /** The id of the parent chain's last resource (which must exist), or undefined for a top-level type. */
-  async function locateParent(tx: Pick<Repositories, 'resources'>, group: ResourceGroup, target: { subscriptionId: string; parents?: readonly string[] }): Promise<string | undefined> {
+  async function locateParent(
+    tx: Pick<Repositories, 'resources'>,
+    group: ResourceGroup,
+    target: { subscriptionId: string; parents?: readonly string[] },
+  ): Promise<string | undefined> {
     const parents = target.parents ?? [];
     if (parents.length !== chain.length - 1) throw new Error(`${resourceType}: expected ${chain.length - 1} parent names, got ${parents.length}`);
     let id: string | undefined;
     for (const [i, parentSpec] of chain.slice(0, -1).entries()) {
       const name = parents[i]!;
       parentSpec.assertName(name);
-      id = id === undefined
-        ? providerResourceId(target.subscriptionId, group.name, parentSpec.namespace, parentSpec.type, name)
-        : `${id}/${leafTypeOf(parentSpec)}/${name}`;
+      id =
+        id === undefined
+          ? providerResourceId(target.subscriptionId, group.name, parentSpec.namespace, parentSpec.type, name)
+          : `${id}/${leafTypeOf(parentSpec)}/${name}`;
       const parent = await tx.resources.get(id);
       if (!parent || !sameType(parent, resourceTypeOf(parentSpec))) throw resourceNotFound(resourceTypeOf(parentSpec), name, group.name);
     }
@@ -102,9 +112,10 @@ export function createTrackedResourceService(spec: TrackedTypeSpec, deps: Tracke
     const group = await loadResourceGroup(tx, target.subscriptionId, target.resourceGroup);
     const parentId = await locateParent(tx, group, target);
     spec.assertName(target.name);
-    const id = parentId === undefined
-      ? providerResourceId(target.subscriptionId, group.name, spec.namespace, spec.type, target.name)
-      : `${parentId}/${leafTypeOf(spec)}/${target.name}`;
+    const id =
+      parentId === undefined
+        ? providerResourceId(target.subscriptionId, group.name, spec.namespace, spec.type, target.name)
+        : `${parentId}/${leafTypeOf(spec)}/${target.name}`;
     const existing = await tx.resources.get(id);
     return { group, id, existing: existing && sameType(existing, resourceType) ? existing : undefined };
   }
@@ -146,7 +157,7 @@ export function createTrackedResourceService(spec: TrackedTypeSpec, deps: Tracke
     }
     const sent = withoutPaths(input.properties ?? {}, hidden);
     const { existing } = located;
-    const merged = mode === 'merge' ? mergePatch(withoutPaths(existing!.properties, declared?.writeOnly ?? []), sent) as JsonObject : sent;
+    const merged = mode === 'merge' ? (mergePatch(withoutPaths(existing!.properties, declared?.writeOnly ?? []), sent) as JsonObject) : sent;
     const writeMode = mode === 'merge' ? 'patch' : existing ? 'replace' : 'create';
     const written = declared?.write ? declared.write(merged, { existing, target, location, mode: writeMode, ids, now: now() }) : merged;
     // Secrets are never stored, whatever the writer returned.
@@ -161,7 +172,7 @@ export function createTrackedResourceService(spec: TrackedTypeSpec, deps: Tracke
   async function save(tx: Repositories, resource: ResourceRecord, previous: ResourceRecord | undefined): Promise<void> {
     const lost = () => new ConcurrentWriteError(resource.id, spec.label, resource.name);
     if (previous) {
-      if (!await tx.resources.update(resource, previous.etag)) throw lost();
+      if (!(await tx.resources.update(resource, previous.etag))) throw lost();
       return;
     }
     try {
@@ -172,7 +183,13 @@ export function createTrackedResourceService(spec: TrackedTypeSpec, deps: Tracke
     }
   }
 
-  async function writeInTx(tx: Repositories, target: ResourceTarget, input: TrackedInput, mode: 'replace' | 'merge', options: WriteOptions = {}): Promise<TrackedWrite> {
+  async function writeInTx(
+    tx: Repositories,
+    target: ResourceTarget,
+    input: TrackedInput,
+    mode: 'replace' | 'merge',
+    options: WriteOptions = {},
+  ): Promise<TrackedWrite> {
     const located = await locate(tx, target);
     const { group, id, existing } = located;
     if (mode === 'merge' && !existing) throw resourceNotFound(resourceType, target.name, group.name);
@@ -186,22 +203,43 @@ export function createTrackedResourceService(spec: TrackedTypeSpec, deps: Tracke
     const write = { action: `${resourceType}/write`, scope: host.id };
     const identity = spec.identity
       ? await identities.apply(tx, {
-        rules: spec.identity.rules, host, current: existing?.identity ?? null, caller: options.caller, write,
-        request: input.identity as ManagedServiceIdentityRequest | null | undefined, mode,
-      })
+          rules: spec.identity.rules,
+          host,
+          current: existing?.identity ?? null,
+          caller: options.caller,
+          write,
+          request: input.identity as ManagedServiceIdentityRequest | null | undefined,
+          mode,
+        })
       : null;
     if (spec.identity?.references?.length) {
       await identities.checkReferences(tx, {
-        references: spec.identity.references, host, properties, previous: existing?.properties, identity, caller: options.caller, write,
+        references: spec.identity.references,
+        host,
+        properties,
+        previous: existing?.properties,
+        identity,
+        caller: options.caller,
+        write,
       });
     }
     const at = now();
     let resource: ResourceRecord = {
-      id: host.id, subscriptionId: target.subscriptionId, resourceGroup: existing?.resourceGroup ?? group.name, type: resourceType,
-      name: host.name, location, tags, properties, identity,
+      id: host.id,
+      subscriptionId: target.subscriptionId,
+      resourceGroup: existing?.resourceGroup ?? group.name,
+      type: resourceType,
+      name: host.name,
+      location,
+      tags,
+      properties,
+      identity,
       kind: writeEnvelopeField('kind', input, existing, mode) as string | null,
       sku: writeEnvelopeField('sku', input, existing, mode) as Record<string, unknown> | null,
-      provisioningState: 'Succeeded', etag: ids.newGuid(), createdAt: existing?.createdAt ?? at, updatedAt: at,
+      provisioningState: 'Succeeded',
+      etag: ids.newGuid(),
+      createdAt: existing?.createdAt ?? at,
+      updatedAt: at,
     };
     const hook = existing ? spec.hooks?.onUpdate : spec.hooks?.onCreate;
     if (hook) resource = (await hook({ tx, resource, previous: existing, input, caller: options.caller, target, ids, clock })) ?? resource;
@@ -248,7 +286,9 @@ export function createTrackedResourceService(spec: TrackedTypeSpec, deps: Tracke
       const prefix = `${(await locateParent(store, group, scope))!.toLowerCase()}/`;
       return readFilteredPage(
         (page) => store.resources.listByGroup(scope.subscriptionId, group.name, page, resourceType),
-        (r) => r.id.toLowerCase().startsWith(prefix), checkPageSize(query.top), query.after,
+        (r) => r.id.toLowerCase().startsWith(prefix),
+        checkPageSize(query.top),
+        query.after,
       );
     },
     writeInTx,

@@ -28,7 +28,10 @@ export class ConcurrentWriteError extends DomainError {
  * with a {@link ConcurrentWriteError} on `resourceId`. `afterCommit` runs once the write is committed.
  */
 export async function runResourceWrite<T>(
-  store: Store, resourceId: string, work: (tx: Repositories) => Promise<T>, afterCommit?: (result: T) => void,
+  store: Store,
+  resourceId: string,
+  work: (tx: Repositories) => Promise<T>,
+  afterCommit?: (result: T) => void,
 ): Promise<T> {
   const key = resourceKey(resourceId);
   for (let attempt = 1; ; attempt++) {

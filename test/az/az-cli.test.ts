@@ -114,9 +114,9 @@ describe('the real az against keyless serve', { skip, timeout: 600_000 }, () => 
     assert.equal(group.properties.provisioningState, 'Succeeded');
     groupId = group.id;
     const identity = ok(await admin.sh('az identity create --name myIdentity --resource-group myResourceGroup'), 'identity create').json;
-    // The document's output, keys and values (clientSecretUrl names the identity's credentials URL, as Azure's).
-    for (const key of ['clientId', 'clientSecretUrl', 'id', 'location', 'name', 'principalId', 'resourceGroup', 'tags', 'tenantId', 'type'])
-      assert.ok(key in identity, key);
+    // The document's output, keys and values. Keyless sends `clientSecretUrl` too, but az 2.45's identity
+    // model for the api-version it sends has no such field, so az drops it from what it prints.
+    for (const key of ['clientId', 'id', 'location', 'name', 'principalId', 'resourceGroup', 'tags', 'tenantId', 'type']) assert.ok(key in identity, key);
     assert.equal(identity.type, 'Microsoft.ManagedIdentity/userAssignedIdentities');
     assert.equal(identity.location, 'westus2');
     assert.equal(identity.resourceGroup, 'myResourceGroup');

@@ -269,7 +269,9 @@ describe('three servers behind HAProxy on one PostgreSQL database', { skip }, ()
     );
     assert.ok(outcomes.length > 100, 'the load ran');
     assert.ok(after.length > 50, 'requests kept flowing after the kill');
-    for (const f of failed) assert.ok(f.start <= killedAt + 20, `a request started ${f.start - killedAt} ms after the kill failed: ${f.kind}: ${f.detail}`);
+    // A request sent on a pooled connection to the killed server in the instant before the kernel reports the close
+    // is in flight too: allow 250 ms (HAProxy redispatches new connections, not requests already written).
+    for (const f of failed) assert.ok(f.start <= killedAt + 250, `a request started ${f.start - killedAt} ms after the kill failed: ${f.kind}: ${f.detail}`);
     assert.ok(failed.length <= inFlight, `${failed.length} failures, ${inFlight} in flight`);
   });
 });

@@ -33,6 +33,11 @@ export interface ServerConfig {
   managedIdentityTokenLifetimeSeconds: number;
   /** How long one signing key is current before the next takes over, seconds. */
   keyRotationSeconds: number;
+  /**
+   * How often a server re-reads the signing keys, seconds: how soon it signs with a key promoted by
+   * `keyless keys rotate` on another machine. Reading three rows is cheap; the default is a minute.
+   */
+  keyRefreshSeconds: number;
   /** Worker threads that sign tokens; signing is the CPU-bound part of issuing. */
   signingThreads: number;
   /**
@@ -141,6 +146,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     fallback: () => 86399,
   },
   keyRotationSeconds: { key: 'keyRotationSeconds', env: 'KEYLESS_KEY_ROTATION', parse: int('key rotation', 3600, 365 * 86400), fallback: () => 14 * 86400 },
+  keyRefreshSeconds: { key: 'keyRefreshSeconds', env: 'KEYLESS_KEY_REFRESH', parse: int('key refresh', 1, 3600), fallback: () => 60 },
   signingThreads: {
     key: 'signingThreads',
     env: 'KEYLESS_SIGNING_THREADS',

@@ -88,6 +88,8 @@ export interface ResourceRepository {
 export interface SigningKeyRepository {
   list(): Promise<SigningKeyRecord[]>;
   insert(key: SigningKeyRecord): Promise<void>;
+  /** Moves a key's activation time (an operator's rotation promotes the next key); false when no such key. */
+  setActivation(kid: string, activatesAt: string): Promise<boolean>;
   /** Removes keys whose `expiresAt` is before `before`. */
   deleteExpired(before: string): Promise<number>;
 }

@@ -8,8 +8,8 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { isoTime } from '../core/clock.js';
-import { isDomainError } from '../core/errors.js';
-import { planKeyRotation, type KeyWindow, type RotationPlan, type RotationPolicy } from '../core/keys/rotation.js';
+import { DomainError, isDomainError } from '../core/errors.js';
+import { planForcedRotation, planKeyRotation, type KeyWindow, type RotationPlan, type RotationPolicy } from '../core/keys/rotation.js';
 import type { SigningKeyRecord } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import { generateSigningKey } from './signing-keys.js';
@@ -185,4 +185,35 @@ function loadKey(record: SigningKeyRecord): LoadedKey {
     publicKey,
     jwk: { kty: 'RSA', use: 'sig', kid: record.kid, x5t: record.kid, n: String(jwk.n), e: String(jwk.e), x5c: [record.certificateDer] },
   };
+}
+
+/** What {@link rotateSigningKeys} did, by kid. */
+export interface RotationReport {
+  /** The key that signs from now on (it was published as next). */
+  current: string;
+  /** The key that stopped signing; still published until its tokens have expired. */
+  retired?: string;
+  /** The new next key, published now, signing one period later. */
+  next: string;
+}
+
+/**
+ * An operator's rotation (`keyless keys rotate`): the published next key starts signing now and a new
+ * next key is stored, in one transaction (src/core/keys/rotation.ts, planForcedRotation). Running
+ * servers take the change on their next key refresh (`KEYLESS_KEY_REFRESH`); until then they keep
+ * signing with the retired key, which every server still publishes, so no token fails to verify.
+ */
+export async function rotateSigningKeys(deps: Pick<KeyRingDeps, 'store' | 'clock' | 'policy' | 'generate' | 'sealing'>): Promise<RotationReport> {
+  const generate = deps.generate ?? ((w) => generateSigningKey(w));
+  return deps.store.transaction(async (tx) => {
+    const now = deps.clock.now();
+    const forced = planForcedRotation(await tx.signingKeys.list(), now, deps.policy);
+    if (!forced) throw new DomainError('Conflict', 'There is no published next key to promote: start a Keyless server on this database first.');
+    const key = await generate({ ...forced.create, now });
+    const claimed = await tx.meta.putIfAbsent(SLOT_CLAIM_PREFIX + isoTime(forced.create.activatesAt), key.kid);
+    if (claimed !== key.kid) throw new DomainError('Conflict', 'Another rotation of the signing keys is under way; try again.');
+    await tx.signingKeys.setActivation(forced.promote.kid, isoTime(forced.promote.activatesAt));
+    await tx.signingKeys.insert(deps.sealing ? { ...key, privateKeyPem: deps.sealing.seal(key.privateKeyPem) } : key);
+    return { current: forced.promote.kid, ...(forced.retiring ? { retired: forced.retiring } : {}), next: key.kid };
+  });
 }

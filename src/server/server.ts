@@ -96,6 +96,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         periodSeconds: config.keyRotationSeconds,
         maxTokenLifetimeSeconds: Math.max(config.appTokenLifetimeSeconds, config.managedIdentityTokenLifetimeSeconds),
       },
+      refreshIntervalMs: config.keyRefreshSeconds * 1000,
       onError: (error) => log.error({ err: error }, 'signing key refresh failed'),
     });
     await keyRing.start();
@@ -155,7 +156,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       secrets: clientSecretHasher,
       clientAuthenticators: [...DEFAULT_CLIENT_AUTHENTICATORS, clientAssertions],
     });
-    const verifier = createAccessTokenVerifier({ keys: keyRing, issuers: tokens.issuers, clock });
+    // An unknown kid re-reads the keys at most every 5 s: a key promoted by `keyless keys rotate` verifies
+    // on a server that has not refreshed yet, and forged kids cost at most one small read per 5 s.
+    const verifier = createAccessTokenVerifier({ keys: keyRing, issuers: tokens.issuers, clock, unknownKidRefreshMs: 5000 });
     // Host agents (docs/adr/0004-host-attestation.md). Writers of identities call
     // `identityChanges.notify()` to wake agents at once; the watch polls the store regardless.
     const identityChanges = createIdentityChangeNotifier();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createManualClock, isoTime } from '../../src/core/clock.js';
-import { keyWindow, planKeyRotation, retentionMs, ROTATION_GRACE_MS, type RotationPolicy } from '../../src/core/keys/rotation.js';
+import { keyWindow, planForcedRotation, planKeyRotation, retentionMs, ROTATION_GRACE_MS, type RotationPolicy } from '../../src/core/keys/rotation.js';
 import type { SigningKeyRecord } from '../../src/core/model.js';
 
 const DAY = 86_400_000;
@@ -96,5 +96,45 @@ describe('signing-key rotation planning', () => {
   it('breaks ties between keys of the same slot by kid, so every server signs with the same one', () => {
     const plan = planKeyRotation([key('b', slot), key('a', slot), key('n', slot + PERIOD)], clock.now(), policy);
     assert.equal(plan.current?.kid, 'a');
+  });
+
+  describe('an operator rotation (keyless keys rotate)', () => {
+    const keys = [key('prev', slot - PERIOD), key('cur', slot), key('next', slot + PERIOD)];
+
+    it('promotes the published next key to sign now, keeps the retiring key published, and plans a new next in a free slot', () => {
+      const now = clock.now();
+      const forced = planForcedRotation(keys, now, policy);
+      assert.ok(forced);
+      assert.deepEqual(forced.promote, { kid: 'next', activatesAt: now });
+      assert.equal(forced.retiring, 'cur');
+      assert.deepEqual(forced.create, keyWindow(slot + 2 * PERIOD, policy));
+      // Applied, the plan signs with the promoted key and still publishes every key that signed tokens.
+      const promoted = keys.map((k) => (k.kid === 'next' ? { ...k, activatesAt: isoTime(now) } : k));
+      const created: SigningKeyRecord = { ...key('new', forced.create.activatesAt), expiresAt: isoTime(forced.create.expiresAt) };
+      const after = planKeyRotation([...promoted, created], now, policy);
+      assert.equal(after.current?.kid, 'next');
+      assert.equal(after.previous?.kid, 'cur');
+      assert.equal(after.next?.kid, 'new');
+      assert.deepEqual(after.create, [], 'nothing is missing: servers do not plan a key of their own');
+      assert.deepEqual(after.published.map((k) => k.kid).sort(), ['cur', 'new', 'next', 'prev']);
+    });
+
+    it('twice in a row walks the chain: each rotation promotes the key the previous one created', () => {
+      const now = clock.now();
+      const first = planForcedRotation(keys, now, policy)!;
+      const applied = [
+        ...keys.map((k) => (k.kid === 'next' ? { ...k, activatesAt: isoTime(now) } : k)),
+        { ...key('n2', first.create.activatesAt), expiresAt: isoTime(first.create.expiresAt) },
+      ];
+      const second = planForcedRotation(applied, now + 1000, policy)!;
+      assert.deepEqual(second.promote, { kid: 'n2', activatesAt: now + 1000 });
+      assert.equal(second.retiring, 'next');
+      assert.equal(second.create.activatesAt, slot + 3 * PERIOD);
+    });
+
+    it('has nothing to promote on a store with no next key', () => {
+      assert.equal(planForcedRotation([key('cur', slot)], clock.now(), policy), undefined);
+      assert.equal(planForcedRotation([], clock.now(), policy), undefined);
+    });
   });
 });

@@ -99,3 +99,33 @@ export function planKeyRotation(keys: readonly SigningKeyRecord[], now: number, 
 
   return { previous, current, next, published, expired, create, nextChangeAt };
 }
+
+/** What an operator's "rotate now" changes: the published next key starts signing at once, and a new next key is planned. */
+export interface ForcedRotation {
+  /** The key that signs from now on: the published next key, already in every relying party's JWKS cache. */
+  promote: { kid: string; activatesAt: number };
+  /** The key that is now current stops signing: it stays published (as previous) until its tokens have expired. */
+  retiring?: string;
+  /** The new next key, one period after the promoted key's old slot (a slot no other key has claimed). */
+  create: KeyWindow;
+}
+
+/**
+ * An operator's rotation (`keyless keys rotate`), planned without I/O. The key promoted is the one
+ * that has been published as `next` for up to a period, so every server and relying party sharing the
+ * database already knows its public key: tokens it signs verify everywhere at once, before any other
+ * server reloads. Returns undefined when there is no next key to promote (a fresh store: start a server
+ * first).
+ */
+export function planForcedRotation(keys: readonly SigningKeyRecord[], now: number, policy: RotationPolicy): ForcedRotation | undefined {
+  const plan = planKeyRotation(keys, now, policy);
+  if (!plan.next) return undefined;
+  const nextSlot = time(plan.next.activatesAt);
+  // Later keys than `next` (none in a normal plan) must not be overtaken: the new next goes after all of them.
+  const latest = Math.max(nextSlot, ...plan.published.map((k) => time(k.activatesAt)));
+  return {
+    promote: { kid: plan.next.kid, activatesAt: now },
+    ...(plan.current ? { retiring: plan.current.kid } : {}),
+    create: keyWindow(latest + policy.periodSeconds * 1000, policy),
+  };
+}

@@ -34,6 +34,9 @@ export function createSigningKeyRepository(db: DbSource): SigningKeyRepository {
         `A signing key with kid '${key.kid}' already exists.`,
       );
     },
+    async setActivation(kid, activatesAt) {
+      return countOf(await db().updateTable('signing_keys').set({ activates_at: activatesAt }).where('kid', '=', kid).executeTakeFirst()) > 0;
+    },
     async deleteExpired(before) {
       // ISO-8601 UTC times of one format order as strings (byte-wise on both engines).
       return countOf(await db().deleteFrom('signing_keys').where('expires_at', '<', before).executeTakeFirst());

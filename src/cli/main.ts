@@ -24,6 +24,8 @@ program
   .option('--public-url <url>', 'https origin clients use (e.g. a load balancer); names the issuer and endpoints (env KEYLESS_PUBLIC_URL)', undefined)
   .option('--database-url <url>', 'PostgreSQL URL; embedded SQLite in the data dir when absent (env KEYLESS_DATABASE_URL)', undefined)
   .addOption(new Option('--log-level <level>', 'log level (env KEYLESS_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+  .option('--metrics-port <port>', 'serve Prometheus metrics at http://<metrics host>:<port>/metrics (plain HTTP, no token); off when absent (env KEYLESS_METRICS_PORT)', undefined)
+  .option('--metrics-host <host>', 'address of the metrics listener (env KEYLESS_METRICS_HOST; default 127.0.0.1)', undefined)
   .addHelpText(
     'after',
     `
@@ -32,7 +34,7 @@ Examples:
   keyless serve --data-dir /tmp/k --port 0        # a free port; see /tmp/k/bootstrap.json
   keyless serve --database-url postgres://user@localhost/keyless`,
   )
-  .action(async (opts: { dataDir?: string; host?: string; port?: string; databaseUrl?: string; publicUrl?: string; logLevel?: string }) => {
+  .action(async (opts: import('./serve.js').ServeOptions) => {
     const { runServe } = await import('./serve.js');
     await runServe(opts);
   });
@@ -96,6 +98,27 @@ Examples:
   .action(async (opts: import('./check.js').CheckCommandOptions) => {
     const { runCheck } = await import('./check.js');
     await runCheck(opts);
+  });
+
+const keys = program.command('keys').description("Manage the server's token-signing keys.");
+keys
+  .command('rotate')
+  .description(
+    'Rotate the token-signing keys now: the published next key starts signing, a new next key is published; tokens already issued keep verifying until they expire.',
+  )
+  .option('--data-dir <dir>', "a server's data dir: its SQLite database and key encryption key (env KEYLESS_DATA_DIR; default ./.keyless)", undefined)
+  .option('--database-url <url>', 'rotate the keys of this PostgreSQL database (env KEYLESS_DATABASE_URL; needs KEYLESS_KEY_ENCRYPTION_KEY)', undefined)
+  .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
+  .addHelpText(
+    'after',
+    `
+Examples:
+  keyless keys rotate --data-dir /var/lib/keyless
+  KEYLESS_KEY_ENCRYPTION_KEY=… keyless keys rotate --database-url postgres://keyless@db/keyless`,
+  )
+  .action(async (opts: import('./keys.js').KeysRotateOptions) => {
+    const { runKeysRotate } = await import('./keys.js');
+    await runKeysRotate(opts);
   });
 
 // az-compatible groups (login, account, group, identity, …): only the one named is loaded.

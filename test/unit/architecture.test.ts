@@ -43,9 +43,9 @@ describe('architecture: dependency direction', () => {
     );
   });
 
-  it('only the composition root (and the offline invariant check beside it) imports storage', () => {
+  it('only the composition root (and the offline check and key rotation beside it) imports storage', () => {
     const users = imports.filter((f) => f.layer !== 'storage' && f.layers.includes('storage')).map((f) => f.file);
-    assert.deepEqual(users.sort(), ['server/check.ts', 'server/server.ts']);
+    assert.deepEqual(users.sort(), ['server/check.ts', 'server/rotate-keys.ts', 'server/server.ts']);
   });
 
   it('HTTP surfaces, providers and the agent never reach storage, the server or the CLI', () => {
@@ -58,10 +58,14 @@ describe('architecture: dependency direction', () => {
     }
   });
 
-  it('the CLI uses contract, core helpers, config, the agent and its own code; only `serve` (and the offline `check`) reach the server layer', () => {
+  it('the CLI uses contract, core helpers, config, the agent and its own code; only `serve` (and the offline `check` and `keys rotate`) reach the server layer', () => {
     const allowed = new Set(['cli', 'contract', 'core', 'config', 'agent']);
     assert.deepEqual(
-      violations('cli', (t, file) => allowed.has(t) || t.startsWith('pkg:') || (t === 'server' && (file === 'cli/serve.ts' || file === 'cli/check.ts'))),
+      violations(
+        'cli',
+        (t, file) =>
+          allowed.has(t) || t.startsWith('pkg:') || (t === 'server' && (file === 'cli/serve.ts' || file === 'cli/check.ts' || file === 'cli/keys.ts')),
+      ),
       [],
     );
   });

@@ -1,7 +1,7 @@
 /**
  * Durability under crashes: `keyless serve` is killed with SIGKILL in the middle of a storm of writes
  * (user-assigned identities, VMs holding system- and user-assigned identities, role assignments,
- * deletes), on SQLite and on PostgreSQL. After a restart every write that was acknowledged is there
+ * deletes, AKS clusters with their node resource groups), on SQLite and on PostgreSQL. After a restart every write that was acknowledged is there
  * (every acknowledged delete is gone) and `keyless check` finds no half-made object. The checker
  * itself is shown to catch a broken store.
  */
@@ -28,6 +28,8 @@ export async function keylessCheck(args: string[]): Promise<{ code: number; out:
 
 interface Acknowledged {
   identities: string[];
+  /** AKS clusters acknowledged, with the node resource group each answer named. */
+  clusters: { path: string; nodeResourceGroup: string }[];
   vms: string[];
   assignments: string[];
   deleted: string[];
@@ -41,7 +43,7 @@ const assignmentOf = new Map<string, string>();
 function storm(server: RunningKeyless, token: string, workers: number): { stop(): void; done: Promise<Acknowledged> } {
   const b = server.bootstrap;
   const group = `/subscriptions/${b.subscriptionId}/resourceGroups/storm`;
-  const ack: Acknowledged = { identities: [], vms: [], assignments: [], deleted: [], attempts: 0, errors: [] };
+  const ack: Acknowledged = { identities: [], clusters: [], vms: [], assignments: [], deleted: [], attempts: 0, errors: [] };
   let stopping = false;
   const send = async (method: string, path: string, body?: unknown) => {
     ack.attempts++;
@@ -51,6 +53,26 @@ function storm(server: RunningKeyless, token: string, workers: number): { stop()
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, any> };
+  };
+  /** One client writes AKS clusters: the cluster, its principal and its node resource group are one write. */
+  const clusterWorker = async () => {
+    for (let i = 0; !stopping; i++) {
+      try {
+        const path = `${group}/providers/Microsoft.ContainerService/managedClusters/aks-${i}`;
+        const res = await send('PUT', `${path}?api-version=2022-11-01`, {
+          location: 'westus2',
+          identity: { type: 'SystemAssigned' },
+          properties: { dnsPrefix: `aks${i}`, agentPoolProfiles: [{ name: 'nodepool1', count: 1, mode: 'System' }] },
+        });
+        if (res.status !== 200 && res.status !== 201) {
+          ack.errors.push(`cluster ${res.status}`);
+          continue;
+        }
+        ack.clusters.push({ path, nodeResourceGroup: String(res.json.properties?.nodeResourceGroup) });
+      } catch {
+        return;
+      }
+    }
   };
   const worker = async (w: number) => {
     for (let i = 0; !stopping; i++) {
@@ -107,7 +129,7 @@ function storm(server: RunningKeyless, token: string, workers: number): { stop()
       }
     }
   };
-  const done = Promise.all(Array.from({ length: workers }, (_, w) => worker(w))).then(() => ack);
+  const done = Promise.all([...Array.from({ length: workers }, (_, w) => worker(w)), clusterWorker()]).then(() => ack);
   return {
     stop: () => {
       stopping = true;
@@ -150,6 +172,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       writes.stop();
       const ack = await writes.done;
       await first.stop();
+      assert.ok(ack.clusters.length >= 1, `no AKS cluster was acknowledged before the kill: ${ack.errors.slice(0, 5).join('; ')}`);
       assert.ok(
         ack.vms.length >= 5,
         `the storm got going: ${JSON.stringify({ ...ack, identities: ack.identities.length, vms: ack.vms.length, assignments: ack.assignments.length, deleted: ack.deleted.length })}`,
@@ -172,11 +195,21 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         if (!vm.identity?.principalId) lost.push(`${path} (identity)`);
       }
       for (const path of ack.assignments) if ((await get(path, '2022-04-01')).status !== 200) lost.push(path);
+      for (const cluster of ack.clusters) {
+        const res = await get(cluster.path, '2022-11-01');
+        if (res.status !== 200) {
+          lost.push(cluster.path);
+          continue;
+        }
+        if (!((await res.json()) as { identity?: { principalId?: string } }).identity?.principalId) lost.push(`${cluster.path} (identity)`);
+        const nodeGroup = `/subscriptions/${second.bootstrap.subscriptionId}/resourcegroups/${cluster.nodeResourceGroup}`;
+        if ((await get(nodeGroup, '2021-04-01')).status !== 200) lost.push(`${cluster.path} (node resource group ${cluster.nodeResourceGroup})`);
+      }
       const resurrected: string[] = [];
       for (const path of ack.deleted)
         if ((await get(path, path.includes('roleAssignments') ? '2022-04-01' : '2024-07-01')).status !== 404) resurrected.push(path);
       t.diagnostic(
-        `${engine}: ${ack.attempts} writes sent, acknowledged ${ack.identities.length} identities, ${ack.vms.length + ack.deleted.filter((d) => !d.includes('roleAssignments')).length} VMs, ${ack.assignments.length + ack.deleted.filter((d) => d.includes('roleAssignments')).length} role assignments, ${ack.deleted.filter((d) => !d.includes('roleAssignments')).length} VM deletes; lost ${lost.length}, resurrected ${resurrected.length}`,
+        `${engine}: ${ack.attempts} writes sent, acknowledged ${ack.identities.length} identities, ${ack.clusters.length} AKS clusters, ${ack.vms.length + ack.deleted.filter((d) => !d.includes('roleAssignments')).length} VMs, ${ack.assignments.length + ack.deleted.filter((d) => d.includes('roleAssignments')).length} role assignments, ${ack.deleted.filter((d) => !d.includes('roleAssignments')).length} VM deletes; lost ${lost.length}, resurrected ${resurrected.length}`,
       );
       assert.deepEqual(lost, [], 'acknowledged writes lost');
       assert.deepEqual(resurrected, [], 'acknowledged deletes undone');

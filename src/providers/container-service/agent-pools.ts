@@ -14,15 +14,10 @@ import type { Repositories } from '../../core/ports.js';
 import { resourceKey } from '../../core/resource-id.js';
 import type { JsonObject } from '../../core/resources/tracked/json-paths.js';
 import type { TrackedHookContext, TrackedTypeSpec } from '../../core/resources/tracked/spec.js';
-import {
-  AGENT_POOL_TYPE,
-  assertPoolName,
-  clusterIdOfPool,
-  completePool,
-  nodeIdentityIds,
-  POOL_READ_ONLY,
-  resolveKubernetesVersion,
-} from './cluster-properties.js';
+import { completePool, POOL_READ_ONLY } from './cluster-properties/agent-pool-profile.js';
+import { nodeIdentityIds } from './cluster-properties/identity-profile.js';
+import { resolveKubernetesVersion } from './cluster-properties/kubernetes-version.js';
+import { AGENT_POOL_TYPE, assertPoolName, clusterIdOfPool } from './cluster-properties/names.js';
 
 const SUBNET_TYPE = 'Microsoft.Network/virtualNetworks/subnets';
 

@@ -26,7 +26,7 @@ import { isJsonObject, type JsonObject } from '../../core/resources/tracked/json
 import type { TrackedHookContext, TrackedHooks } from '../../core/resources/tracked/spec.js';
 import type { TrackedResourceService } from '../../core/resources/tracked/tracked-resource-service.js';
 import type { ProviderDeps } from '../kit/tracked-provider.js';
-import { AGENT_POOL_TYPE } from './cluster-properties.js';
+import { AGENT_POOL_TYPE } from './cluster-properties/names.js';
 
 /** Built-in role ids (Azure's). */
 export const ROLE = {

@@ -10,7 +10,8 @@ import type { TrackedInput, TrackedTypeSpec } from '../../core/resources/tracked
 import { createTrackedResourceService } from '../../core/resources/tracked/tracked-resource-service.js';
 import type { ProviderDeps } from '../kit/tracked-provider.js';
 import { managedClusterHooks } from './cluster-hooks.js';
-import { assertClusterName, writeClusterProperties } from './cluster-properties.js';
+import { assertClusterName } from './cluster-properties/names.js';
+import { writeClusterProperties } from './cluster-properties/write-cluster-properties.js';
 import { withOidcIssuer, withOidcIssuerKeys } from './oidc-issuer.js';
 
 /** AKS's `identity.type` enum is SystemAssigned | UserAssigned | None; one user-assigned identity at most. */

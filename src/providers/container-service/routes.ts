@@ -19,7 +19,8 @@ import { asyncOperationUrl, retryAfter } from '../../http/arm/long-running.js';
 import { defineRoute, type ArmContext, type ArmRoute } from '../../http/arm/route.js';
 import { bodySchema } from '../../http/arm/body-schema.js';
 import { upgradeNodeImage } from './agent-pools.js';
-import { AGENT_POOL_TYPE, nodeImageVersion } from './cluster-properties.js';
+import { nodeImageVersion } from './cluster-properties/agent-pool-profile.js';
+import { AGENT_POOL_TYPE } from './cluster-properties/names.js';
 import { credentialResults, kubeconfig, kubernetesVersionsWire, orchestratorsWire, toAgentPoolWire } from './wire.js';
 
 const NS = 'Microsoft.ContainerService';

@@ -3,14 +3,18 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { startServer } from '../server/server.js';
 import { stopOnSignals } from './shutdown.js';
 
-export async function runServe(opts: {
+export interface ServeOptions {
   dataDir?: string;
   host?: string;
   port?: string;
   databaseUrl?: string;
   publicUrl?: string;
   logLevel?: string;
-}): Promise<void> {
+  metricsPort?: string;
+  metricsHost?: string;
+}
+
+export async function runServe(opts: ServeOptions): Promise<void> {
   let config;
   try {
     config = loadConfig({
@@ -20,6 +24,8 @@ export async function runServe(opts: {
       databaseUrl: opts.databaseUrl,
       publicUrl: opts.publicUrl,
       logLevel: opts.logLevel,
+      metricsPort: opts.metricsPort,
+      metricsHost: opts.metricsHost,
     });
   } catch (e) {
     if (e instanceof ConfigError) {
@@ -49,6 +55,7 @@ export async function runServe(opts: {
       `  Subscription:    ${b.subscriptionId}`,
       `  Storage:         ${server.storageDescription}`,
       `  Bootstrap file:  ${server.bootstrapPath}`,
+      ...(server.metricsPort === undefined ? [] : [`  Metrics:         http://${metricsUrlHost(config.metricsHost)}:${server.metricsPort}/metrics`]),
       '',
       'Point Azure SDKs at it:',
       `export NODE_EXTRA_CA_CERTS=${b.caCertFile}`,
@@ -66,4 +73,9 @@ export async function runServe(opts: {
     },
     (message) => process.stderr.write(`keyless: ${message}\n`),
   );
+}
+
+function metricsUrlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -63,6 +63,13 @@ export interface ServerConfig {
    * (docs/adr/0005-rbac.md).
    */
   rbacGrantRule: 'azure' | 'strict';
+  /**
+   * Port of the Prometheus `/metrics` listener (plain HTTP, no token); unset = no listener
+   * (docs/adr/0017-metrics-and-soak.md). 0 takes a free port.
+   */
+  metricsPort: number | undefined;
+  /** Address of the metrics listener. Default 127.0.0.1: the metrics say how the service is used, so they stay on the host unless chosen otherwise. */
+  metricsHost: string;
 }
 
 type Source = Record<string, string | undefined>;
@@ -169,6 +176,13 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     parse: oneOf('RBAC grant rule', ['azure', 'strict'] as const),
     fallback: () => 'azure',
   },
+  metricsPort: {
+    key: 'metricsPort',
+    env: 'KEYLESS_METRICS_PORT',
+    parse: (r) => (r === '' ? undefined : int('metrics port', 0, 65535)(r)),
+    fallback: () => undefined,
+  },
+  metricsHost: { key: 'metricsHost', env: 'KEYLESS_METRICS_HOST', parse: (r) => r || '127.0.0.1', fallback: () => '127.0.0.1' },
 };
 
 /** A whole request includes its headers: its timeout cannot be shorter. */

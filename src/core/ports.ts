@@ -203,6 +203,19 @@ export interface Store extends Repositories {
   /** One round trip to the database (readiness); rejects with ServiceUnavailableError when it is down. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** The connection pool's counts (PostgreSQL); absent where there is no pool (SQLite: one in-process connection). */
+  poolStats?(): DatabasePoolStats;
+}
+
+/** A database connection pool at one moment, for metrics. */
+export interface DatabasePoolStats {
+  /** Open connections, idle or in use. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
+  /** The pool's size limit. */
+  max: number;
 }
 
 /** Signs JWT access tokens with the current signing key (RS256, `kid` and `x5t` in the header). */

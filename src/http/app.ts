@@ -13,6 +13,8 @@ import { createBaseFastify, type BaseOptions } from './base.js';
 import { GRAPH_PREFIX, graphPlugin, type GraphDeps } from './graph/index.js';
 import { healthPlugin, type HealthDeps } from './health/index.js';
 import { metadataPlugin, type MetadataDeps } from './metadata/index.js';
+import { observeRequests } from './metrics/request-metrics.js';
+import type { Metrics } from '../core/metrics.js';
 import { oauthPlugin, type OAuthDeps } from './oauth/index.js';
 import type { DataPlanes } from '../dataplanes/index.js';
 import { oidcIssuerPlugin, type OidcIssuerDeps } from './oidc-issuer/index.js';
@@ -33,10 +35,14 @@ export interface AppDeps {
   dataPlanes?: DataPlanes;
   /** Per-cluster OIDC issuers (`/oidc/{tenant}/{uuid}/…`, AKS), unauthenticated; absent = not mounted. */
   oidcIssuer?: OidcIssuerDeps;
+  /** Requests counted by surface and status, with latencies (src/http/metrics/); absent = not counted. */
+  metrics?: Pick<Metrics, 'requestServed'>;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = createBaseFastify({ ...deps.base, frameworkErrors: armFrameworkErrors });
+  // Before any surface is registered, so that every surface and the 404 handler inherit the hook.
+  if (deps.metrics) observeRequests(app, deps.metrics);
   // Requests no surface routes (and failures outside every surface) get ARM's envelope, never
   // Fastify's own body. Set first: surfaces registered below keep their own handlers.
   app.setErrorHandler(async (error, request, reply) => {

@@ -43,6 +43,16 @@ import type { FastifyInstance } from 'fastify';
 import { dataPlaneCertificateNames } from '../core/dataplanes/addressing.js';
 import { createDataPlaneWiring } from './data-planes.js';
 import { createKustoWiring } from './kusto.js';
+import { startMetricsListener } from './metrics.js';
+import {
+  countedArmAuthorizer,
+  countedClientCredentials,
+  countedDataPlaneAccess,
+  countedDirectoryReadCache,
+  countedIssueToken,
+  countedManagedIdentityTokens,
+  createServerMetrics,
+} from './metrics-wiring.js';
 import { openStore } from '../storage/store.js';
 import {
   bootstrapFile,
@@ -66,6 +76,8 @@ export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   providers: ProviderRegistry['providers'];
+  /** The Prometheus listener's port (`KEYLESS_METRICS_PORT`); undefined when metrics are off. */
+  metricsPort?: number;
   stop(): Promise<void>;
 }
 
@@ -85,6 +97,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
     const store: Store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: sqliteFile(config.dataDir) });
     cleanup.push(() => store.close());
+    // Prometheus metrics (docs/adr/0017-metrics-and-soak.md): undefined, and nothing counted, unless the listener is configured.
+    const metrics = createServerMetrics(config, store);
 
     // Signing keys are sealed at rest with a key kept outside the database (src/crypto/key-sealing.ts).
     const sealing = createKeySealing(await loadKeyEncryptionKey(config.dataDir, config.keyEncryptionKey));
@@ -122,7 +136,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const baseUrl = () => publicUrl;
 
     // The token path reads tenant, client and secrets on every request: a 1-second read cache.
-    const directoryReads = createDirectoryReadCache(store, { clock });
+    const directoryReads = countedDirectoryReadCache(store, metrics, (source) => createDirectoryReadCache(source, { clock }));
     // DNS suffixes of the data planes, by cloud-metadata key (`storage`, `keyVaultDns`, `kustoDns`,
     // `acrLoginServer`, …): each data-plane surface adds its own here; `/metadata/endpoints` and
     // az-cloud.json publish them.
@@ -167,10 +181,23 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     // Attestation needs the host types the providers declare; the join routes need attestation.
     const attestation: { current?: HostAttestation } = {};
     // Blob / Data Lake and Key Vault data planes: bearer tokens of this server, RBAC data actions.
-    const planes = createDataPlaneWiring({ store, clock, sealing, access: rbac.access, verifier, baseUrl, dnsSuffix: config.dnsSuffix });
+    const planes = createDataPlaneWiring({
+      store,
+      clock,
+      sealing,
+      access: countedDataPlaneAccess(rbac.access, metrics),
+      verifier,
+      baseUrl,
+      dnsSuffix: config.dnsSuffix,
+    });
     // HDInsight acts as its clusters' identities on the data planes (docs/adr/0014-hdinsight.md).
     const appRef: { current?: FastifyInstance } = {};
-    const services = createServiceCalls({ tokens, principals: store.principals, app: () => appRef.current, sealing });
+    const services = createServiceCalls({
+      tokens: countedIssueToken(tokens, metrics, 'service'),
+      principals: store.principals,
+      app: () => appRef.current,
+      sealing,
+    });
     const registry = createProviders({
       store,
       clock,
@@ -196,13 +223,16 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const hosts = (attestation.current = createHostAttestation({ repos: store, clock, hasher: clientSecretHasher, hostTypes: registry.hostTypes }));
     const agentApi = {
       hosts,
-      tokens: createManagedIdentityTokens({
-        tokens,
-        principals: store.principals,
-        resources: store.resources,
-        hostTypes: registry.hostTypes,
-        lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds,
-      }),
+      tokens: countedManagedIdentityTokens(
+        createManagedIdentityTokens({
+          tokens,
+          principals: store.principals,
+          resources: store.resources,
+          hostTypes: registry.hostTypes,
+          lifetimeSeconds: config.managedIdentityTokenLifetimeSeconds,
+        }),
+        metrics,
+      ),
       serviceAccountTokens: createServiceAccountTokens({ resources: store.resources, issuers: clusterIssuers, clock, ids }),
       watch: createIdentityWatch({ principals: store.principals, resources: store.resources, hostTypes: registry.hostTypes, notifier: identityChanges }),
     };
@@ -211,7 +241,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       store,
       clock,
       ids,
-      tokens,
+      tokens: countedIssueToken(tokens, metrics, 'service'),
       verifier,
       addressing: planes.addressing,
       baseUrl,
@@ -231,7 +261,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         },
       },
       // `adfsTenantId`: the AD FS authority form `<base>/adfs` az 2.45 signs in through (src/core/cloud/cloud-metadata.ts).
-      oauth: { tokens, keys: keyRing, baseUrl, clock, adfsTenantId: identity.tenantId },
+      oauth: { tokens: countedClientCredentials(tokens, metrics), keys: keyRing, baseUrl, clock, adfsTenantId: identity.tenantId },
       arm: {
         subscriptions: createSubscriptionService({ tenants: store.tenants, subscriptions: store.subscriptions }),
         verifier,
@@ -241,7 +271,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         // SDK clients given this server as endpoint ask for `${endpoint}/.default`.
         extraAudiences: () => [publicUrl, `${publicUrl}/`],
         providers: registry.providers,
-        authorize: createArmAuthorizer(rbac.access, registry.openActions),
+        authorize: countedArmAuthorizer(createArmAuthorizer(rbac.access, registry.openActions), metrics),
       },
       agentApi,
       health: { ping: () => store.ping() },
@@ -268,11 +298,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       metadata: { baseUrl, suffixes: () => cloudSuffixes },
       oidcIssuer: { issuers: clusterIssuers },
       dataPlanes: planes.dataPlanes,
+      metrics,
     });
     cleanup.push(() => app.close());
     appRef.current = app;
 
     await app.listen({ host: config.host, port: config.port });
+    const metricsListener = metrics && (await startMetricsListener(metrics.registry, config.metricsHost, config.metricsPort!));
+    if (metricsListener) cleanup.push(() => metricsListener.close());
     kusto.start();
     const port = (app.server.address() as AddressInfo).port;
     if (!config.publicUrl) publicUrl = `https://${urlHost(config.host)}:${port}`;
@@ -294,6 +327,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       bootstrap,
       bootstrapPath: bootstrapFile(config.dataDir),
       port,
+      ...(metricsListener ? { metricsPort: metricsListener.port } : {}),
       stop,
       app,
       store,

@@ -53,5 +53,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`cannot open the PostgreSQL store at ${describePostgresUrl(options.url)}: ${reason}`, { cause: error });
   }
-  return createKyselyStore(db, 'postgres');
+  const max = options.maxConnections ?? 10;
+  return Object.assign(createKyselyStore(db, 'postgres'), {
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
+  });
 }

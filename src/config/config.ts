@@ -52,6 +52,11 @@ export interface ServerConfig {
   /** An idle keep-alive connection is closed after this, seconds (longer than a load balancer's own idle timeout). */
   keepAliveTimeoutSeconds: number;
   /**
+   * Days Activity Log and sign-in events are kept (Azure's Activity Log: 90 days); each server prunes
+   * older ones hourly (docs/adr/0016-activity-log.md).
+   */
+  activityRetentionDays: number;
+  /**
    * The DNS suffix of the data planes' host-style names: `{account}.blob.<suffix>`,
    * `{account}.dfs.<suffix>`, `{vault}.vault.<suffix>` (docs/adr/0011-data-planes.md). Those names
    * must resolve to this server (DNS records or `/etc/hosts` lines); the TLS certificate covers them.
@@ -169,6 +174,12 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     fallback: (p) => Math.max(120, p.headersTimeoutSeconds ?? 60),
   },
   keepAliveTimeoutSeconds: { key: 'keepAliveTimeoutSeconds', env: 'KEYLESS_KEEP_ALIVE_TIMEOUT', parse: int('keep-alive timeout', 1, 3600), fallback: () => 75 },
+  activityRetentionDays: {
+    key: 'activityRetentionDays',
+    env: 'KEYLESS_ACTIVITY_RETENTION_DAYS',
+    parse: int('activity retention (days)', 1, 3650),
+    fallback: () => 90,
+  },
   dnsSuffix: { key: 'dnsSuffix', env: 'KEYLESS_DNS_SUFFIX', parse: parseDnsSuffix, fallback: () => 'keyless.localhost' },
   rbacGrantRule: {
     key: 'rbacGrantRule',

@@ -29,6 +29,7 @@ import type { VaultObjectRepository } from './keyvault/model.js';
 import type { AppFederatedCredentialRepository } from './directory/app-federated-credentials.js';
 import type { KustoRepository } from './kusto/model.js';
 import type { ApplicationRepository } from './directory/applications.js';
+import type { ActivityEventRepository, SignInEventRepository } from './activity/model.js';
 
 export interface TenantRepository {
   get(id: string): Promise<Tenant | undefined>;
@@ -193,6 +194,9 @@ export interface Repositories {
   appFederatedCredentials: AppFederatedCredentialRepository;
   /** The Kusto engine's table schemas, policies and extents (src/core/kusto/). */
   kusto: KustoRepository;
+  /** Activity Log events and sign-in events (src/core/activity/, docs/adr/0016-activity-log.md). */
+  activityEvents: ActivityEventRepository;
+  signInEvents: SignInEventRepository;
 }
 
 /** The whole store: repositories plus transactions. Nested calls to `transaction` join the outer one. */

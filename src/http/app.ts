@@ -10,6 +10,7 @@ import { armFrameworkErrors } from './arm/framework-errors.js';
 import { armPlugin, type ArmDeps } from './arm/plugin.js';
 import { agentApiPlugin, type AgentApiDeps } from './agent-api/index.js';
 import { createBaseFastify, type BaseOptions } from './base.js';
+import { resolveRequestDotSegments } from './dot-segments.js';
 import { GRAPH_PREFIX, graphPlugin, type GraphDeps } from './graph/index.js';
 import { healthPlugin, type HealthDeps } from './health/index.js';
 import { metadataPlugin, type MetadataDeps } from './metadata/index.js';
@@ -61,6 +62,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.health) await app.register(healthPlugin(deps.health));
   if (deps.graph) {
     await app.register(graphPlugin(deps.graph), { prefix: GRAPH_PREFIX });
+    // Graph beta's sign-in logs (managed-identity and service-principal sign-ins), nothing else of beta.
+    if (deps.graph.signIns) {
+      await app.register(graphPlugin(deps.graph, 'beta'), { prefix: '/beta' });
+      await app.register(graphPlugin(deps.graph, 'beta'), { prefix: `${GRAPH_PATH}/beta` });
+    }
     // The same surface where az looks for it: `<microsoftGraphResourceId>v1.0/…` (src/core/cloud/cloud-metadata.ts).
     await app.register(graphPlugin(deps.graph), { prefix: `${GRAPH_PATH}${GRAPH_PREFIX}` });
   }
@@ -73,6 +79,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // rewritten before Fastify routes them (the listener's first `request` listener).
     app.server.prependListener('request', (req) => planes.rewrite(req));
   }
+  // Dot segments (`..`, `%2e%2e`, `\`) are resolved before anything routes, before the host-style
+  // rewrite above too (prepended last, so it runs first): src/http/dot-segments.ts.
+  app.server.prependListener('request', resolveRequestDotSegments);
   // A request no surface routes is answered 404 whatever its body: the body is not parsed (each
   // surface above keeps the parsers it registered; the drain in base.ts reads what is left).
   app.removeAllContentTypeParsers();

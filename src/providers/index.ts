@@ -40,6 +40,7 @@ import { storageProvider } from './storage/index.js';
 import { keyVaultProvider } from './keyvault/index.js';
 import type { DataPlaneProviderDeps } from '../core/dataplanes/provider-deps.js';
 import { kustoProvider } from './kusto/index.js';
+import { insightsProvider } from './insights/index.js';
 
 /** The resource providers built on the kit: one line each. */
 const PROVIDER_FACTORIES: readonly ((deps: ProviderDeps) => ProviderDeclaration)[] = [
@@ -53,6 +54,7 @@ const PROVIDER_FACTORIES: readonly ((deps: ProviderDeps) => ProviderDeclaration)
   containerRegistryProvider,
   hdInsightProvider,
   domainServicesProvider,
+  insightsProvider,
 ];
 
 export interface ProvidersDeps {
@@ -73,6 +75,8 @@ export interface ProvidersDeps {
   services?: ServiceCalls;
   /** Per-cluster OIDC issuers (AKS, issue 14). */
   oidcIssuers?: ClusterIssuers;
+  /** The Activity Log Microsoft.Insights lists (absent: read from the store). */
+  activityLog?: ProviderDeps['activityLog'];
 }
 
 export interface ProviderRegistry {
@@ -104,6 +108,7 @@ export function createProviders(deps: ProvidersDeps): ProviderRegistry {
     ...(deps.dataPlanes ? { dataPlanes: deps.dataPlanes } : {}),
     ...(deps.services ? { services: deps.services } : {}),
     ...(deps.oidcIssuers ? { oidcIssuers: deps.oidcIssuers } : {}),
+    ...(deps.activityLog ? { activityLog: deps.activityLog } : {}),
   };
   const kitProviders = PROVIDER_FACTORIES.map((factory) => factory(kitDeps));
   const trackedTypes = kitProviders.flatMap((p) => p.trackedTypes ?? []);

@@ -54,10 +54,10 @@ export function countedClientCredentials(tokens: TokenService, metrics: Metrics 
   if (!metrics) return tokens;
   return {
     ...tokens,
-    async clientCredentials(tenant, params) {
+    async clientCredentials(tenant, params, context) {
       const kind: TokenKind = params.clientAssertion !== undefined || params.clientAssertionType !== undefined ? 'client_assertion' : 'client_credentials';
       try {
-        const issued = await tokens.clientCredentials(tenant, params);
+        const issued = await tokens.clientCredentials(tenant, params, context);
         metrics.tokenIssued(kind);
         return issued;
       } catch (error) {

@@ -43,6 +43,7 @@ import type { FastifyInstance } from 'fastify';
 import { dataPlaneCertificateNames } from '../core/dataplanes/addressing.js';
 import { createDataPlaneWiring } from './data-planes.js';
 import { createKustoWiring } from './kusto.js';
+import { createActivityLog } from '../core/activity/activity-log.js';
 import { startMetricsListener } from './metrics.js';
 import {
   countedArmAuthorizer,
@@ -124,6 +125,19 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const identity = await ensureBootstrap({ store, ids, clock, secrets: clientSecretHasher });
     const clientSecret = await adminSecret(config.dataDir, identity, { store, ids, clock, secrets: clientSecretHasher });
 
+    // Activity Log and sign-in events (docs/adr/0016-activity-log.md): buffered, written every second,
+    // pruned past the retention period; stopped (and flushed) before the store closes.
+    const activity = createActivityLog({
+      events: store.activityEvents,
+      signIns: store.signInEvents,
+      clock,
+      ids,
+      retentionDays: config.activityRetentionDays,
+      onError: (error, what) => log.error({ err: error }, what),
+    });
+    activity.start();
+    cleanup.push(() => activity.stop());
+
     // RBAC (docs/adr/0005-rbac.md): the admin holds Owner on the subscription; decisions are made on
     // an in-memory index kept current from the database's change feed.
     await ensureBootstrapOwner(store, clock, identity);
@@ -169,6 +183,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       baseUrl,
       secrets: clientSecretHasher,
       clientAuthenticators: [...DEFAULT_CLIENT_AUTHENTICATORS, clientAssertions],
+      signIns: activity,
     });
     // An unknown kid re-reads the keys at most every 5 s: a key promoted by `keyless keys rotate` verifies
     // on a server that has not refreshed yet, and forged kids cost at most one small read per 5 s.
@@ -211,6 +226,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         operations: createOperationService({ operations: store.operations, clock, ids }),
       },
       hosts: { issueJoinToken: (id, tenantId) => attestation.current!.issueJoinToken(id, tenantId) },
+      activityLog: activity,
       // Agents re-read what they hold; the token path forgets cached principals and federated credentials.
       onIdentitiesChanged: () => {
         identityChanges.notify();
@@ -271,6 +287,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         // SDK clients given this server as endpoint ask for `${endpoint}/.default`.
         extraAudiences: () => [publicUrl, `${publicUrl}/`],
         providers: registry.providers,
+        audit: (outcome) => activity.recordArm(outcome),
         authorize: countedArmAuthorizer(createArmAuthorizer(rbac.access, registry.openActions), metrics),
       },
       agentApi,
@@ -292,6 +309,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           onChange: () => directoryReads.invalidate(),
         }),
         federatedCredentials: appFederatedCredentials,
+        // Sign-in logs (`auditLogs/signIns`): directory administrators only, as app registrations.
+        signIns: { log: activity, administrators: () => [identity.objectId] },
         extraAudiences: () => [`${publicUrl}${GRAPH_PATH}/`],
       },
       // Cloud metadata (`/metadata/endpoints`) naming this server's endpoints and the data-plane suffixes.

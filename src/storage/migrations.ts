@@ -15,6 +15,7 @@ import { blobMigration } from './migration-blob.js';
 import { keyVaultMigration } from './migration-keyvault.js';
 import { appFederatedCredentialsMigration } from './migration-app-federated-credentials.js';
 import { kustoMigration } from './migration-kusto.js';
+import { activityMigration } from './migration-activity.js';
 
 /** One schema change. `up` receives the connection that holds the migration lock. */
 export interface Migration {
@@ -180,6 +181,7 @@ export const MIGRATIONS: readonly Migration[] = [
   keyVaultMigration,
   appFederatedCredentialsMigration,
   kustoMigration,
+  activityMigration,
 ];
 
 /**

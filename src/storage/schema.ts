@@ -336,6 +336,32 @@ export interface KustoExtentTable {
   created_at: string;
 }
 
+/** Activity Log events (migration 8): the wire body plus the filter keys (case-folded). */
+export interface ActivityEventTable {
+  event_data_id: string;
+  subscription_key: string;
+  tenant_id: string;
+  event_ts: string;
+  resource_group_key: string;
+  resource_key: string;
+  provider_key: string;
+  correlation_key: string;
+  caller_key: string;
+  status_key: string;
+  body: string;
+}
+
+/** Sign-in events (migration 8). */
+export interface SignInEventTable {
+  id: string;
+  tenant_key: string;
+  created_at: string;
+  app_key: string;
+  principal_key: string;
+  event_type: string;
+  body: string;
+}
+
 export interface Schema {
   keyless_migrations: MigrationTable;
   app_federated_credentials: AppFederatedCredentialTable;
@@ -363,4 +389,6 @@ export interface Schema {
   host_keys: HostKeyTable;
   registrations: RegistrationTable;
   applications: ApplicationTable;
+  activity_events: ActivityEventTable;
+  sign_in_events: SignInEventTable;
 }

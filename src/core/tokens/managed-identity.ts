@@ -33,7 +33,7 @@ export interface ManagedIdentityToken extends IssuedToken {
 
 export interface ManagedIdentityTokens {
   /** Throws HostError `IdentityNotFound` or `InvalidResource`. */
-  issue(request: { host: ResourceRecord; selector: ManagedIdentitySelector; resource: string }): Promise<ManagedIdentityToken>;
+  issue(request: { host: ResourceRecord; selector: ManagedIdentitySelector; resource: string; clientIp?: string }): Promise<ManagedIdentityToken>;
 }
 
 /** Longest audience accepted; App ID URIs are far shorter (Entra caps identifierUris at 120–255 characters). */
@@ -85,7 +85,7 @@ export function selectIdentity(held: readonly HeldIdentity[], selector: ManagedI
 
 export function createManagedIdentityTokens(deps: ManagedIdentityTokenDeps): ManagedIdentityTokens {
   return {
-    async issue({ host, selector, resource }) {
+    async issue({ host, selector, resource, clientIp }) {
       const held = await deps.hostTypes.usable(host, deps);
       const identity = selectIdentity(held, selector);
       // IMDS says only "Identity not found", whether the id is unknown, of another resource or unassigned.
@@ -98,6 +98,8 @@ export function createManagedIdentityTokens(deps: ManagedIdentityTokenDeps): Man
         lifetimeSeconds: deps.lifetimeSeconds,
         clientAuthentication: 'certificate',
         extraClaims: { xms_mirid: miridOf(identity.resourceId) },
+        // The sign-in event names the host whose agent asked (docs/adr/0016-activity-log.md).
+        signIn: { hostResourceId: host.id, ...(clientIp ? { clientIp } : {}) },
       });
       return { ...issued, identity };
     },

@@ -11,7 +11,9 @@ import type { Repositories, TokenSigner } from '../ports.js';
 import { buildAppTokenClaims, type ClientAuthentication } from './claims.js';
 import { DEFAULT_CLIENT_AUTHENTICATORS, runClientCredentials, type ClientAuthenticator, type ClientCredentialsParams } from './client-credentials.js';
 import { createIssuerPolicy, type IssuerMode, type IssuerPolicy, type TokenVersion } from './issuer.js';
-import { resolveTenant, type TenantResolution } from './tenant-resolution.js';
+import { resolveSingleTenant, resolveTenant, type TenantResolution } from './tenant-resolution.js';
+import { failedSignIn, signInForToken, type SignInContext, type SignInRecorder } from '../activity/sign-in-events.js';
+import { isOAuthError } from './oauth-error.js';
 
 /** The settings the token service reads; `ServerConfig` has them. */
 export interface TokenSettings {
@@ -38,6 +40,8 @@ export interface TokenServiceDeps {
    * `client_assertion` authenticator (federated credentials) is added here by the composition root.
    */
   clientAuthenticators?: readonly ClientAuthenticator[];
+  /** Records a sign-in for every token issued and every refused request of a known client (docs/adr/0016-activity-log.md). */
+  signIns?: SignInRecorder;
 }
 
 export interface IssueTokenInput {
@@ -48,6 +52,8 @@ export interface IssueTokenInput {
   /** Default `secret`; managed identities authenticate with certificates (`appidacr` "2"). */
   clientAuthentication?: ClientAuthentication;
   extraClaims?: Record<string, unknown>;
+  /** Where the request came from, for the sign-in event (client IP, the agent's host). */
+  signIn?: SignInContext;
 }
 
 export interface IssuedToken {
@@ -67,7 +73,7 @@ export interface TokenService {
   /** Resolves an authority's `{tenant}` segment (GUID, domain, or `common`/`organizations`/`consumers`). */
   resolveTenant(segment: string): Promise<TenantResolution>;
   /** Runs the client-credentials grant for the tenant in the URL. Throws OAuthError. */
-  clientCredentials(tenant: string, params: ClientCredentialsParams): Promise<IssuedToken>;
+  clientCredentials(tenant: string, params: ClientCredentialsParams, context?: SignInContext): Promise<IssuedToken>;
   /** Builds and signs an app-only access token. */
   issueToken(input: IssueTokenInput): Promise<IssuedToken>;
 }
@@ -107,6 +113,15 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       extraClaims: input.extraClaims,
     });
     const accessToken = await deps.signer.sign(claims);
+    deps.signIns?.record(
+      signInForToken({
+        principal: input.principal,
+        audience: input.audience,
+        claims,
+        clientAuthentication: input.clientAuthentication ?? 'secret',
+        context: input.signIn,
+      }),
+    );
     return {
       accessToken,
       version: input.version,
@@ -118,16 +133,52 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     };
   }
 
+  /**
+   * A refused client-credentials request of a client the tenant knows (a wrong or expired secret, a
+   * rejected assertion) is a failed sign-in, as in Entra. Requests naming no known client (or tenant)
+   * are not recorded: anyone can send those, and they would only fill the log.
+   */
+  async function recordRefusal(tenant: string, params: ClientCredentialsParams, context: SignInContext | undefined, error: unknown): Promise<void> {
+    if (!isOAuthError(error) || error.status >= 500 || !params.clientId) return;
+    try {
+      const tenantRecord = await resolveSingleTenant(deps.repos.tenants, tenant);
+      const principal = await deps.repos.principals.getByAppId(tenantRecord.id, params.clientId);
+      if (!principal) return;
+      deps.signIns!.record(
+        failedSignIn({
+          tenantId: tenantRecord.id,
+          principal,
+          resource: requestedResource(params).slice(0, 300),
+          clientCredentialType: params.clientAssertion ? 'federatedIdentityCredential' : 'clientSecret',
+          errorCode: error.aadsts,
+          failureReason: error.message,
+          context,
+        }),
+      );
+    } catch {
+      // Unknown tenant or an unreachable directory: nothing to attribute the refusal to.
+    }
+  }
+
+  /** The resource a refused request asked for: `resource`, or the first scope without `/.default`. */
+  function requestedResource(params: ClientCredentialsParams): string {
+    if (params.endpoint === 'v1') return params.resource?.trim() ?? '';
+    return (params.scope?.trim().split(/\s+/)[0] ?? '').replace(/\/\.default$/i, '');
+  }
+
   return {
     issuers,
     resolveTenant: (segment) => resolveTenant(deps.repos.tenants, segment),
-    async clientCredentials(tenant, params) {
+    async clientCredentials(tenant, params, context) {
       const grant = await runClientCredentials(
         tenant,
         params,
         { repos: deps.repos, secrets: deps.secrets, clock: deps.clock },
         deps.clientAuthenticators ?? DEFAULT_CLIENT_AUTHENTICATORS,
-      );
+      ).catch(async (error: unknown) => {
+        if (deps.signIns) await recordRefusal(tenant, params, context, error);
+        throw error;
+      });
       return issueToken({
         principal: grant.principal,
         audience: grant.audience,
@@ -135,6 +186,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         lifetimeSeconds: grant.token?.lifetimeSeconds ?? deps.config.appTokenLifetimeSeconds,
         clientAuthentication: grant.clientAuthentication,
         ...(grant.token?.extraClaims ? { extraClaims: grant.token.extraClaims } : {}),
+        ...(context ? { signIn: context } : {}),
       });
     },
     issueToken,

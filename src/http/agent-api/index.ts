@@ -83,7 +83,7 @@ export function agentApiPlugin(deps: AgentApiDeps): FastifyPluginAsync {
 
     app.post(`${AGENT_API_PREFIX}/token`, { bodyLimit: BODY_LIMIT, onRequest: authenticate }, async (request, reply) => {
       const { identity, resource } = parseTokenRequest(request.body);
-      const issued = await deps.tokens.issue({ host: request.keylessHost!.resource, selector: identity, resource });
+      const issued = await deps.tokens.issue({ host: request.keylessHost!.resource, selector: identity, resource, clientIp: request.ip });
       const body: TokenResponse = {
         accessToken: issued.accessToken,
         expiresOn: issued.expiresOn,

@@ -4,6 +4,7 @@
  * (case-insensitive segments, `//`, percent-encoding, ARM errors for unknown routes and methods).
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { ArmRequestOutcome } from '../../core/activity/activity-events.js';
 import type { Clock } from '../../core/clock.js';
 import type { AccessTokenVerifier, VerifiedCaller } from '../../core/ports.js';
 import type { SubscriptionService } from '../../core/resources/subscription-service.js';
@@ -44,6 +45,11 @@ export interface ArmDeps {
   extraAudiences?(): readonly string[];
   /** RBAC check run before the handler; absent = every authenticated caller is allowed. */
   authorize?: ArmAuthorizer;
+  /**
+   * Called once per answered request that named a subscription of the caller's tenant, after the
+   * answer is sent (the Activity Log, docs/adr/0016-activity-log.md). Must return at once and never throw.
+   */
+  audit?: (outcome: ArmRequestOutcome) => void;
 }
 
 /** The ARM collections at the root of the URL space; everything ARM serves lies below one of them. */
@@ -53,6 +59,9 @@ declare module 'fastify' {
   interface FastifyRequest {
     armCorrelationId?: string;
     armCaller?: VerifiedCaller;
+    /** What the Activity Log needs once the answer is sent (set when the subscription resolved). */
+    armAudit?: { action: string; path: string; tenantId: string; subscriptionId: string; authorized: boolean; startedAt: number };
+    armError?: { code: string; message: string };
   }
 }
 
@@ -78,8 +87,42 @@ export function armPlugin(deps: ArmDeps): FastifyPluginAsync {
       request.armCaller = await authenticate(request.headers.authorization, deps.verifier, audiences());
     });
 
+    // 11. the Activity Log, once the answer has gone out.
+    const audit = deps.audit;
+    if (audit) {
+      app.addHook('onResponse', async (request, reply) => {
+        const seen = request.armAudit;
+        const caller = request.armCaller;
+        if (!seen || !caller) return;
+        const clientRequestId = request.headers['x-ms-client-request-id'];
+        try {
+          audit({
+            tenantId: seen.tenantId,
+            subscriptionId: seen.subscriptionId,
+            method: request.method,
+            path: seen.path,
+            action: seen.action,
+            callerObjectId: caller.objectId,
+            claims: caller.claims,
+            correlationId: request.armCorrelationId ?? request.id,
+            requestId: String(reply.getHeader('x-ms-request-id') ?? request.id),
+            clientRequestId: typeof clientRequestId === 'string' ? clientRequestId.slice(0, 200) : undefined,
+            clientIp: request.ip,
+            status: reply.statusCode,
+            ...(request.armError ? { error: request.armError } : {}),
+            reachedHandler: seen.authorized,
+            startedAt: seen.startedAt,
+            finishedAt: deps.clock.now(),
+          });
+        } catch (error) {
+          request.log.error({ err: error }, 'activity log record failed');
+        }
+      });
+    }
+
     app.setErrorHandler(async (error, request, reply) => {
       const mapped = mapArmError(error, request.log, request.id);
+      request.armError = { code: mapped.body.error.code, message: mapped.body.error.message };
       if (mapped.status === 401) reply.header('www-authenticate', wwwAuthenticate(authority(), mapped.body.error.message));
       reply.headers(mapped.headers);
       return sendJson(reply, request, mapped.status, mapped.body);
@@ -100,13 +143,25 @@ export function armPlugin(deps: ArmDeps): FastifyPluginAsync {
       const { route, params } = matchRoute(registry, method, normalized); // 3. route
       const apiVersion = checkApiVersion(route, normalized.query); // 4. api-version
       const subscription = await resolveSubscription(params, caller, deps.subscriptions); // 5. scope
+      const action = route.actionFor?.(params) ?? route.action;
+      if (subscription) {
+        request.armAudit = {
+          action,
+          path: normalized.path,
+          tenantId: subscription.tenantId,
+          subscriptionId: subscription.id,
+          authorized: false,
+          startedAt: deps.clock.now(),
+        };
+      }
       const grant = await deps.authorize?.({
         caller,
-        action: route.actionFor?.(params) ?? route.action,
+        action,
         scope: normalized.path,
         operationId: route.operationId,
         method,
       }); // 6. RBAC
+      if (request.armAudit) request.armAudit.authorized = true;
       const conditions = parseConditions(request.headers); // 7. preconditions
       const body = readBody(route, request.body as Buffer | undefined, request.headers['content-type']); // 8. body
       const ctx: ArmContext<unknown> = {

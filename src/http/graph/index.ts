@@ -24,6 +24,7 @@ import type { AccessTokenVerifier, VerifiedCaller } from '../../core/ports.js';
 import { authenticate, wwwAuthenticate } from '../arm/pipeline.js';
 import type { AppFederatedCredentialService } from '../../core/directory/app-federated-credentials.js';
 import { registerFederatedCredentialRoutes } from './federated-credentials.js';
+import { registerSignInRoutes, type SignInReadDeps } from './sign-ins.js';
 import { GraphError, matchesFilter, parseFilterTerms, parseGetByIds, parsePrincipalFilter, readJsonObject } from './requests.js';
 
 /** The prefix buildApp registers this plugin under. */
@@ -51,6 +52,8 @@ export interface GraphDeps {
    * both Graph's URL and its token audience (src/core/cloud/cloud-metadata.ts), i.e. `<base>/graph/`.
    */
   extraAudiences?(): readonly string[];
+  /** Sign-in events (`auditLogs/signIns`, directory administrators only). Absent: not routed. */
+  signIns?: SignInReadDeps;
 }
 
 /** Graph requests carry small JSON bodies (1000 ids at most). */
@@ -62,7 +65,11 @@ declare module 'fastify' {
   }
 }
 
-export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
+/**
+ * `version` `beta`: only what Keyless serves from Graph's beta endpoint (`auditLogs/signIns`), mounted
+ * under `/beta`; other beta paths are left unrouted.
+ */
+export function graphPlugin(deps: GraphDeps, version: 'v1.0' | 'beta' = 'v1.0'): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     const context = (fragment: string) => `${deps.baseUrl()}${app.prefix || GRAPH_PREFIX}/$metadata#${fragment}`;
     const audiences = () => [...GRAPH_AUDIENCES, ...(deps.extraAudiences?.() ?? [])];
@@ -105,6 +112,12 @@ export function graphPlugin(deps: GraphDeps): FastifyPluginAsync {
       request.log.error({ err: error }, 'graph request failed');
       return sendError(reply, request, new GraphError(500, 'generalException', 'The Keyless server failed; try again.'));
     });
+
+    if (version === 'beta') {
+      if (deps.signIns) registerSignInRoutes(app, deps.signIns, context, deps.baseUrl);
+      return;
+    }
+    if (deps.signIns) registerSignInRoutes(app, deps.signIns, context, deps.baseUrl);
 
     // Graph's answer for a path it does not serve under /v1.0 (or /graph/v1.0): the first segment after the prefix.
     const notServed = async (request: FastifyRequest, reply: FastifyReply) => {

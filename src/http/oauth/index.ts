@@ -64,7 +64,7 @@ export function oauthPlugin(deps: OAuthDeps): FastifyPluginAsync {
     const token = (endpoint: 'v1' | 'v2', tenantOf: (request: FastifyRequest) => string) => async (request: FastifyRequest, reply: FastifyReply) => {
       const body = (request.body ?? {}) as FormBody;
       const params = clientCredentialsParams(endpoint, body, request.headers.authorization);
-      const issued = await deps.tokens.clientCredentials(tenantOf(request), params);
+      const issued = await deps.tokens.clientCredentials(tenantOf(request), params, { clientIp: request.ip, correlationId: correlationId(request) });
       reply
         .header('cache-control', 'no-store')
         .header('pragma', 'no-cache')

@@ -4,6 +4,7 @@
  * namespace's operations list (generated from the routes) and declares `{namespace}/operations/read`
  * open. Hand-written routes (actions, proxy reads) are passed in `routes`.
  */
+import type { ActivityLog } from '../../core/activity/activity-log.js';
 import type { Clock } from '../../core/clock.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { ResourceIdentities } from '../../core/identities/resource-identities.js';
@@ -37,6 +38,8 @@ export interface ProviderDeps {
   dataPlanes?: DataPlaneProviderDeps;
   /** A provider acting as a resource's managed identity on the data planes (HDInsight); absent: no such calls. */
   services?: ServiceCalls;
+  /** The Activity Log (Microsoft.Insights reads it after this server's buffered events are written); absent: read from the store. */
+  activityLog?: Pick<ActivityLog, 'listEvents'>;
 }
 
 /** One tracked type: its spec and the wire facts of its routes. */

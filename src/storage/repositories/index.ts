@@ -20,6 +20,7 @@ import { createTenantRepository } from './tenants.js';
 import { createVaultObjectRepository } from './vault-objects.js';
 import { createAppFederatedCredentialRepository } from './app-federated-credentials.js';
 import { createKustoRepository } from './kusto.js';
+import { createActivityEventRepository, createSignInEventRepository } from './activity.js';
 
 /** Builds the repositories; each query asks `db` which connection to use. */
 export function createRepositories(db: DbSource): Repositories {
@@ -44,5 +45,7 @@ export function createRepositories(db: DbSource): Repositories {
     vaultObjects: createVaultObjectRepository(db),
     appFederatedCredentials: createAppFederatedCredentialRepository(db),
     kusto: createKustoRepository(db),
+    activityEvents: createActivityEventRepository(db),
+    signInEvents: createSignInEventRepository(db),
   };
 }

@@ -64,13 +64,27 @@ function wrapConnection(connection: DatabaseConnection): DatabaseConnection {
   return connection;
 }
 
+/**
+ * SQLite rolls a transaction back by itself when a write or the commit fails with SQLITE_FULL or an
+ * I/O error; the rollback the query layer then sends fails with "no transaction is active", and that
+ * error would hide the real one (a full disk became a 500). Nothing is left to roll back: done.
+ */
+async function rollbackUnlessGone(driver: Driver, connection: DatabaseConnection): Promise<void> {
+  try {
+    await driver.rollbackTransaction(connection);
+  } catch (error) {
+    if (error instanceof Error && /no transaction is active/i.test(error.message)) return;
+    throw error;
+  }
+}
+
 function wrapDriver(driver: Driver): Driver {
   return {
     init: () => translated(() => driver.init()),
     acquireConnection: async () => wrapConnection(await translated(() => driver.acquireConnection())),
     beginTransaction: (c, s) => translated(() => driver.beginTransaction(c, s)),
     commitTransaction: (c) => translated(() => driver.commitTransaction(c)),
-    rollbackTransaction: (c) => translated(() => driver.rollbackTransaction(c)),
+    rollbackTransaction: (c) => translated(() => rollbackUnlessGone(driver, c)),
     ...(driver.savepoint ? { savepoint: (c, n, q) => translated(() => driver.savepoint!(c, n, q)) } : {}),
     ...(driver.rollbackToSavepoint ? { rollbackToSavepoint: (c, n, q) => translated(() => driver.rollbackToSavepoint!(c, n, q)) } : {}),
     ...(driver.releaseSavepoint ? { releaseSavepoint: (c, n, q) => translated(() => driver.releaseSavepoint!(c, n, q)) } : {}),

@@ -4,11 +4,13 @@
  * During the outage every surface answers 503 with Retry-After and its own error body (never a 500,
  * never a hang, never a crash), readiness says 503, the agent keeps serving the token it holds; once
  * the database is back the same server process recovers without a restart.
- * Also: a read-only SQLite file gives a start-up error that says what is wrong.
+ * Also: a read-only SQLite file gives a start-up error that says what is wrong, and a full disk under
+ * the SQLite file a 503 that says so, with nothing half-written and recovery once space is freed.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { chmod, readFile } from 'node:fs/promises';
+import { appendFile, chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
@@ -212,6 +214,72 @@ describe('a read-only SQLite file', () => {
     } finally {
       child.kill('SIGTERM');
       await exited;
+    }
+  });
+});
+
+describe('a full disk under the SQLite file', () => {
+  // A small tmpfs is a real full disk; mounting one needs root (CI and this machine run as root).
+  let mountPoint = '';
+  let mountError = '';
+  before(async () => {
+    mountPoint = await mkdtemp(join(tmpdir(), 'keyless-full-'));
+    await promisify(execFile)('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mountPoint]).catch((e: Error) => {
+      mountError = e.message;
+    });
+  });
+  after(async () => {
+    if (!mountError) await promisify(execFile)('umount', [mountPoint]).catch(() => undefined);
+    await rm(mountPoint, { recursive: true, force: true });
+  });
+
+  it('answers writes with a 503 that says the disk is full, writes nothing, keeps serving reads, and recovers when space is freed', async (t) => {
+    if (mountError) return t.skip(`cannot mount a tmpfs here: ${mountError}`);
+    const caDir = process.env.KEYLESS_TEST_CA_DIR!;
+    for (const f of ['ca.pem', 'ca-key.pem']) await copyFile(join(caDir, f), join(mountPoint, f));
+    const server = await startKeyless({ via: 'node', dataDir: mountPoint });
+    try {
+      const b = server.bootstrap;
+      const auth = { authorization: `Bearer ${await armToken(b)}`, 'content-type': 'application/json' };
+      const group = `${b.armEndpoint}/subscriptions/${b.subscriptionId}/resourcegroups/full`;
+      assert.equal((await call(`${group}?api-version=2021-04-01`, { method: 'PUT', headers: auth, body: '{"location":"westus2"}' })).status, 201);
+      // Fill the disk to the last byte.
+      const filler = join(mountPoint, 'filler');
+      const chunk = Buffer.alloc(16 * 1024);
+      for (;;) {
+        try {
+          await appendFile(filler, chunk);
+        } catch {
+          break;
+        }
+      }
+      for (let size = 4096; size >= 1; size = Math.floor(size / 2)) {
+        await appendFile(filler, Buffer.alloc(size)).catch(() => undefined);
+      }
+      const identity = (i: number) => `${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/full-${i}?api-version=2023-01-31`;
+      const refused: number[] = [];
+      let answer: Answer | undefined;
+      for (let i = 0; i < 40 && refused.length === 0; i++) {
+        answer = await call(identity(i), {
+          method: 'PUT',
+          headers: auth,
+          body: JSON.stringify({ location: 'westus2', tags: Object.fromEntries(Array.from({ length: 15 }, (_, k) => [`pad${k}`, 'x'.repeat(250)])) }),
+        });
+        assert.ok(answer.status === 201 || answer.status === 503, `write ${i}: ${answer.status} ${answer.text}\n${server.output().slice(-3000)}`);
+        if (answer.status === 503) refused.push(i);
+      }
+      assert.equal(refused.length, 1, 'the disk filled up and a write was refused');
+      assert.ok(answer!.headers.get('retry-after'), 'Retry-After is sent');
+      assert.match((JSON.parse(answer!.text) as { error: { message: string } }).error.message, /disk .*is full/);
+      // Nothing of the refused write was kept, and reads go on.
+      assert.equal((await call(identity(refused[0]!), { headers: auth })).status, 404);
+      assert.equal((await call(`${group}?api-version=2021-04-01`, { headers: auth })).status, 200);
+      // Space freed: the same server takes writes again, no restart.
+      await rm(filler);
+      const again = await call(identity(refused[0]!), { method: 'PUT', headers: auth, body: '{"location":"westus2"}' });
+      assert.equal(again.status, 201, again.text);
+    } finally {
+      await server.stop();
     }
   });
 });

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { systemClock, type Clock } from '../core/clock.js';
 import { createAppServiceHandler, APP_SERVICE_TOKEN_PATH } from './app-service.js';
 import { createArcChallenge, DEFAULT_ARC_KEY_DIR, type ArcChallenge } from './arc-challenge.js';
@@ -63,6 +64,16 @@ const PROXY_HEADERS = ['x-forwarded-for', 'forwarded'];
 /** Local clients send their headers at once; a connection still sending them after this is closed. */
 const HEADERS_TIMEOUT_MS = 60_000;
 
+/** Answers a request node hands over as a raw socket (CONNECT, Upgrade) with IMDS's JSON error, then closes. */
+function refuseRawSocket(status: number, reason: string, description: string): (req: IncomingMessage, socket: Duplex) => void {
+  const body = JSON.stringify({ error: 'invalid_request', error_description: description });
+  const answer = `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  return (_req, socket) => {
+    socket.on('error', () => undefined);
+    socket.end(answer);
+  };
+}
+
 export function createAgent(options: AgentOptions): Agent {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
@@ -114,6 +125,10 @@ export function createAgent(options: AgentOptions): Agent {
         answerClientError((_status, message) => ({ error: 'invalid_request', error_description: message })),
       );
       server.headersTimeout = HEADERS_TIMEOUT_MS;
+      // CONNECT and protocol upgrades are handed over as raw sockets, and closed without a word when
+      // nothing listens: IMDS's JSON error instead (found by test/fuzz/agent-endpoints.fuzz.test.ts).
+      server.on('connect', refuseRawSocket(405, 'Method Not Allowed', 'CONNECT is not supported by the Keyless agent'));
+      server.on('upgrade', refuseRawSocket(400, 'Bad Request', 'Protocol upgrades are not supported by the Keyless agent'));
       const listening = server;
       await new Promise<void>((done, fail) => {
         listening.once('error', fail);

@@ -10,6 +10,7 @@ import { armFrameworkErrors } from './arm/framework-errors.js';
 import { armPlugin, type ArmDeps } from './arm/plugin.js';
 import { agentApiPlugin, type AgentApiDeps } from './agent-api/index.js';
 import { createBaseFastify, type BaseOptions } from './base.js';
+import { resolveRequestDotSegments } from './dot-segments.js';
 import { GRAPH_PREFIX, graphPlugin, type GraphDeps } from './graph/index.js';
 import { healthPlugin, type HealthDeps } from './health/index.js';
 import { metadataPlugin, type MetadataDeps } from './metadata/index.js';
@@ -78,6 +79,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // rewritten before Fastify routes them (the listener's first `request` listener).
     app.server.prependListener('request', (req) => planes.rewrite(req));
   }
+  // Dot segments (`..`, `%2e%2e`, `\`) are resolved before anything routes, before the host-style
+  // rewrite above too (prepended last, so it runs first): src/http/dot-segments.ts.
+  app.server.prependListener('request', resolveRequestDotSegments);
   // A request no surface routes is answered 404 whatever its body: the body is not parsed (each
   // surface above keeps the parsers it registered; the drain in base.ts reads what is left).
   app.removeAllContentTypeParsers();

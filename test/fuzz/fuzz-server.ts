@@ -1,7 +1,8 @@
 /**
  * The whole Keyless server for the fuzz campaign, as `keyless serve` builds it (startServer over a
- * throwaway data dir and SQLite), driven in-process through `app.inject` (fast: no sockets, no TLS),
- * with the bootstrap admin's tokens for ARM and Graph.
+ * throwaway data dir and SQLite, or a PostgreSQL database), driven in-process through `app.inject`
+ * (fast: no sockets, no TLS), with the bootstrap admin's tokens for ARM and Graph. It also listens
+ * (TLS on 127.0.0.1:`port`) for callers that need a real socket (the host agent's upstream).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,11 @@ export interface FuzzServer {
   app: FastifyInstance;
   store: Store;
   server: RunningServer;
+  dataDir: string;
+  /** The TLS port the server listens on (its CA is `${dataDir}/ca.pem`). */
+  port: number;
+  /** `SQLite …` or `PostgreSQL …`. */
+  engine: string;
   tenantId: string;
   subscriptionId: string;
   clientId: string;
@@ -27,9 +33,14 @@ export interface FuzzServer {
   close(): Promise<void>;
 }
 
-export async function startFuzzServer(): Promise<FuzzServer> {
+export interface FuzzServerOptions {
+  /** A PostgreSQL database (test/support/postgres.ts createTestDatabase); default SQLite in the data dir. */
+  databaseUrl?: string;
+}
+
+export async function startFuzzServer(options: FuzzServerOptions = {}): Promise<FuzzServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'keyless-fuzz-'));
-  const config = loadConfig({ dataDir, host: '127.0.0.1', port: '0', logLevel: 'silent' }, {});
+  const config = loadConfig({ dataDir, host: '127.0.0.1', port: '0', logLevel: 'silent', databaseUrl: options.databaseUrl }, {});
   const server = await startServer(config);
   const { app, store, bootstrap } = server;
   const token = async (scope: string) => {
@@ -51,6 +62,9 @@ export async function startFuzzServer(): Promise<FuzzServer> {
     app,
     store,
     server,
+    dataDir,
+    port: server.port,
+    engine: server.storageDescription,
     tenantId: bootstrap.tenantId,
     subscriptionId: bootstrap.subscriptionId,
     clientId: bootstrap.clientId,

@@ -1,12 +1,34 @@
 /**
  * A small declarative check of ARM request bodies: the JSON must be an object, and the fields a route
  * declares must have the declared JSON types. Unknown fields are ignored, as ARM ignores them.
- * A wrong type is a 400 `InvalidRequestContent` whose message names the field path.
+ * A wrong type is a 400 `InvalidRequestContent` whose message names the field path; so is a missing
+ * field marked required with a trailing `!` (the missing field's path in the message, as ARM's
+ * "Required property '…' not found in JSON").
  */
 import { DomainError } from '../../core/errors.js';
 
-/** A field's JSON type: `tags` is an object of string values; a trailing `?` also allows null. */
-export type FieldType = 'string' | 'string?' | 'boolean' | 'number' | 'object' | 'object?' | 'tags' | 'tags?' | 'array' | 'any' | ObjectFields;
+/**
+ * A field's JSON type: `tags` is an object of string values; a trailing `?` also allows null; a
+ * trailing `!` makes the field required (absent is a 400). A nested object holding a required field
+ * is itself required.
+ */
+export type FieldType =
+  | 'string'
+  | 'string?'
+  | 'string!'
+  | 'boolean'
+  | 'boolean!'
+  | 'number'
+  | 'number!'
+  | 'object'
+  | 'object?'
+  | 'object!'
+  | 'tags'
+  | 'tags?'
+  | 'array'
+  | 'array!'
+  | 'any'
+  | ObjectFields;
 
 export interface ObjectFields {
   [field: string]: FieldType;
@@ -39,12 +61,34 @@ function invalid(path: string, expected: string, value: unknown): DomainError {
   );
 }
 
+function missing(path: string): DomainError {
+  return new DomainError(
+    'InvalidRequestContent',
+    `The request content was invalid and could not be deserialized: required property '${path}' not found in JSON.`,
+    { target: path },
+  );
+}
+
+/** The path of the first required field in `type` (itself when marked `!`), or undefined. */
+function firstRequired(path: string, type: FieldType): string | undefined {
+  if (typeof type === 'string') return type.endsWith('!') ? path : undefined;
+  for (const [name, inner] of Object.entries(type)) {
+    const found = firstRequired(`${path}.${name}`, inner);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function checkField(path: string, type: FieldType, value: unknown): void {
-  if (value === undefined) return;
+  if (value === undefined) {
+    const required = firstRequired(path, type);
+    if (required) throw missing(required);
+    return;
+  }
   if (typeof type === 'object') {
     if (!isPlainObject(value)) throw invalid(path, 'an object', value);
     checkFields(path + '.', type, value);
@@ -55,7 +99,7 @@ function checkField(path: string, type: FieldType, value: unknown): void {
     if (nullable || type === 'any') return;
     throw invalid(path, `${article(type)}`, value);
   }
-  switch (type.replace('?', '')) {
+  switch (type.replace(/[?!]$/, '')) {
     case 'string':
       if (typeof value !== 'string') throw invalid(path, 'a string', value);
       return;
@@ -83,7 +127,7 @@ function checkField(path: string, type: FieldType, value: unknown): void {
 }
 
 function article(type: FieldType): string {
-  const base = String(type).replace('?', '');
+  const base = String(type).replace(/[?!]$/, '');
   return base === 'object' || base === 'array' ? `an ${base}` : base === 'tags' ? 'an object of string values' : `a ${base}`;
 }
 

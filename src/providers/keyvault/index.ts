@@ -105,7 +105,7 @@ export function keyVaultProvider(deps: ProviderDeps): ProviderDeclaration {
         operationId: 'Vaults_UpdateAccessPolicy',
         action: `${NS}/vaults/accessPolicies/write`,
         apiVersions: KEYVAULT_API_VERSIONS,
-        body: bodySchema<{ properties: { accessPolicies: unknown[] } }>({ properties: { accessPolicies: 'array' } }),
+        body: bodySchema<{ properties: { accessPolicies: unknown[] } }>({ properties: { accessPolicies: 'array!' } }),
         handler: async (ctx) => {
           const kind = ctx.params['operationKind']!.toLowerCase();
           if (kind !== 'add' && kind !== 'replace' && kind !== 'remove')
@@ -141,15 +141,8 @@ export function keyVaultProvider(deps: ProviderDeps): ProviderDeclaration {
         operationId: 'Vaults_CheckNameAvailability',
         action: `${NS}/checkNameAvailability/read`,
         apiVersions: KEYVAULT_API_VERSIONS,
-        body: bodySchema<{ name: string; type?: string }>({ name: 'string' }),
+        body: bodySchema<{ name: string; type?: string }>({ name: 'string!' }),
         handler: async (ctx) => {
-          // The schema checks types, not presence: a body without `name` is the caller's error, not a crash (found by test/fuzz/).
-          if (typeof ctx.body.name !== 'string')
-            throw new DomainError(
-              'InvalidParameter',
-              'The request body must name the vault to check: {"name": "<vault name>", "type": "Microsoft.KeyVault/vaults"}.',
-              { target: 'name' },
-            );
           const problem = vaultNameProblem(ctx.body.name);
           if (problem) return { status: 200, body: { nameAvailable: false, reason: 'AccountNameInvalid', message: problem } };
           const taken = await deps.store.resources.findByTypeAndName(VAULT_TYPE, ctx.body.name);

@@ -6,7 +6,6 @@
  * polls (kusto-wire.md §1.5). `uri`/`dataIngestionUri` name Keyless's Kusto data plane
  * (docs/adr/0015-kusto.md).
  */
-import { DomainError } from '../../core/errors.js';
 import type { ResourceRecord } from '../../core/model.js';
 import { bodySchema } from '../../http/arm/body-schema.js';
 import { defineRoute, type ArmContext, type ArmRoute } from '../../http/arm/route.js';
@@ -172,13 +171,8 @@ function stateRoutes(
 }
 
 type NameCheck = { name: string; type: string };
-const nameBody = bodySchema<NameCheck>({ name: 'string', type: 'string' });
-/** The name a check asks about: the schema checks its type, not its presence (a missing name was a 500; found by test/fuzz/). */
-const nameOf = (body: NameCheck): string => {
-  if (typeof body.name !== 'string')
-    throw new DomainError('InvalidParameter', 'The request body must name what to check: {"name": "<name>", "type": "<resource type>"}.', { target: 'name' });
-  return body.name;
-};
+/** `name` is required (the schema's `!`): a check without it is a 400, not a 500 (found by test/fuzz/). */
+const nameBody = bodySchema<NameCheck>({ name: 'string!', type: 'string' });
 
 /** The three `checkNameAvailability` actions: cluster names (global), database and principal-assignment names (per parent). */
 function nameRoutes(deps: ProviderDeps): ArmRoute<any>[] {
@@ -202,7 +196,7 @@ function nameRoutes(deps: ProviderDeps): ArmRoute<any>[] {
       apiVersions: KUSTO_API_VERSIONS,
       body: nameBody,
       handler: async (ctx) => {
-        const problem = clusterNameProblem(nameOf(ctx.body));
+        const problem = clusterNameProblem(ctx.body.name);
         if (problem) return answer(ctx.body.name, { reason: 'Invalid', message: problem });
         const taken = await deps.store.resources.findByTypeAndName(KUSTO_CLUSTER_TYPE, ctx.body.name);
         return answer(
@@ -220,7 +214,7 @@ function nameRoutes(deps: ProviderDeps): ArmRoute<any>[] {
       action: `${NS}/clusters/databases/read`,
       apiVersions: KUSTO_API_VERSIONS,
       body: nameBody,
-      handler: async (ctx) => answer(nameOf(ctx.body), await childTaken(ctx, 'databases', 'Database')),
+      handler: async (ctx) => answer(ctx.body.name, await childTaken(ctx, 'databases', 'Database')),
     }),
     defineRoute<NameCheck>({
       method: 'POST',
@@ -229,7 +223,7 @@ function nameRoutes(deps: ProviderDeps): ArmRoute<any>[] {
       action: `${NS}/clusters/principalAssignments/read`,
       apiVersions: KUSTO_API_VERSIONS,
       body: nameBody,
-      handler: async (ctx) => answer(nameOf(ctx.body), await childTaken(ctx, 'principalAssignments', 'PrincipalAssignment')),
+      handler: async (ctx) => answer(ctx.body.name, await childTaken(ctx, 'principalAssignments', 'PrincipalAssignment')),
     }),
     defineRoute<NameCheck>({
       method: 'POST',
@@ -238,7 +232,7 @@ function nameRoutes(deps: ProviderDeps): ArmRoute<any>[] {
       action: `${NS}/clusters/databases/principalAssignments/read`,
       apiVersions: KUSTO_API_VERSIONS,
       body: nameBody,
-      handler: async (ctx) => answer(nameOf(ctx.body), await childTaken(ctx, 'principalAssignments', 'PrincipalAssignment')),
+      handler: async (ctx) => answer(ctx.body.name, await childTaken(ctx, 'principalAssignments', 'PrincipalAssignment')),
     }),
   ];
 }

@@ -102,7 +102,7 @@ export function storageProvider(deps: ProviderDeps): ProviderDeclaration {
         operationId: 'StorageAccounts_RegenerateKey',
         action: `${NS}/storageAccounts/regeneratekey/action`,
         apiVersions: STORAGE_API_VERSIONS,
-        body: bodySchema<{ keyName: string }>({ keyName: 'string' }),
+        body: bodySchema<{ keyName: string }>({ keyName: 'string!' }),
         handler: async (ctx) => {
           const service = declaration.services.get(STORAGE_ACCOUNT_TYPE.toLowerCase())!;
           const account = await service.get({
@@ -123,15 +123,8 @@ export function storageProvider(deps: ProviderDeps): ProviderDeclaration {
         operationId: 'StorageAccounts_CheckNameAvailability',
         action: `${NS}/checknameavailability/read`,
         apiVersions: STORAGE_API_VERSIONS,
-        body: bodySchema<{ name: string; type?: string }>({ name: 'string' }),
+        body: bodySchema<{ name: string; type?: string }>({ name: 'string!' }),
         handler: async (ctx) => {
-          // The schema checks types, not presence: a body without `name` is the caller's error, not a crash (found by test/fuzz/).
-          if (typeof ctx.body.name !== 'string')
-            throw new DomainError(
-              'InvalidParameter',
-              'The request body must name the storage account to check: {"name": "<account name>", "type": "Microsoft.Storage/storageAccounts"}.',
-              { target: 'name' },
-            );
           const problem = accountNameProblem(ctx.body.name);
           if (problem) return { status: 200, body: { nameAvailable: false, reason: 'AccountNameInvalid', message: problem } };
           const taken = await deps.store.resources.findByTypeAndName(STORAGE_ACCOUNT_TYPE, ctx.body.name);

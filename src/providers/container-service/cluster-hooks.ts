@@ -25,6 +25,7 @@ import { providerResourceId, resourceGroupResourceId, resourceKey } from '../../
 import { isJsonObject, type JsonObject } from '../../core/resources/tracked/json-paths.js';
 import type { TrackedHookContext, TrackedHooks } from '../../core/resources/tracked/spec.js';
 import type { TrackedResourceService } from '../../core/resources/tracked/tracked-resource-service.js';
+import { upsertChildResource } from '../kit/child-resources.js';
 import type { ProviderDeps } from '../kit/tracked-provider.js';
 import { AGENT_POOL_TYPE } from './cluster-properties/names.js';
 
@@ -181,27 +182,7 @@ export function managedClusterHooks(deps: ClusterHookDeps): TrackedHooks {
     for (const profile of pools) {
       const { name, ...properties } = profile;
       const id = `${ctx.resource.id}/agentPools/${String(name)}`;
-      const existing = await ctx.tx.resources.get(id);
-      if (existing && JSON.stringify(existing.properties) === JSON.stringify(properties)) continue;
-      const record: ResourceRecord = {
-        id: existing?.id ?? id,
-        subscriptionId: ctx.resource.subscriptionId,
-        resourceGroup: ctx.resource.resourceGroup,
-        type: AGENT_POOL_TYPE,
-        name: existing?.name ?? String(name),
-        location: '',
-        tags: {},
-        properties,
-        identity: null,
-        kind: null,
-        sku: null,
-        provisioningState: 'Succeeded',
-        etag: ctx.ids.newGuid(),
-        createdAt: existing?.createdAt ?? now,
-        updatedAt: now,
-      };
-      if (existing) await ctx.tx.resources.update(record);
-      else await ctx.tx.resources.insert(record);
+      await upsertChildResource(ctx, ctx.resource, { id, type: AGENT_POOL_TYPE, name: String(name), properties, now, skipUnchanged: true });
     }
   }
 

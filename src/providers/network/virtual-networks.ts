@@ -12,6 +12,7 @@ import { DomainError } from '../../core/errors.js';
 import type { ResourceRecord } from '../../core/model.js';
 import { isJsonObject, type JsonObject } from '../../core/resources/tracked/json-paths.js';
 import type { TrackedHookContext, TrackedTypeSpec } from '../../core/resources/tracked/spec.js';
+import { upsertChildResource } from '../kit/child-resources.js';
 
 export const SUBNET_TYPE = 'Microsoft.Network/virtualNetworks/subnets';
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,78}[a-zA-Z0-9_]$|^[a-zA-Z0-9]$/;
@@ -61,31 +62,6 @@ function checkSubnetPrefix(vnetName: string, vnet: JsonObject, subnetName: strin
   }
 }
 
-async function upsertSubnet(ctx: Pick<TrackedHookContext, 'tx' | 'ids' | 'clock'>, vnet: ResourceRecord, name: string, properties: JsonObject): Promise<void> {
-  const id = `${vnet.id}/subnets/${name}`;
-  const existing = await ctx.tx.resources.get(id);
-  const now = isoTime(ctx.clock.now());
-  const record: ResourceRecord = {
-    id: existing?.id ?? id,
-    subscriptionId: vnet.subscriptionId,
-    resourceGroup: vnet.resourceGroup,
-    type: SUBNET_TYPE,
-    name: existing?.name ?? name,
-    location: '',
-    tags: {},
-    properties,
-    identity: null,
-    kind: null,
-    sku: null,
-    provisioningState: 'Succeeded',
-    etag: ctx.ids.newGuid(),
-    createdAt: existing?.createdAt ?? now,
-    updatedAt: now,
-  };
-  if (existing) await ctx.tx.resources.update(record);
-  else await ctx.tx.resources.insert(record);
-}
-
 /** Inline subnets of a network PUT become (or update) subnet resources; the stored list is name + properties. */
 async function syncInline(ctx: TrackedHookContext): Promise<ResourceRecord> {
   const sent = ctx.resource.properties['subnets'];
@@ -98,7 +74,13 @@ async function syncInline(ctx: TrackedHookContext): Promise<ResourceRecord> {
     assertName('subnets')(name);
     const properties = isJsonObject(s['properties']) ? s['properties'] : {};
     checkSubnetPrefix(ctx.resource.name, ctx.resource.properties, name, properties);
-    await upsertSubnet(ctx, ctx.resource, name, properties);
+    await upsertChildResource(ctx, ctx.resource, {
+      id: `${ctx.resource.id}/subnets/${name}`,
+      type: SUBNET_TYPE,
+      name,
+      properties,
+      now: isoTime(ctx.clock.now()),
+    });
     subnets.push({ name, properties });
   }
   return { ...ctx.resource, properties: { ...ctx.resource.properties, subnets } };

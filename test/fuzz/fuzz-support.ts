@@ -10,6 +10,15 @@ export const FUZZ_SEED = process.env['KEYLESS_FUZZ_SEED'] ? Number(process.env['
 /** Multiplies every property's run count (`npm run stress` raises it). */
 const RUNS_FACTOR = process.env['KEYLESS_FUZZ_RUNS'] ? Number(process.env['KEYLESS_FUZZ_RUNS']) : 1;
 
+/**
+ * The run count of a property on an engine: SQLite runs it whole; PostgreSQL (the same server on the
+ * other store) a fifth of it in `npm test`, which shares a small machine, and all of it under
+ * `npm run stress` (KEYLESS_FUZZ_RUNS > 1).
+ */
+export function engineShare(engine: 'sqlite' | 'postgres', baseRuns: number): number {
+  return engine === 'sqlite' || RUNS_FACTOR > 1 ? baseRuns : Math.max(1, Math.round(baseRuns / 5));
+}
+
 let announced = false;
 /** fast-check parameters for one property of `baseRuns` requests (scaled by KEYLESS_FUZZ_RUNS). */
 export function fuzzParams(baseRuns: number): fc.Parameters<unknown> {

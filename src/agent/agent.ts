@@ -64,7 +64,7 @@ const PROXY_HEADERS = ['x-forwarded-for', 'forwarded'];
 /** Local clients send their headers at once; a connection still sending them after this is closed. */
 const HEADERS_TIMEOUT_MS = 60_000;
 
-/** Answers a request node hands over as a raw socket (CONNECT, Upgrade) with IMDS's JSON error, then closes. */
+/** Answers a request node hands over as a raw socket (CONNECT) with IMDS's JSON error, then closes. */
 function refuseRawSocket(status: number, reason: string, description: string): (req: IncomingMessage, socket: Duplex) => void {
   const body = JSON.stringify({ error: 'invalid_request', error_description: description });
   const answer = `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
@@ -125,10 +125,10 @@ export function createAgent(options: AgentOptions): Agent {
         answerClientError((_status, message) => ({ error: 'invalid_request', error_description: message })),
       );
       server.headersTimeout = HEADERS_TIMEOUT_MS;
-      // CONNECT and protocol upgrades are handed over as raw sockets, and closed without a word when
-      // nothing listens: IMDS's JSON error instead (found by test/fuzz/agent-endpoints.fuzz.test.ts).
+      // CONNECT is handed over as a raw socket, and closed without a word when nothing listens: IMDS's
+      // JSON error instead (found by test/fuzz/agent-endpoints.fuzz.test.ts). Upgrade requests need no
+      // listener: unheard, node serves them as plain HTTP/1.1 (as `curl --http2` on http:// expects).
       server.on('connect', refuseRawSocket(405, 'Method Not Allowed', 'CONNECT is not supported by the Keyless agent'));
-      server.on('upgrade', refuseRawSocket(400, 'Bad Request', 'Protocol upgrades are not supported by the Keyless agent'));
       const listening = server;
       await new Promise<void>((done, fail) => {
         listening.once('error', fail);

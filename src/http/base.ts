@@ -4,6 +4,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { answerClientError, CONNECTION_CHECK_INTERVAL_MS, DEFAULT_HTTP_LIMITS, drainBodiesBeforeAnswering, type HttpLimits } from './limits.js';
 
 /** Request bodies above this are refused with 413 (ARM's own limit is 4 MiB). */
@@ -43,5 +44,14 @@ export function createBaseFastify(options: BaseOptions = {}): FastifyInstance {
   };
   const app = Fastify(serverOptions) as unknown as FastifyInstance;
   drainBodiesBeforeAnswering(app, limits);
+  // CONNECT is handed to a `connect` listener as a raw socket, and closed without a word when none
+  // listens: ARM's envelope and a 405 instead (found by the fuzz campaign, test/fuzz/).
+  app.server.on('connect', (_req: unknown, socket: Duplex) => {
+    const body = JSON.stringify({ error: { code: 'MethodNotAllowed', message: 'The CONNECT method is not supported.' } });
+    socket.on('error', () => undefined);
+    socket.end(
+      `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   return app;
 }

@@ -61,7 +61,22 @@ function rawRequest(port: number, payload: Buffer, head: boolean, timeoutMs = 15
       clearTimeout(timer);
       done(parseAnswer(Buffer.concat(chunks), head));
     };
-    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      // A whole answer (head and Content-Length body) ends the exchange even on a kept-alive connection.
+      const data = Buffer.concat(chunks);
+      const length = /\r\ncontent-length: *(\d+)\r\n/i.exec(data.toString('latin1'))?.[1];
+      const end = data.indexOf('\r\n\r\n');
+      if (
+        length !== undefined &&
+        end >= 0 &&
+        !/^HTTP\/1\.[01] 1\d\d /.test(data.toString('latin1', 0, 16)) &&
+        (head || data.length >= end + 4 + Number(length))
+      ) {
+        socket.destroy();
+        finish();
+      }
+    });
     socket.on('end', finish);
     socket.on('close', finish);
     // The agent may answer (and close) before reading all of a big request: the answer already read counts.
@@ -689,6 +704,25 @@ describe('fuzz: the agent IMDS, App Service, Arc and legacy endpoints', () => {
       }),
       fuzzParams(400),
     );
+  });
+
+  it('answers CONNECT with IMDS JSON (node closed it without a word) and serves an Upgrade request as plain HTTP/1.1', async () => {
+    const connectAnswer = await rawRequest(
+      port,
+      Buffer.from('CONNECT 169.254.169.254:80 HTTP/1.1\r\nHost: 169.254.169.254:80\r\nMetadata: true\r\n\r\n'),
+      false,
+    );
+    assert.equal(connectAnswer?.status, 405);
+    assert.equal(JSON.parse(connectAnswer!.body).error, 'invalid_request');
+    const upgrade = await rawRequest(
+      port,
+      Buffer.from(
+        `GET ${IMDS}?api-version=2018-02-01&resource=${encodeURIComponent(MANAGEMENT)} HTTP/1.1\r\nHost: x\r\nMetadata: true\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n`,
+      ),
+      false,
+      5000,
+    ).catch(() => undefined);
+    assert.equal(upgrade?.status, 200, upgrade?.body);
   });
 
   it('still serves good tokens on every style after the campaign', async () => {

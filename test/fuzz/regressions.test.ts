@@ -213,6 +213,19 @@ describe('fuzz regressions: dot segments and required body fields', () => {
     assert.match(JSON.parse(wrong.body).error.message, /'name' must be a string, but it is null/);
   });
 
+  it("answers CONNECT with a 405 in ARM's envelope (node closed the socket without a word)", async () => {
+    const { connect } = await import('node:tls');
+    const text: string = await new Promise((done, fail) => {
+      let out = '';
+      const socket = connect({ host: '127.0.0.1', port: t.port, ca }, () => socket.write('CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n'));
+      socket.on('data', (c: Buffer) => (out += c.toString()));
+      socket.on('close', () => done(out));
+      socket.on('error', fail);
+    });
+    assert.match(text, /^HTTP\/1\.1 405 /);
+    assert.equal(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).error.code, 'MethodNotAllowed');
+  });
+
   it('marks required fields with `!`, nested ones making their parents required', () => {
     const schema = bodySchema<unknown>({ a: 'string!', b: { c: 'array!', d: 'string?' }, e: 'number' });
     const message = (body: unknown) => {

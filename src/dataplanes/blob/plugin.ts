@@ -15,7 +15,7 @@ import { RESERVED_ACCOUNT_NAMES, STORAGE_ACCOUNT_NAME, type DataPlaneAddressing 
 import type { DataPlaneDirectory, StorageAccountView } from '../../core/dataplanes/directory.js';
 import type { AccessTokenVerifier, VerifiedCaller } from '../../core/ports.js';
 import { bearerToken, BearerError, verifyBearer, type DataAuthorizer } from '../auth.js';
-import { handleOperation, type BlobRequestContext } from './handlers.js';
+import { handleOperation, type BlobRequestContext } from './handlers/index.js';
 import { ADD_BLOB_ACTION, classifyOperation, operationScope, type BlobOperation } from './operations.js';
 import { sharedKeyAccount, verifySharedKey } from './shared-key.js';
 import { errorXml } from './xml.js';

@@ -2,7 +2,7 @@
  * Managed clusters (Microsoft.ContainerService/managedClusters) as a tracked type of the provider kit:
  * the identity rules of AKS (`SystemAssigned` by default, or exactly one `UserAssigned`; never both),
  * the kubelet identity named inside `properties.identityProfile`, the properties writer
- * (cluster-properties.ts) and the RP's side effects (cluster-hooks.ts).
+ * (cluster-properties/write-cluster-properties.ts) and the RP's side effects (cluster-hooks.ts).
  */
 import type { IdentityRules } from '../../core/identities/identity-plan.js';
 import { USER_ASSIGNED_IDENTITY_SPEC } from '../../core/identities/user-assigned-identities.js';

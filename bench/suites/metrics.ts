@@ -1,0 +1,145 @@
+/**
+ * What the Prometheus metrics cost (issue 15 item 8): the same server build with the metrics listener
+ * on (`KEYLESS_METRICS_PORT`) and off, in the same run, under the same load — client-credentials
+ * tokens (request hook, token counting, the directory cache counted) and an authenticated ARM read
+ * (request hook, RBAC decision counted) — interleaved round by round. Reported as on/off ratios.
+ * A scrape of the metrics at the end checks that the load was counted.
+ */
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { KeylessUnavailableError, startKeyless, type RunningKeyless } from '../lib/keyless-server.js';
+import { formBody, loadProblem, runLoad, type LoadResult } from '../lib/load.js';
+import { formatNumber, type BenchContext, type Benchmark, type SuiteResult } from '../lib/suite.js';
+
+const TITLE = 'Prometheus metrics: overhead (metrics)';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function call(server: RunningKeyless, method: string, url: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method, ca: server.caPem, headers: { ...headers, ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+
+interface Target {
+  server: RunningKeyless;
+  tokenForm: Record<string, string>;
+  armUrl: string;
+  admin: string;
+}
+
+async function prepare(server: RunningKeyless): Promise<Target> {
+  const b = server.bootstrap;
+  const base = b.authorityHost.replace(/\/$/, '');
+  const tokenForm = { grant_type: 'client_credentials', client_id: b.clientId, client_secret: b.clientSecret, scope: 'https://management.azure.com/.default' };
+  const token = await call(server, 'POST', server.tokenUrl, { 'content-type': 'application/x-www-form-urlencoded' }, formBody(tokenForm));
+  const admin = (JSON.parse(token.text) as { access_token: string }).access_token;
+  const auth = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
+  const subs = JSON.parse((await call(server, 'GET', `${base}/subscriptions?api-version=2022-12-01`, auth)).text) as { value: { subscriptionId: string }[] };
+  const group = `${base}/subscriptions/${subs.value[0]!.subscriptionId}/resourceGroups/bench-metrics?api-version=2021-04-01`;
+  const made = await call(server, 'PUT', group, auth, JSON.stringify({ location: 'westus2' }));
+  if (made.status >= 300) throw new Error(`resource group: ${made.status} ${made.text}`);
+  return { server, tokenForm, armUrl: group, admin };
+}
+
+async function run(context: BenchContext): Promise<SuiteResult> {
+  const metricsPort = await freePort();
+  let on: RunningKeyless | undefined;
+  let off: RunningKeyless | undefined;
+  try {
+    off = await startKeyless();
+    on = await startKeyless({ KEYLESS_METRICS_PORT: String(metricsPort) });
+  } catch (e) {
+    await off?.stop();
+    if (e instanceof KeylessUnavailableError) return { title: TITLE, tables: [], notes: [], problems: [e.message], data: {} };
+    throw e;
+  }
+  const problems: string[] = [];
+  try {
+    const targets = { off: await prepare(off), on: await prepare(on) };
+    const load = { connections: context.connections, durationSeconds: context.durationSeconds, warmupSeconds: context.warmupSeconds };
+    const measures = {
+      tokens: (t: Target) => runLoad({ ...load, url: t.server.tokenUrl, form: t.tokenForm, caPem: t.server.caPem }),
+      'arm read': (t: Target) =>
+        runLoad({ ...load, url: t.armUrl, form: {}, method: 'GET', headers: { authorization: `Bearer ${t.admin}` }, caPem: t.server.caPem }),
+    };
+    const results: Record<string, Record<'off' | 'on', LoadResult[]>> = {};
+    for (let round = 0; round < context.rounds; round++) {
+      for (const [name, measure] of Object.entries(measures)) {
+        results[name] ??= { off: [], on: [] };
+        // Alternate which goes first, so neither always runs on a warmer machine.
+        const order: ('off' | 'on')[] = round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
+        for (const which of order) {
+          context.log(`metrics: ${name}, metrics ${which}, round ${round + 1}/${context.rounds}`);
+          const result = await measure(targets[which]);
+          const problem = loadProblem(result);
+          if (problem) problems.push(`${name} with metrics ${which}: ${problem}`);
+          results[name]![which].push(result);
+        }
+      }
+    }
+    // The load was counted: the metrics listener saw at least the 2xx responses of the "on" server.
+    const scraped = await new Promise<string>((resolve, reject) => {
+      import('node:http').then(({ get }) =>
+        get(`http://127.0.0.1:${metricsPort}/metrics`, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(text));
+        }).on('error', reject),
+      );
+    });
+    const counted = [...scraped.matchAll(/^keyless_http_requests_total\{[^}]*status="200"[^}]*\} (\d+)/gm)].reduce((x, m) => x + Number(m[1]), 0);
+    const served = Object.values(results).reduce((x, r) => x + r.on.reduce((y, l) => y + l.ok2xx, 0), 0);
+    if (counted < served) problems.push(`the metrics counted ${counted} 200s, the load generator got ${served}`);
+
+    const rows: string[][] = [];
+    const data: Record<string, unknown> = {};
+    for (const [name, r] of Object.entries(results)) {
+      const offRps = median(r.off.map((x) => x.requestsPerSecond));
+      const onRps = median(r.on.map((x) => x.requestsPerSecond));
+      const offP99 = median(r.off.map((x) => x.latencyMs.p99));
+      const onP99 = median(r.on.map((x) => x.latencyMs.p99));
+      rows.push([name, formatNumber(offRps), formatNumber(onRps), `${formatNumber(onRps / offRps, 2)}×`, formatNumber(offP99, 1), formatNumber(onP99, 1)]);
+      data[name] = { offRps, onRps, ratio: onRps / offRps, offP99, onP99, rounds: r };
+    }
+    return {
+      title: TITLE,
+      tables: [{ columns: ['Load', 'req/s metrics off', 'req/s metrics on', 'on / off', 'p99 ms off', 'p99 ms on'], rows }],
+      notes: [
+        `Two servers of the same build, one started with KEYLESS_METRICS_PORT, loaded one at a time with ${context.connections} keep-alive HTTPS connections (autocannon in its own process), ${context.rounds} interleaved round(s), median shown. With metrics on, every request passes one onResponse hook (a counter and a histogram child looked up in a map), token requests two token-service wrappers and three counted cache lookups, ARM requests one counted authorizer decision. The metrics server counted ${formatNumber(counted)} 200 responses for ${formatNumber(served)} the load generator received.`,
+      ],
+      problems,
+      data,
+    };
+  } finally {
+    await on.stop();
+    await off.stop();
+  }
+}
+
+export const benchmark: Benchmark = {
+  name: 'metrics',
+  description: 'Prometheus metrics on vs off: client-credentials tokens and ARM reads per second, same run',
+  run,
+};

@@ -5,8 +5,8 @@
  *   the same `correlationId` and `operationId`, the outcome (`EndRequest`): `Succeeded`, or `Failed`
  *   (level `Error`, `statusMessage` carrying ARM's error body); a 202 is `Accepted` then `Succeeded`
  *   (Keyless completes long-running operations before it answers);
- * - a request refused before its provider ran (RBAC `AuthorizationFailed`, a bad body or
- *   precondition caught by the pipeline): one `Failed` event;
+ * - a request RBAC refused (`AuthorizationFailed`, before anything ran): one `Failed` event; a
+ *   refusal after RBAC let it through (a bad body, `LinkedAuthorizationFailed`) is Started + Failed;
  * - a read is recorded only when it was denied (403): Azure keeps reads out of the log; a denied read
  *   is what an operator investigating a breach looks for.
  * Requests without an authenticated caller (401) or without a subscription of the caller's tenant are

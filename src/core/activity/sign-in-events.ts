@@ -15,6 +15,8 @@ export interface SignInContext {
   hostResourceId?: string;
   /** `client-request-id` / correlation id of the request, when the client sent one. */
   correlationId?: string;
+  /** How the client proved itself, in Graph's words (`clientSecret`, `federatedIdentityCredential`), when the grant knows it. */
+  credentialType?: string;
 }
 
 /** A sign-in before the recorder gives it an id and a time. */
@@ -46,7 +48,7 @@ export function signInForToken(facts: IssuedTokenFacts): SignInInput {
     servicePrincipalId: facts.principal.objectId,
     servicePrincipalName: facts.principal.displayName ?? null,
     resource: facts.audience,
-    clientCredentialType: credentialTypeOf(facts.clientAuthentication, mirid !== undefined, host !== null),
+    clientCredentialType: facts.context?.credentialType ?? credentialTypeOf(facts.clientAuthentication, mirid !== undefined),
     ipAddress: facts.context?.clientIp ?? '',
     ...(mirid
       ? {
@@ -65,13 +67,13 @@ export function signInForToken(facts: IssuedTokenFacts): SignInInput {
 }
 
 /**
- * Graph's `clientCredentialType` (beta): a managed identity's token fetched by an agent or a provider
- * is `managedIdentity`; a client assertion (federated credential) is `federatedIdentityCredential`.
+ * Graph's `clientCredentialType` (beta) when the caller did not say: a managed identity's token
+ * (fetched by an agent, or taken by a provider acting as the identity) is `managedIdentity`.
  */
-function credentialTypeOf(auth: IssuedTokenFacts['clientAuthentication'], managed: boolean, viaHost: boolean): string {
-  if (managed && (viaHost || auth === 'certificate')) return viaHost ? 'managedIdentity' : 'federatedIdentityCredential';
+function credentialTypeOf(auth: IssuedTokenFacts['clientAuthentication'], managed: boolean): string {
+  if (managed) return 'managedIdentity';
   if (auth === 'secret') return 'clientSecret';
-  if (auth === 'certificate') return 'federatedIdentityCredential';
+  if (auth === 'certificate') return 'certificate';
   return 'none';
 }
 

@@ -186,7 +186,8 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         lifetimeSeconds: grant.token?.lifetimeSeconds ?? deps.config.appTokenLifetimeSeconds,
         clientAuthentication: grant.clientAuthentication,
         ...(grant.token?.extraClaims ? { extraClaims: grant.token.extraClaims } : {}),
-        ...(context ? { signIn: context } : {}),
+        // The sign-in names the credential the client used (a federated credential's token also carries `xms_mirid`).
+        signIn: { ...context, credentialType: grant.clientAuthentication === 'secret' ? 'clientSecret' : 'federatedIdentityCredential' },
       });
     },
     issueToken,

@@ -16,6 +16,7 @@ import { createIdentitySet } from './identity-set.js';
 import { createImdsHandler, IMDS_TOKEN_PATH } from './imds.js';
 import { createMsiExtensionHandler, MSI_EXTENSION_TOKEN_PATH } from './msi-extension.js';
 import { silentLogger, type AgentLogger } from './logger.js';
+import type { AgentEndpoint, AgentMetrics } from './metrics.js';
 import { pathOf } from './query.js';
 import { hasAnyHeader } from './raw-headers.js';
 import { createTokenCache } from './token-cache.js';
@@ -38,6 +39,8 @@ export interface AgentOptions {
   readyTimeoutMs?: number;
   clock?: Clock;
   logger?: AgentLogger;
+  /** Counts requests and token cache lookups (src/agent/metrics.ts); absent = nothing counted. */
+  metrics?: AgentMetrics;
 }
 
 /** The variables a local process sets to use the agent (printed by `keyless agent`). */
@@ -80,7 +83,8 @@ export function createAgent(options: AgentOptions): Agent {
   const host = options.host ?? '127.0.0.1';
   const secret = options.identityHeaderSecret ?? randomBytes(32).toString('base64url');
   const identities = createIdentitySet({ upstream: options.upstream, logger });
-  const cache = createTokenCache({ upstream: options.upstream, identities, clock, logger });
+  const tokenCache = createTokenCache({ upstream: options.upstream, identities, clock, logger });
+  const cache = options.metrics ? options.metrics.countCache(tokenCache) : tokenCache;
   const appService = createAppServiceHandler({ cache, logger, secret });
   let imds: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const msiExtension = createMsiExtensionHandler({ cache, clock, logger });
@@ -111,6 +115,7 @@ export function createAgent(options: AgentOptions): Agent {
       imds = createImdsHandler({ cache, clock, logger, arc });
       // Timeouts are checked every second (node's default, 30 s, lets a stalled client hold a socket 90 s).
       server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
+        if (options.metrics) options.metrics.observe(endpointOf(req.url ?? '/'), req, res);
         try {
           route(req, res);
         } catch (error) {
@@ -165,4 +170,9 @@ export function createAgent(options: AgentOptions): Agent {
       return { IDENTITY_ENDPOINT: `${base}${IMDS_TOKEN_PATH}`, IMDS_ENDPOINT: base };
     },
   };
+}
+
+function endpointOf(url: string): AgentEndpoint {
+  const path = pathOf(url);
+  return path === IMDS_TOKEN_PATH ? 'imds' : path === APP_SERVICE_TOKEN_PATH ? 'app-service' : path === MSI_EXTENSION_TOKEN_PATH ? 'msi-extension' : 'other';
 }

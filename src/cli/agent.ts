@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { createAgent } from '../agent/agent.js';
+import { createAgentMetrics, startMetricsListener, type MetricsListener } from '../agent/metrics.js';
 import { createHttpUpstream } from '../agent/upstream-http.js';
 import { fullResourceType, parseResourceId } from '../core/resource-id.js';
 import type { BootstrapFile } from '../contract/bootstrap.js';
@@ -28,6 +29,9 @@ export interface AgentCommandOptions {
   serviceAccount?: string;
   federatedTokenFile?: string;
   workloadClientId?: string;
+  /** Prometheus metrics at http://<metricsHost>:<metricsPort>/metrics; off when absent. */
+  metricsPort?: string;
+  metricsHost?: string;
 }
 
 export async function runAgent(opts: AgentCommandOptions): Promise<void> {
@@ -84,6 +88,9 @@ function checkWorkloadOptions(opts: AgentCommandOptions, dataDir: string): { nam
 
 async function start(opts: AgentCommandOptions): Promise<void> {
   const { resourceId, port } = checkOptions(opts);
+  const metricsPort = opts.metricsPort === undefined ? undefined : Number(opts.metricsPort);
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535))
+    throw usage(`--metrics-port must be a whole number from 0 to 65535, got '${opts.metricsPort}'`);
   const dataDir = resolve(opts.dataDir ?? '.keyless');
   const workload = checkWorkloadOptions(opts, dataDir);
   const bootstrap = await readJsonFile<BootstrapFile>(join(dataDir, 'bootstrap.json'));
@@ -99,12 +106,23 @@ async function start(opts: AgentCommandOptions): Promise<void> {
   const level = opts.logLevel ?? 'warn';
   const logger = pino({ level, redact: { paths: ['token', 'hostKey', 'secret'], censor: '[redacted]' } }, pino.destination(2));
   const upstream = createHttpUpstream({ serverUrl, hostKey, ...(ca ? { ca } : {}) });
-  const agent = createAgent({ upstream, host: opts.host ?? '127.0.0.1', port, arc: opts.arc === true, logger });
+  const metrics = metricsPort === undefined ? undefined : createAgentMetrics();
+  const agent = createAgent({ upstream, host: opts.host ?? '127.0.0.1', port, arc: opts.arc === true, logger, ...(metrics ? { metrics } : {}) });
   try {
     await agent.start();
   } catch (error) {
     upstream.close();
     throw new AgentCliError(`cannot listen on ${opts.host ?? '127.0.0.1'}:${port}: ${(error as Error).message}`);
+  }
+  let metricsListener: MetricsListener | undefined;
+  if (metrics && metricsPort !== undefined) {
+    const metricsHost = opts.metricsHost ?? '127.0.0.1';
+    try {
+      metricsListener = await startMetricsListener(metrics.registry, metricsHost, metricsPort);
+    } catch (error) {
+      await agent.stop().finally(() => upstream.close());
+      throw new AgentCliError(`cannot serve metrics on ${metricsHost}:${metricsPort}: ${(error as Error).message}`);
+    }
   }
   let projected: ProjectedToken | undefined;
   if (workload) {
@@ -143,6 +161,7 @@ async function start(opts: AgentCommandOptions): Promise<void> {
     async (signal) => {
       logger.info({ signal }, 'agent stopping');
       projected?.stop();
+      await metricsListener?.close();
       await agent.stop().finally(() => upstream.close());
     },
     (message) => logger.error({}, message),

@@ -24,7 +24,11 @@ program
   .option('--public-url <url>', 'https origin clients use (e.g. a load balancer); names the issuer and endpoints (env KEYLESS_PUBLIC_URL)', undefined)
   .option('--database-url <url>', 'PostgreSQL URL; embedded SQLite in the data dir when absent (env KEYLESS_DATABASE_URL)', undefined)
   .addOption(new Option('--log-level <level>', 'log level (env KEYLESS_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
-  .option('--metrics-port <port>', 'serve Prometheus metrics at http://<metrics host>:<port>/metrics (plain HTTP, no token); off when absent (env KEYLESS_METRICS_PORT)', undefined)
+  .option(
+    '--metrics-port <port>',
+    'serve Prometheus metrics at http://<metrics host>:<port>/metrics (plain HTTP, no token); off when absent (env KEYLESS_METRICS_PORT)',
+    undefined,
+  )
   .option('--metrics-host <host>', 'address of the metrics listener (env KEYLESS_METRICS_HOST; default 127.0.0.1)', undefined)
   .addHelpText(
     'after',
@@ -53,6 +57,8 @@ program
   .option('--service-account <namespace/name>', 'AKS node: write projected service-account tokens of this account (workload identity)', undefined)
   .option('--federated-token-file <path>', 'where the service-account token goes (inside --data-dir or under /var/run/secrets/azure/)', undefined)
   .option('--workload-client-id <client id>', 'the AZURE_CLIENT_ID printed for the workload (the identity it signs in as)', undefined)
+  .option('--metrics-port <port>', 'serve Prometheus metrics at http://<metrics host>:<port>/metrics (plain HTTP, no token); off when absent', undefined)
+  .option('--metrics-host <host>', 'address of the metrics listener (default 127.0.0.1)', undefined)
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
   .addHelpText(
     'after',

@@ -14,6 +14,7 @@ import { armToken, freePort, startKeyless, type RunningKeyless } from '../suppor
 import { metric, parseMetrics, scrape } from '../support/metrics-scrape.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { addTestApp, armToken as appArmToken } from './rbac-fixture.js';
+import { startAgentProcess } from './agent-process.js';
 
 const MANAGEMENT = 'https://management.azure.com/';
 
@@ -43,6 +44,7 @@ describe('Prometheus metrics on a separate port', () => {
   let metricsUrl = '';
   let base = '';
   let admin = '';
+  let vmId = '';
 
   before(async () => {
     db = await createTestDatabase();
@@ -148,6 +150,7 @@ describe('Prometheus metrics on a separate port', () => {
         properties: { hardwareProfile: { vmSize: 'Standard_B1s' } },
       })
     ).json()) as { id: string };
+    vmId = vm.id;
     const joined = (await (await send('POST', `${vm.id}/keylessAgentJoin?api-version=2024-07-01`)).json()) as { joinToken: string };
     const { hostKey } = (await (
       await fetch(`${base}/keyless/agent/v1/join`, {
@@ -172,6 +175,28 @@ describe('Prometheus metrics on a separate port', () => {
     assert.equal(delta('keyless_tokens_issued_total', { kind: 'managed_identity' }), 2);
     assert.equal(delta('keyless_token_refusals_total', { kind: 'managed_identity' }), 1);
     assert.equal(delta('keyless_http_requests_total', { surface: 'agent-api' }), 3);
+  });
+
+  it('the agent with --metrics-port counts its requests and its token cache (a miss, then hits)', async () => {
+    const agentMetricsPort = await freePort();
+    const agent = await startAgentProcess(['--data-dir', server.dataDir, '--resource', vmId, '--metrics-port', String(agentMetricsPort)]);
+    try {
+      const url = `http://127.0.0.1:${agentMetricsPort}/metrics`;
+      const imds = `${agent.env.AZURE_POD_IDENTITY_AUTHORITY_HOST}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(MANAGEMENT)}`;
+      for (let i = 0; i < 3; i++) assert.equal((await fetch(imds, { headers: { Metadata: 'true' } })).status, 200);
+      assert.equal((await fetch(`${agent.env.AZURE_POD_IDENTITY_AUTHORITY_HOST}/nothing-here`)).status, 404);
+      const samples = await scrape(url);
+      assert.equal(metric(samples, 'keyless_agent_requests_total', { endpoint: 'imds', status: '200' }), 3);
+      assert.equal(metric(samples, 'keyless_agent_requests_total', { endpoint: 'other', status: '404' }), 1);
+      assert.equal(metric(samples, 'keyless_agent_request_duration_seconds_count', { endpoint: 'imds' }), 3);
+      assert.equal(metric(samples, 'keyless_cache_lookups_total', { cache: 'agent_token', result: 'miss' }), 1);
+      assert.equal(metric(samples, 'keyless_cache_lookups_total', { cache: 'agent_token', result: 'hit' }), 2);
+      assert.equal(metric(samples, 'keyless_agent_cached_tokens'), 1);
+      assert.ok(metric(samples, 'process_resident_memory_bytes') > 0);
+      assert.equal((await fetch(`http://127.0.0.1:${agentMetricsPort}/metadata/identity/oauth2/token`)).status, 404, 'the metrics port serves no tokens');
+    } finally {
+      await agent.stop();
+    }
   });
 
   it('labels stay within closed sets: no ids, names or paths', async () => {

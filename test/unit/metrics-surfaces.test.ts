@@ -16,6 +16,7 @@ describe('surfaceOf', () => {
     [undefined, '/adfs/.well-known/openid-configuration', 'oauth'],
     ['/v1.0/servicePrincipals', '/v1.0/servicePrincipals?$filter=x', 'graph'],
     [undefined, '/graph/v1.0/applications', 'graph'],
+    [undefined, '/beta/auditLogs/signIns', 'graph'],
     [undefined, '/keyless/agent/v1/token', 'agent-api'],
     [undefined, '/keyless/health/ready', 'health'],
     [undefined, '/keyless/health/nope', 'health'],

@@ -19,6 +19,7 @@ const BY_PREFIX: [string, Surface][] = [
   ['/kusto/', 'kusto'],
   ['/v1.0/', 'graph'],
   ['/graph/', 'graph'],
+  ['/beta/', 'graph'],
   ['/subscriptions/', 'arm'],
   ['/tenants/', 'arm'],
   ['/providers/', 'arm'],

@@ -124,6 +124,14 @@ describe('fuzz regressions: dot segments and required body fields', () => {
     }
   });
 
+  it("answers Graph's own prefixes (`/v1.0/`, `/graph/v1.0/`, where a dot segment can lead) in Graph's format, not the Blob plane's", async () => {
+    for (const path of ['/graph/v1.0/', '/graph/v1.0', '/graph/v1.0/applications/%2e%2e', '/v1.0/applications/..', '/graph/v1.0/x/%2E%2E/']) {
+      const a = await raw('PATCH', path, { authorization: t.graphAuth });
+      assert.equal(a.status, 400, `${path}: ${a.body}`);
+      assert.equal(JSON.parse(a.body).error.code, 'BadRequest', path);
+    }
+  });
+
   it("gives a dot segment no other surface's authorization: the surface of the resolved path decides", async () => {
     // Written under Graph's prefix, resolved to ARM: ARM judges the token (a Graph token is refused, in ARM's envelope).
     const intoArm = await raw('GET', `/v1.0/applications/%2e%2e/%2e%2e/subscriptions/${t.subscriptionId}/resourceGroups?api-version=2025-04-01`, {
@@ -178,6 +186,17 @@ describe('fuzz regressions: dot segments and required body fields', () => {
     // Had it climbed, it would have reached account otheracct (path style), which answers otherwise.
     const otherAccount = await raw('GET', '/otheracct/c/b', { authorization: storage, 'x-ms-version': '2023-11-03' });
     assert.notEqual(gist(otherAccount), gist(inside), otherAccount.body);
+    // The dfs endpoint answers in Data Lake's JSON whatever went wrong: a Blob-style operation there, or a body
+    // refused before any handler ran (both were Storage XML; found by test/fuzz/dataplanes-fuzz.ts).
+    const dfs = { ...host, host: `fuzzacct.dfs.keyless.localhost:${t.port}` };
+    for (const [method, path, headers, body] of [
+      ['PUT', '/otheracct/x?comp=lease', {}, undefined],
+      ['PATCH', '/', { 'content-type': '' }, '<BlockList>'],
+    ] as const) {
+      const a = await raw(method, path, { ...dfs, ...headers }, body);
+      assert.ok(a.status >= 400 && a.status < 500, `${method} ${path}: ${a.status}`);
+      assert.equal(typeof JSON.parse(a.body).error.code, 'string', `${method} ${path}: ${a.body}`);
+    }
     // Path style, the account is the first segment of the resolved path: `/fuzzacct/../otheracct/c/b` is account otheracct.
     assert.equal(gist(await raw('GET', '/fuzzacct/../otheracct/c/b', { authorization: storage, 'x-ms-version': '2023-11-03' })), gist(otherAccount));
   });

@@ -154,7 +154,8 @@ export function blobPlanePlugin(deps: BlobPlaneDeps): FastifyPluginAsync {
     const account = await deps.directory.findStorageAccount(target.account);
     const get = (name: string) => target.query.get(name) ?? undefined;
     const operation = classifyOperation(request.method, target.container !== undefined, target.blob !== undefined, get, target.endpoint === 'dfs');
-    request.storageDfs = operation.dfs;
+    // The dfs endpoint answers every error in Data Lake's JSON, whichever operation the request names (found by test/fuzz/).
+    request.storageDfs = operation.dfs || target.endpoint === 'dfs';
     if (!account) throw new BlobError('ResourceNotFound', `The storage account '${target.account}' does not exist.`);
     const caller = await authenticate(request, target, account);
     if (caller !== 'shared-key') await authorize(caller, account, target, operation);
@@ -179,7 +180,8 @@ export function blobPlanePlugin(deps: BlobPlaneDeps): FastifyPluginAsync {
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: STORAGE_BODY_LIMIT }, (_req, body, done) => done(null, body));
 
     app.setErrorHandler(async (error, request, reply) => {
-      const dfs = request.storageDfs === true;
+      // Failures before the handler ran (the body's framing, its size) on the dfs endpoint are Data Lake's too.
+      const dfs = request.storageDfs === true || request.url.startsWith(`${HOST_STYLE_PREFIX}/dfs/`);
       if (error instanceof BearerError) {
         const code = error.reason === 'missing' ? 'NoAuthenticationInformation' : 'InvalidAuthenticationInfo';
         const tenant = await tenantFor(request);

@@ -133,6 +133,8 @@ export function graphPlugin(deps: GraphDeps, version: 'v1.0' | 'beta' = 'v1.0'):
     // A route, not only the not-found handler: the Blob data plane's path-style `/{account}/*` routes
     // would otherwise claim `/graph/v1.0/<unknown>` as a storage account named `graph` (found by test/fuzz/).
     app.all('/*', notServed);
+    // And the prefix itself (`/graph/v1.0`, `/graph/v1.0/`, which `/*` does not match), reached by `/graph/v1.0/x/..` too.
+    app.all('/', notServed);
 
     app.post('/directoryObjects/getByIds', async (request) => {
       const { ids, types } = parseGetByIds(readJsonObject(request.body as Buffer | undefined));

@@ -5,8 +5,10 @@
  * (request hook, RBAC decision counted) — interleaved round by round. Reported as on/off ratios.
  * A scrape of the metrics at the end checks that the load was counted.
  */
+import { readdir, readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
+import { dirname } from 'node:path';
 import { KeylessUnavailableError, startKeyless, type RunningKeyless } from '../lib/keyless-server.js';
 import { formBody, loadProblem, runLoad, type LoadResult } from '../lib/load.js';
 import { formatNumber, type BenchContext, type Benchmark, type SuiteResult } from '../lib/suite.js';
@@ -40,10 +42,28 @@ function call(server: RunningKeyless, method: string, url: string, headers: Reco
   });
 }
 
+/** The pid of the `keyless serve` process using `dataDir` (from /proc/<pid>/cmdline). */
+async function serverPid(dataDir: string): Promise<number | undefined> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (args.includes('serve') && args.includes(dataDir)) return Number(entry);
+  }
+  return undefined;
+}
+
+/** User + system CPU seconds of a process so far (/proc/<pid>/stat, USER_HZ = 100 on Linux). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 
 interface Target {
   server: RunningKeyless;
+  pid: number | undefined;
   tokenForm: Record<string, string>;
   armUrl: string;
   admin: string;
@@ -60,7 +80,7 @@ async function prepare(server: RunningKeyless): Promise<Target> {
   const group = `${base}/subscriptions/${subs.value[0]!.subscriptionId}/resourceGroups/bench-metrics?api-version=2021-04-01`;
   const made = await call(server, 'PUT', group, auth, JSON.stringify({ location: 'westus2' }));
   if (made.status >= 300) throw new Error(`resource group: ${made.status} ${made.text}`);
-  return { server, tokenForm, armUrl: group, admin };
+  return { server, pid: await serverPid(dirname(b.caCertFile)), tokenForm, armUrl: group, admin };
 }
 
 async function run(context: BenchContext): Promise<SuiteResult> {
@@ -85,6 +105,9 @@ async function run(context: BenchContext): Promise<SuiteResult> {
         runLoad({ ...load, url: t.armUrl, form: {}, method: 'GET', headers: { authorization: `Bearer ${t.admin}` }, caPem: t.server.caPem }),
     };
     const results: Record<string, Record<'off' | 'on', LoadResult[]>> = {};
+    // Server CPU time per request: work done, which the machine's other load disturbs far less than
+    // throughput. Requests over the whole load (warm-up included) are estimated from the measured rate.
+    const cpuPerRequest: Record<string, Record<'off' | 'on', number[]>> = {};
     for (let round = 0; round < context.rounds; round++) {
       for (const [name, measure] of Object.entries(measures)) {
         results[name] ??= { off: [], on: [] };
@@ -92,7 +115,12 @@ async function run(context: BenchContext): Promise<SuiteResult> {
         const order: ('off' | 'on')[] = round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
         for (const which of order) {
           context.log(`metrics: ${name}, metrics ${which}, round ${round + 1}/${context.rounds}`);
+          const pid = targets[which].pid;
+          const cpuBefore = pid === undefined ? NaN : await cpuSeconds(pid);
           const result = await measure(targets[which]);
+          const cpuAfter = pid === undefined ? NaN : await cpuSeconds(pid);
+          const requests = result.ok2xx * ((context.durationSeconds + context.warmupSeconds) / context.durationSeconds);
+          (cpuPerRequest[name] ??= { off: [], on: [] })[which].push(((cpuAfter - cpuBefore) * 1000) / requests);
           const problem = loadProblem(result);
           if (problem) problems.push(`${name} with metrics ${which}: ${problem}`);
           results[name]![which].push(result);
@@ -120,14 +148,31 @@ async function run(context: BenchContext): Promise<SuiteResult> {
       const onRps = median(r.on.map((x) => x.requestsPerSecond));
       const offP99 = median(r.off.map((x) => x.latencyMs.p99));
       const onP99 = median(r.on.map((x) => x.latencyMs.p99));
-      rows.push([name, formatNumber(offRps), formatNumber(onRps), `${formatNumber(onRps / offRps, 2)}×`, formatNumber(offP99, 1), formatNumber(onP99, 1)]);
-      data[name] = { offRps, onRps, ratio: onRps / offRps, offP99, onP99, rounds: r };
+      const offCpu = median(cpuPerRequest[name]!.off);
+      const onCpu = median(cpuPerRequest[name]!.on);
+      rows.push([
+        name,
+        formatNumber(offRps),
+        formatNumber(onRps),
+        `${formatNumber(onRps / offRps, 2)}×`,
+        formatNumber(offCpu, 3),
+        formatNumber(onCpu, 3),
+        `${formatNumber(onCpu / offCpu, 2)}×`,
+        formatNumber(offP99, 1),
+        formatNumber(onP99, 1),
+      ]);
+      data[name] = { offRps, onRps, ratio: onRps / offRps, offCpuMsPerRequest: offCpu, onCpuMsPerRequest: onCpu, offP99, onP99, rounds: r };
     }
     return {
       title: TITLE,
-      tables: [{ columns: ['Load', 'req/s metrics off', 'req/s metrics on', 'on / off', 'p99 ms off', 'p99 ms on'], rows }],
+      tables: [
+        {
+          columns: ['Load', 'req/s off', 'req/s on', 'on / off', 'server CPU ms/req off', 'CPU ms/req on', 'on / off', 'p99 ms off', 'p99 ms on'],
+          rows,
+        },
+      ],
       notes: [
-        `Two servers of the same build, one started with KEYLESS_METRICS_PORT, loaded one at a time with ${context.connections} keep-alive HTTPS connections (autocannon in its own process), ${context.rounds} interleaved round(s), median shown. With metrics on, every request passes one onResponse hook (a counter and a histogram child looked up in a map), token requests two token-service wrappers and three counted cache lookups, ARM requests one counted authorizer decision. The metrics server counted ${formatNumber(counted)} 200 responses for ${formatNumber(served)} the load generator received.`,
+        `Two servers of the same build, one started with KEYLESS_METRICS_PORT, loaded one at a time with ${context.connections} keep-alive HTTPS connections (autocannon in its own process), ${context.rounds} interleaved round(s), median shown. With metrics on, every request passes one onResponse hook (a counter and a histogram child looked up in a map), token requests two token-service wrappers and three counted cache lookups, ARM requests one counted authorizer decision. Server CPU per request is the server process's user + system time (/proc/<pid>/stat) over a load divided by the requests it served (warm-up included, estimated from the measured rate); it measures the work metrics add, which the machine's other load disturbs far less than it disturbs req/s. The metrics server counted ${formatNumber(counted)} 200 responses for ${formatNumber(served)} the load generator received.`,
       ],
       problems,
       data,

@@ -122,6 +122,21 @@ describe('az monitor activity-log list and the sign-in logs', { skip, timeout: 3
     );
     const apps = new Set((signIns.json.value as { appId: string }[]).map((s) => s.appId));
     assert.ok(apps.has(bot.appId), 'the bot’s az login');
+    // The README's command, as written: managed-identity sign-ins only (none here: no agent ran).
+    const readme = ok(
+      await admin.sh(
+        `az rest --method get --resource https://graph.microsoft.com/ --url "/beta/auditLogs/signIns?\\$filter=signInEventTypes/any(t: t eq 'managedIdentity')" -o json`,
+      ),
+      'README command',
+    );
+    assert.deepEqual(readme.json.value, []);
+    const spOnly = ok(
+      await admin.sh(
+        `az rest --method get --resource https://graph.microsoft.com/ --url "/beta/auditLogs/signIns?\\$filter=signInEventTypes/any(t: t eq 'servicePrincipal') and appId eq '${bot.appId}'" -o json`,
+      ),
+      'service-principal sign-ins of the bot',
+    );
+    assert.ok(spOnly.json.value.length >= 1 && spOnly.json.value.every((s: { appId: string }) => s.appId === bot.appId));
     const botAz = await azSession(server);
     ok(
       await botAz.sh(setupLines.replace(/^az login .*$/m, `az login --service-principal -u ${bot.appId} -p '${bot.password}' --tenant ${bot.tenant} -o none`)),

@@ -19,6 +19,8 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { activityEventsFor } from '../../src/core/activity/activity-events.js';
 import { createDataDir } from '../support/keyless.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { ClientSecretCredential } from '@azure/identity';
+import { MonitorClient } from '@azure/arm-monitor';
 
 const API = 'api-version=2015-04-01';
 const ARM = 'https://management.azure.com/.default';
@@ -224,6 +226,24 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(sizes, [200, 200, 50]);
       assert.equal(new Set(seen).size, 450, 'no event twice');
       assert.deepEqual([...seen], [...seen].sort().reverse(), 'newest first');
+      // The same pages through the real SDK (@azure/arm-monitor's activityLogs.list follows nextLink itself).
+      const credential = new ClientSecretCredential(server.bootstrap.tenantId, admin.clientId, admin.secret, {
+        authorityHost: server.bootstrap.authorityHost,
+        disableInstanceDiscovery: true,
+      });
+      const monitor = new MonitorClient(credential, sub, { endpoint: base });
+      const viaSdk: string[] = [];
+      for await (const e of monitor.activityLogs.list(filter, { select: 'eventTimestamp,eventDataId,status' })) {
+        viaSdk.push(`${e.eventTimestamp!.toISOString()} ${e.eventDataId}`);
+        assert.equal(e.caller, undefined, '$select honoured');
+      }
+      assert.deepEqual(viaSdk, seen);
+      await assert.rejects(
+        async () => {
+          for await (const _ of monitor.activityLogs.list('eventTimestamp ge yesterday')) void _;
+        },
+        (e: { statusCode?: number; code?: string }) => e.statusCode === 400 && e.code === 'BadRequest',
+      );
       const garbled = await call(
         'GET',
         `/subscriptions/${sub}/providers/Microsoft.Insights/eventtypes/management/values?${API}&$filter=${encodeURIComponent(filter)}&$skiptoken=abc`,

@@ -51,7 +51,7 @@ function signIn(i: number, over: Partial<SignInEvent> = {}): SignInEvent {
   };
 }
 
-forEachEngine('activity event storage', (open) => {
+forEachEngine('activity event storage', (open, harness) => {
   const range = { subscriptionId: SUB.toLowerCase(), from: new Date(T0).toISOString(), to: new Date(T0 + 3_600_000).toISOString() };
 
   it('lists one subscription’s events in a time range newest first, filtered case-insensitively, paged without gaps or repeats', async () => {
@@ -102,6 +102,25 @@ forEachEngine('activity event storage', (open) => {
     await store.activityEvents.insertMany(Array.from({ length: 10 }, (_, i) => activityEventsFor(outcome(i), randomIds)).flat());
     assert.equal(await store.activityEvents.deleteBefore(new Date(T0 + 5000).toISOString()), 10);
     assert.equal((await store.activityEvents.list(range, { limit: 100 })).items.length, 10);
+  });
+
+  it('several servers on one database prune at the same moment: every old event deleted once, none of the others, no error', async () => {
+    const first = await open();
+    const second = await harness.reopen(first);
+    const third = await harness.reopen(first);
+    await first.activityEvents.insertMany(Array.from({ length: 200 }, (_, i) => activityEventsFor(outcome(i), randomIds)).flat());
+    await first.signInEvents.insertMany(Array.from({ length: 200 }, (_, i) => signIn(i)));
+    const cutoff = new Date(T0 + 150_000).toISOString();
+    const deleted = await Promise.all(
+      [first, second, third].map(async (s) => (await s.activityEvents.deleteBefore(cutoff)) + (await s.signInEvents.deleteBefore(cutoff))),
+    );
+    assert.equal(
+      deleted.reduce((a, b) => a + b, 0),
+      300 + 150,
+      `deleted per server: ${deleted.join(', ')}`,
+    );
+    assert.equal((await second.activityEvents.list(range, { limit: 1000 })).items.length, 100);
+    assert.equal((await third.signInEvents.list({ tenantId: 'tenant-1' }, { limit: 1000 })).items.length, 50);
   });
 
   it('sign-ins: per tenant, filters by time, app, principal and event types, newest first with paging, pruned by time', async () => {

@@ -143,7 +143,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         ['Failed', 'Forbidden', 'Error', 'Microsoft.Insights/eventtypes/values/read'],
         ['Failed', 'Forbidden', 'Error', 'Microsoft.Resources/subscriptions/resourceGroups/write'],
       ]);
-      assert.equal(JSON.parse(refused.find((e) => e.httpRequest.method === 'PUT').properties.statusMessage).error.code, 'AuthorizationFailed');
+      assert.equal(JSON.parse(refused.find((e) => e.httpRequest.method === 'PUT')!.properties.statusMessage).error.code, 'AuthorizationFailed');
 
       // Each filter the REST spec lists, plus az's resourceId, caller and status.
       const ids = (r: { json: { value: { eventDataId: string }[] } }) => r.json.value.map((e) => e.eventDataId).sort();

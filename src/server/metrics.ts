@@ -102,6 +102,14 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
     });
   }
   // Children are looked up once per label set and kept: the hot path does no label hashing.
+  const children = new WeakMap<Counter, Map<string, Counter.Internal>>();
+  const child = (counter: Counter, key: string, labels: Record<string, string>): Counter.Internal => {
+    let byKey = children.get(counter);
+    if (!byKey) children.set(counter, (byKey = new Map()));
+    let found = byKey.get(key);
+    if (!found) byKey.set(key, (found = counter.labels(labels)));
+    return found;
+  };
   const requestChildren = new Map<string, Counter.Internal>();
   const latencyChildren = new Map<string, Histogram.Internal<'surface'>>();
   return {
@@ -115,10 +123,10 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
       if (!histogram) latencyChildren.set(surface, (histogram = latency.labels({ surface })));
       histogram.observe(seconds);
     },
-    tokenIssued: (kind) => issued.inc({ kind }),
-    tokenRefused: (kind) => refused.inc({ kind }),
-    cacheLookup: (name, hit) => cache.inc({ cache: name, result: hit ? 'hit' : 'miss' }),
-    rbacDecision: (surface, allowed) => decisions.inc({ surface, decision: allowed ? 'allowed' : 'denied' }),
+    tokenIssued: (kind) => child(issued, kind, { kind }).inc(),
+    tokenRefused: (kind) => child(refused, kind, { kind }).inc(),
+    cacheLookup: (name, hit) => child(cache, `${name} ${hit}`, { cache: name, result: hit ? 'hit' : 'miss' }).inc(),
+    rbacDecision: (surface, allowed) => child(decisions, `${surface} ${allowed}`, { surface, decision: allowed ? 'allowed' : 'denied' }).inc(),
   };
 }
 

@@ -16,6 +16,7 @@ import { retentionCutoff } from '../../src/core/activity/retention.js';
 import { createActivityLog } from '../../src/core/activity/activity-log.js';
 import type { ActivityEvent, SignInEvent } from '../../src/core/activity/model.js';
 import { createManualClock } from '../../src/core/clock.js';
+import { loadConfig } from '../../src/config/config.js';
 
 const SUB = '00000000-0000-0000-0000-00000000aaaa';
 const NOW = Date.UTC(2026, 10, 28, 8, 0, 0);
@@ -274,6 +275,19 @@ describe('retention and the buffered writer', () => {
     assert.equal(retentionCutoff(NOW, 90), new Date(NOW - 90 * 86_400_000).toISOString());
     assert.throws(() => retentionCutoff(NOW, 0), RangeError);
     assert.throws(() => retentionCutoff(NOW, 1.5), RangeError);
+  });
+
+  it('prune deletes both kinds of events older than the configured days; the setting is validated', async () => {
+    const cutoffs: string[] = [];
+    const repo = { insertMany: async () => undefined, list: async () => ({ items: [] }), deleteBefore: async (before: string) => (cutoffs.push(before), 3) };
+    const log = createActivityLog({ events: repo, signIns: repo, clock: createManualClock(NOW), ids, retentionDays: 7 });
+    assert.deepEqual(await log.prune(), { events: 3, signIns: 3 });
+    assert.deepEqual(cutoffs, [new Date(NOW - 7 * 86_400_000).toISOString(), new Date(NOW - 7 * 86_400_000).toISOString()]);
+    assert.equal(loadConfig({}, {}).activityRetentionDays, 90);
+    assert.equal(loadConfig({}, { KEYLESS_ACTIVITY_RETENTION_DAYS: '30' }).activityRetentionDays, 30);
+    for (const bad of ['0', '3651', '1.5', 'ninety']) {
+      assert.throws(() => loadConfig({}, { KEYLESS_ACTIVITY_RETENTION_DAYS: bad }), /activity retention \(days\) must be a whole number from 1 to 3650/);
+    }
   });
 
   it('buffers until flushed, keeps events the database refused and writes them on the next flush, reads its own writes', async () => {

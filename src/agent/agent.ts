@@ -73,6 +73,9 @@ function refuseRawSocket(status: number, reason: string, description: string): (
   const answer = `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
   return (_req, socket) => {
     socket.on('error', () => undefined);
+    // Node pauses the socket before handing it over: drain it so the client's end closes it, and close it regardless later.
+    socket.resume();
+    setTimeout(() => socket.destroy(), 5000).unref();
     socket.end(answer);
   };
 }

@@ -49,6 +49,11 @@ export function createBaseFastify(options: BaseOptions = {}): FastifyInstance {
   app.server.on('connect', (_req: unknown, socket: Duplex) => {
     const body = JSON.stringify({ error: { code: 'MethodNotAllowed', message: 'The CONNECT method is not supported.' } });
     socket.on('error', () => undefined);
+    // Node pauses the socket before handing it over: read whatever the client still sends, or the
+    // socket never sees the client's end and never closes (server.close() then waits forever; found
+    // by test/fuzz/server-raw.fuzz.test.ts), and close it regardless after a few seconds.
+    socket.resume();
+    setTimeout(() => socket.destroy(), 5000).unref();
     socket.end(
       `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );

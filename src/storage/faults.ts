@@ -6,6 +6,7 @@
  * of both engines.
  */
 import type { DatabaseConnection, Dialect, Driver, QueryResult, CompiledQuery } from 'kysely';
+import { DomainError } from '../core/errors.js';
 import { ServiceUnavailableError } from '../core/unavailable.js';
 
 /** Network failures while talking to PostgreSQL. */
@@ -37,9 +38,25 @@ export function describeFault(error: unknown): string | undefined {
   return undefined;
 }
 
-/** `error` as a {@link ServiceUnavailableError} when it is an availability fault; else unchanged. */
+/**
+ * SQLSTATEs of text PostgreSQL cannot store: U+0000 in text or jsonb (22021 character_not_in_repertoire,
+ * 22P05 untranslatable_character). SQLite stores it; on PostgreSQL it was a 500 for a request naming
+ * `%00` or sending `"\u0000"` (found by test/fuzz/arm-postgres.fuzz.test.ts). The request is at fault.
+ */
+const PG_UNSTORABLE_TEXT_STATES = new Set(['22021', '22P05']);
+
+/**
+ * `error` as a {@link ServiceUnavailableError} when it is an availability fault, as an `InvalidParameter`
+ * domain error (a 400) when PostgreSQL refused the request's text; else unchanged.
+ */
 export function translateFault(error: unknown): unknown {
   if (error instanceof ServiceUnavailableError) return error;
+  const code = error !== null && typeof error === 'object' ? (error as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && PG_UNSTORABLE_TEXT_STATES.has(code)) {
+    return new DomainError('InvalidParameter', 'The request holds a character Keyless cannot store or look up (U+0000, the NUL character): remove it.', {
+      cause: error,
+    });
+  }
   const reason = describeFault(error);
   return reason ? new ServiceUnavailableError(`The Keyless database is unavailable: ${reason}. Try again shortly.`, { cause: error }) : error;
 }

@@ -21,7 +21,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -31,6 +30,7 @@ import { createAgent, type Agent } from '../../src/agent/agent.js';
 import { createHttpUpstream, type HttpUpstream } from '../../src/agent/upstream-http.js';
 import { startFuzzServer, type FuzzServer } from './fuzz-server.js';
 import { count, fuzzParams, hostileString, sent } from './fuzz-support.js';
+import { rawRequest, type RawAnswer } from './raw-http.js';
 
 const SECRET = 'fuzz-identity-header-secret-0123456789';
 const MANAGEMENT = 'https://management.azure.com/';
@@ -38,91 +38,6 @@ const ARC_VERSION = '2020-06-01';
 const IMDS = '/metadata/identity/oauth2/token';
 const APP_SERVICE = '/msi/token';
 const LEGACY = '/oauth2/token';
-
-interface RawAnswer {
-  status: number;
-  headers: Record<string, string[]>;
-  body: string;
-}
-
-/**
- * Sends `payload` as is on a fresh connection and reads the answer until the agent closes it (every
- * generated request says `Connection: close`). Undefined when the connection closed with no answer.
- */
-function rawRequest(port: number, payload: Buffer, head: boolean, timeoutMs = 15_000): Promise<RawAnswer | undefined> {
-  return new Promise((done, fail) => {
-    const chunks: Buffer[] = [];
-    const socket = connect(port, '127.0.0.1');
-    const timer = setTimeout(() => {
-      socket.destroy();
-      fail(new Error(`no answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const finish = () => {
-      clearTimeout(timer);
-      done(parseAnswer(Buffer.concat(chunks), head));
-    };
-    socket.on('data', (c: Buffer) => {
-      chunks.push(c);
-      // A whole answer (head and Content-Length body) ends the exchange even on a kept-alive connection.
-      const data = Buffer.concat(chunks);
-      const length = /\r\ncontent-length: *(\d+)\r\n/i.exec(data.toString('latin1'))?.[1];
-      const end = data.indexOf('\r\n\r\n');
-      if (
-        length !== undefined &&
-        end >= 0 &&
-        !/^HTTP\/1\.[01] 1\d\d /.test(data.toString('latin1', 0, 16)) &&
-        (head || data.length >= end + 4 + Number(length))
-      ) {
-        socket.destroy();
-        finish();
-      }
-    });
-    socket.on('end', finish);
-    socket.on('close', finish);
-    // The agent may answer (and close) before reading all of a big request: the answer already read counts.
-    socket.on('error', () => undefined);
-    socket.write(payload);
-  });
-}
-
-function parseAnswer(data: Buffer, head: boolean): RawAnswer | undefined {
-  // Interim answers (`100 Continue` to an `Expect`) come before the answer.
-  while (/^HTTP\/1\.[01] 1\d\d /.test(data.subarray(0, 16).toString('latin1'))) {
-    const interimEnd = data.indexOf('\r\n\r\n');
-    if (interimEnd < 0) return undefined;
-    data = data.subarray(interimEnd + 4);
-  }
-  const end = data.indexOf('\r\n\r\n');
-  if (end < 0) return undefined;
-  const lines = data.subarray(0, end).toString('latin1').split('\r\n');
-  const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]!);
-  if (!status) return undefined;
-  const headers: Record<string, string[]> = {};
-  for (const line of lines.slice(1)) {
-    const at = line.indexOf(':');
-    const name = line.slice(0, at).trim().toLowerCase();
-    (headers[name] ??= []).push(line.slice(at + 1).trim());
-  }
-  let body = data.subarray(end + 4);
-  if (head) body = Buffer.alloc(0);
-  else if (headers['content-length']) body = body.subarray(0, Number(headers['content-length'][0]));
-  else if (headers['transfer-encoding']?.[0] === 'chunked') body = dechunk(body);
-  return { status: Number(status[1]), headers, body: body.toString('utf8') };
-}
-
-function dechunk(data: Buffer): Buffer {
-  const out: Buffer[] = [];
-  let at = 0;
-  for (;;) {
-    const lineEnd = data.indexOf('\r\n', at);
-    if (lineEnd < 0) break;
-    const size = parseInt(data.subarray(at, lineEnd).toString('latin1'), 16);
-    if (!(size > 0)) break;
-    out.push(data.subarray(lineEnd + 2, lineEnd + 2 + size));
-    at = lineEnd + 4 + size;
-  }
-  return Buffer.concat(out);
-}
 
 /** The endpoint a target reaches, as the agent routes (lower case, no query, no trailing slash). */
 function endpointOf(target: string): string {

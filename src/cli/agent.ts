@@ -121,7 +121,7 @@ async function start(opts: AgentCommandOptions): Promise<void> {
       metricsListener = await startMetricsListener(metrics.registry, metricsHost, metricsPort);
     } catch (error) {
       await agent.stop().finally(() => upstream.close());
-      throw new AgentCliError(`cannot serve metrics on ${metricsHost}:${metricsPort}: ${(error as Error).message}`);
+      throw new AgentCliError((error as Error).message);
     }
   }
   let projected: ProjectedToken | undefined;

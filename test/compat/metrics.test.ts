@@ -243,6 +243,22 @@ describe('Prometheus metrics on a separate port', () => {
   });
 });
 
+describe('a metrics port already taken', () => {
+  it('stops the server at start with a message naming the metrics listener', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      await assert.rejects(startKeyless({ via: 'node', env: { KEYLESS_METRICS_PORT: String(port) } }), (e: Error) =>
+        new RegExp(`could not start: cannot serve metrics on 127\\.0\\.0\\.1:${port}: the port is already in use`).test(e.message),
+      );
+    } finally {
+      taken.close();
+    }
+  });
+});
+
 describe('metrics off (the default)', () => {
   it('nothing listens besides the HTTPS port, and the API does not serve /metrics', async () => {
     const server = await startKeyless({ via: 'node' });

@@ -34,9 +34,12 @@ export async function startMetricsListener(registry: Registry, host: string, por
   server.requestTimeout = 15_000;
   server.keepAliveTimeout = 75_000;
   await new Promise<void>((done, fail) => {
-    server.once('error', fail);
+    // Said as the metrics listener's failure (not the API port's): e.g. the port is taken.
+    const failed = (error: NodeJS.ErrnoException) =>
+      fail(new Error(`cannot serve metrics on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the port is already in use' : error.message}`));
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', fail);
+      server.off('error', failed);
       done();
     });
   });

@@ -37,13 +37,31 @@ export function createBaseFastify(options: BaseOptions = {}): FastifyInstance {
     genReqId: () => randomUUID(),
     logger: options.logger ? { level: options.logger.level, redact: { paths: REDACT, censor: '[redacted]' } } : false,
     // node:https takes the headers timeout and the timeout check interval at creation only.
+    // A request without Host is answered below (node's own answer is a 400 with no body).
     ...(options.https
-      ? { https: { ...options.https, headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: CONNECTION_CHECK_INTERVAL_MS } }
-      : {}),
+      ? {
+          https: {
+            ...options.https,
+            headersTimeout: limits.headersTimeoutMs,
+            connectionsCheckingInterval: CONNECTION_CHECK_INTERVAL_MS,
+            requireHostHeader: false,
+          },
+        }
+      : { http: { requireHostHeader: false } }),
     ...(options.frameworkErrors ? { frameworkErrors: options.frameworkErrors } : {}),
   };
   const app = Fastify(serverOptions) as unknown as FastifyInstance;
   drainBodiesBeforeAnswering(app, limits);
+  // HTTP/1.1 requires Host (RFC 9112 §3.2): node refused its absence with an empty 400; ARM's envelope
+  // says why (found by test/fuzz/server-raw.fuzz.test.ts).
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+      return reply
+        .code(400)
+        .type('application/json; charset=utf-8')
+        .send({ error: { code: 'BadRequest', message: 'The request has no Host header; HTTP/1.1 requires one.' } });
+    }
+  });
   // CONNECT is handed to a `connect` listener as a raw socket, and closed without a word when none
   // listens: ARM's envelope and a 405 instead (found by the fuzz campaign, test/fuzz/).
   app.server.on('connect', (_req: unknown, socket: Duplex) => {

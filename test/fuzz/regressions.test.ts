@@ -248,6 +248,13 @@ describe('fuzz regressions: dot segments and required body fields', () => {
     assert.equal(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).error.code, 'MethodNotAllowed');
   });
 
+  it("answers an HTTP/1.1 request without Host with a 400 in ARM's envelope (node's was empty)", async () => {
+    const { rawRequest } = await import('./raw-http.js');
+    const a = await rawRequest(t.port, Buffer.from(`GET /subscriptions?api-version=2022-12-01 HTTP/1.1\r\nConnection: close\r\n\r\n`), false, 10_000, { ca });
+    assert.equal(a?.status, 400);
+    assert.equal(JSON.parse(a!.body).error.code, 'BadRequest');
+  });
+
   it('marks required fields with `!`, nested ones making their parents required', () => {
     const schema = bodySchema<unknown>({ a: 'string!', b: { c: 'array!', d: 'string?' }, e: 'number' });
     const message = (body: unknown) => {

@@ -126,7 +126,7 @@ describe('Microsoft.Features and provider registration', () => {
     ]) {
       assert.equal(states[ns], 'Registered', ns);
     }
-    assert.equal(states['Microsoft.Insights'], 'NotRegistered');
+    assert.equal(states['Microsoft.Insights'], 'Registered', 'served (the Activity Log): registered from the start');
 
     assert.equal((await req('POST', `${sub}/providers/Microsoft.ManagedIdentity/unregister?${RV}`)).json().registrationState, 'Unregistered');
     assert.equal((await req('GET', `${sub}/providers/Microsoft.ManagedIdentity?${RV}`)).json().registrationState, 'Unregistered');

@@ -136,6 +136,10 @@ export function createAgent(options: AgentOptions): Agent {
       // CONNECT is handed over as a raw socket, and closed without a word when nothing listens: IMDS's
       // JSON error instead (found by test/fuzz/agent-endpoints.fuzz.test.ts). Upgrade requests need no
       // listener: unheard, node serves them as plain HTTP/1.1 (as `curl --http2` on http:// expects).
+      // An `Expect` other than 100-continue: node answers 417 with no body unless someone listens.
+      server.on('checkExpectation', (_req, res: ServerResponse) =>
+        sendError(res, { status: 417, error: 'invalid_request', description: 'Only the 100-continue expectation is supported' }),
+      );
       server.on('connect', refuseRawSocket(405, 'Method Not Allowed', 'CONNECT is not supported by the Keyless agent'));
       const listening = server;
       await new Promise<void>((done, fail) => {

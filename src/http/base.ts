@@ -4,6 +4,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { answerClientError, CONNECTION_CHECK_INTERVAL_MS, DEFAULT_HTTP_LIMITS, drainBodiesBeforeAnswering, type HttpLimits } from './limits.js';
 
@@ -61,6 +62,11 @@ export function createBaseFastify(options: BaseOptions = {}): FastifyInstance {
         .type('application/json; charset=utf-8')
         .send({ error: { code: 'BadRequest', message: 'The request has no Host header; HTTP/1.1 requires one.' } });
     }
+  });
+  // An `Expect` other than 100-continue: node answers 417 with no body unless someone listens; ARM's envelope.
+  app.server.on('checkExpectation', (_req: unknown, res: ServerResponse) => {
+    const body = JSON.stringify({ error: { code: 'ExpectationFailed', message: 'Only the 100-continue expectation is supported.' } });
+    res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
   });
   // CONNECT is handed to a `connect` listener as a raw socket, and closed without a word when none
   // listens: ARM's envelope and a 405 instead (found by the fuzz campaign, test/fuzz/).

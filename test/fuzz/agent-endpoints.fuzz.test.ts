@@ -278,6 +278,7 @@ describe('fuzz: the agent IMDS, App Service, Arc and legacy endpoints', () => {
               'Accept: */*',
               'Transfer-Encoding: identity',
               'Expect: 100-continue',
+              'Expect: 999-nothing',
               'Upgrade: websocket',
               'Connection: Upgrade',
               'X-Ms-Client-Request-Id: \u0000',

@@ -255,6 +255,21 @@ describe('fuzz regressions: dot segments and required body fields', () => {
     assert.equal(JSON.parse(a!.body).error.code, 'BadRequest');
   });
 
+  it("answers an Expect other than 100-continue with a 417 in ARM's envelope (node's was empty)", async () => {
+    const { rawRequest } = await import('./raw-http.js');
+    const a = await rawRequest(
+      t.port,
+      Buffer.from(
+        `PUT /subscriptions?api-version=2022-12-01 HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 999-nothing\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+      ),
+      false,
+      10_000,
+      { ca },
+    );
+    assert.equal(a?.status, 417);
+    assert.equal(JSON.parse(a!.body).error.code, 'ExpectationFailed');
+  });
+
   it('marks required fields with `!`, nested ones making their parents required', () => {
     const schema = bodySchema<unknown>({ a: 'string!', b: { c: 'array!', d: 'string?' }, e: 'number' });
     const message = (body: unknown) => {

